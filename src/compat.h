@@ -1,0 +1,41 @@
+/*-------------------------------------------------------------------------
+ *
+ * compat.h
+ *		Every PostgreSQL version difference dynamo_streams cares about.
+ *
+ * The extension builds against PostgreSQL 13 to 18.  All #if PG_VERSION_NUM
+ * blocks live here so that the rest of the code reads as if there were one
+ * server version.  Include after postgres.h.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef DYNAMO_COMPAT_H
+#define DYNAMO_COMPAT_H
+
+#if PG_VERSION_NUM < 130000
+#error "dynamo_streams needs PostgreSQL 13 or later"
+#endif
+
+#include "replication/reorderbuffer.h"
+
+/* The commit timestamp of a decoded transaction moved into a union in 15. */
+#if PG_VERSION_NUM >= 150000
+#define DYNAMO_TXN_COMMIT_TIME(txn) ((txn)->xact_time.commit_time)
+#else
+#define DYNAMO_TXN_COMMIT_TIME(txn) ((txn)->commit_time)
+#endif
+
+/* varatt.h was split out of postgres.h in 16. */
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
+
+/* MarkGUCPrefixReserved was called EmitWarningsOnPlaceholders before 15. */
+#if PG_VERSION_NUM < 150000
+#define MarkGUCPrefixReserved(prefix) EmitWarningsOnPlaceholders(prefix)
+#endif
+
+/* pg_b64_* lost their (unused) length bound argument order change in 14. */
+#include "common/base64.h"
+
+#endif							/* DYNAMO_COMPAT_H */

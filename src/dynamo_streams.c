@@ -1,0 +1,160 @@
+/*-------------------------------------------------------------------------
+ *
+ * dynamo_streams.c
+ *		Module entry point: settings, and the shared cache invalidation hook.
+ *
+ * _PG_init is always safe to load: it defines the dynamo_streams.* settings
+ * and nothing else.  Shared memory and workers (later) will register only
+ * under shared_preload_libraries.
+ *
+ * Caches.  Several parts of the library keep per-backend caches keyed by
+ * relation (the item API's prepared plans, the output plugin's table
+ * metadata).  PostgreSQL offers only a handful of relcache callback slots
+ * per backend, so this file registers exactly one and fans it out to the
+ * reset functions the caches register.  Edits of dynamo._tables fire a
+ * relcache invalidation of the catalog itself (see the _tables_changed
+ * trigger), which reaches both ordinary backends and logical decoding at the
+ * catalog change's exact position in the WAL.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "commands/trigger.h"
+#include "fmgr.h"
+#include "utils/guc.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+
+#include "dynamo_streams.h"
+
+PG_MODULE_MAGIC;
+
+char	   *dynamo_region = NULL;
+char	   *dynamo_account_id = NULL;
+
+#define MAX_CACHE_RESETS 8
+
+static DynamoCacheResetFn cache_resets[MAX_CACHE_RESETS];
+static int	n_cache_resets = 0;
+static bool relcache_callback_registered = false;
+
+void		_PG_init(void);
+
+/* Check a region name: lowercase letters, digits and dashes. */
+static bool
+check_region(char **newval, void **extra, GucSource source)
+{
+	const char *p;
+
+	if (*newval == NULL || **newval == '\0')
+		return false;
+	for (p = *newval; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+		{
+			GUC_check_errdetail("A region is lowercase letters, digits and dashes, such as \"us-east-1\".");
+			return false;
+		}
+	return true;
+}
+
+/* Check an account id: exactly 12 digits. */
+static bool
+check_account_id(char **newval, void **extra, GucSource source)
+{
+	const char *p;
+
+	if (*newval == NULL || strlen(*newval) != 12)
+	{
+		GUC_check_errdetail("An account id is exactly 12 digits.");
+		return false;
+	}
+	for (p = *newval; *p; p++)
+		if (*p < '0' || *p > '9')
+		{
+			GUC_check_errdetail("An account id is exactly 12 digits.");
+			return false;
+		}
+	return true;
+}
+
+/* Module load: define settings. */
+void
+_PG_init(void)
+{
+	DefineCustomStringVariable("dynamo_streams.region",
+							   "AWS region used in stream ARNs and records.",
+							   NULL,
+							   &dynamo_region,
+							   "us-east-1",
+							   PGC_USERSET, 0,
+							   check_region, NULL, NULL);
+	DefineCustomStringVariable("dynamo_streams.account_id",
+							   "AWS account id used in stream ARNs.",
+							   NULL,
+							   &dynamo_account_id,
+							   "000000000000",
+							   PGC_USERSET, 0,
+							   check_account_id, NULL, NULL);
+	MarkGUCPrefixReserved("dynamo_streams");
+}
+
+/* The one relcache callback: fan out to every registered cache. */
+static void
+dynamo_relcache_callback(Datum arg, Oid relid)
+{
+	int			i;
+
+	for (i = 0; i < n_cache_resets; i++)
+		cache_resets[i] (relid);
+}
+
+/* Register a cache reset function (idempotent). */
+void
+dynamo_register_cache_reset(DynamoCacheResetFn fn)
+{
+	int			i;
+
+	if (!relcache_callback_registered)
+	{
+		CacheRegisterRelcacheCallback(dynamo_relcache_callback, (Datum) 0);
+		relcache_callback_registered = true;
+	}
+	for (i = 0; i < n_cache_resets; i++)
+		if (cache_resets[i] == fn)
+			return;
+	if (n_cache_resets >= MAX_CACHE_RESETS)
+		elog(ERROR, "too many dynamo_streams cache reset functions");
+	cache_resets[n_cache_resets++] = fn;
+}
+
+/* OID of dynamo._tables, or InvalidOid if the extension is not installed. */
+Oid
+dynamo_catalog_relid(void)
+{
+	Oid			nspid = get_namespace_oid(DYNAMO_SCHEMA, true);
+
+	if (!OidIsValid(nspid))
+		return InvalidOid;
+	return get_relname_relid(DYNAMO_CATALOG_TABLE, nspid);
+}
+
+PG_FUNCTION_INFO_V1(dynamo_tables_changed);
+
+/*
+ * Statement trigger on dynamo._tables: invalidate every cache built from it.
+ * The invalidation is transactional and is also logged for logical
+ * decoding, so the output plugin sees stream settings change exactly at the
+ * commit that changed them.
+ */
+Datum
+dynamo_tables_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "dynamo_tables_changed: not called as a trigger");
+	CacheInvalidateRelcache(trigdata->tg_relation);
+	return PointerGetDatum(NULL);
+}

@@ -1,0 +1,79 @@
+/*-------------------------------------------------------------------------
+ *
+ * dynamo_streams.h
+ *		Declarations shared by every part of dynamo_streams.
+ *
+ * The shared library is at once the SQL function module, the logical
+ * decoding output plugin and (later) the background worker.  This header
+ * holds what crosses those parts: the key schema of a table, the AWS
+ * exception names with the SQLSTATE each maps to, the settings, and the one
+ * relcache invalidation callback that every cache hangs off.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef DYNAMO_STREAMS_H
+#define DYNAMO_STREAMS_H
+
+#include "compat.h"
+
+/*
+ * AWS exception names.  Every user-facing error message starts with one of
+ * these followed by ": ", so that clients can detect the exception the same
+ * way they would with DynamoDB.  The SQLSTATE for each is documented in
+ * docs/errors.md.
+ */
+#define DYNAMO_VALIDATION		"ValidationException"
+#define DYNAMO_NOT_FOUND		"ResourceNotFoundException"
+#define DYNAMO_IN_USE			"ResourceInUseException"
+#define DYNAMO_LIMIT			"LimitExceededException"
+
+#define ERRCODE_DYNAMO_VALIDATION	ERRCODE_INVALID_PARAMETER_VALUE /* 22023 */
+#define ERRCODE_DYNAMO_NOT_FOUND	ERRCODE_UNDEFINED_TABLE /* 42P01 */
+#define ERRCODE_DYNAMO_EXISTS		ERRCODE_DUPLICATE_TABLE /* 42P07 */
+#define ERRCODE_DYNAMO_IN_USE		ERRCODE_OBJECT_IN_USE	/* 55006 */
+#define ERRCODE_DYNAMO_LIMIT		ERRCODE_PROGRAM_LIMIT_EXCEEDED	/* 54000 */
+
+/* DynamoDB limits (SPEC 4.1, 4.2). */
+#define DYNAMO_MAX_ITEM_SIZE		409600
+#define DYNAMO_MAX_HASH_KEY_BYTES	2048
+#define DYNAMO_MAX_RANGE_KEY_BYTES	1024
+#define DYNAMO_MAX_DEPTH			32
+#define DYNAMO_MAX_NUMBER_DIGITS	38
+
+/* Names of the extension's schema and catalog table. */
+#define DYNAMO_SCHEMA			"dynamo"
+#define DYNAMO_CATALOG_TABLE	"_tables"
+
+/* Replication origin whose changes are TTL expiry deletes (SPEC 4.3). */
+#define DYNAMO_TTL_ORIGIN		"dynamo_streams_ttl"
+
+/*
+ * Key schema of an item table: the hash (partition) key and the optional
+ * range (sort) key, each with its type 'S', 'N' or 'B'.  range_key is NULL
+ * when the table has a simple primary key.
+ */
+typedef struct DynamoKeySchema
+{
+	char	   *hash_key;
+	char		hash_type;
+	char	   *range_key;
+	char		range_type;
+} DynamoKeySchema;
+
+/* Settings (dynamo_streams.c). */
+extern char *dynamo_region;
+extern char *dynamo_account_id;
+
+/*
+ * A cache that must be dropped when a relation changes registers here; the
+ * single relcache callback (PostgreSQL allows only a few per backend) calls
+ * every registered function with the relation's OID, or InvalidOid for
+ * "everything".  Registering the same function twice is a no-op.
+ */
+typedef void (*DynamoCacheResetFn) (Oid relid);
+extern void dynamo_register_cache_reset(DynamoCacheResetFn fn);
+
+/* OID of dynamo._tables, or InvalidOid when the extension is not installed. */
+extern Oid	dynamo_catalog_relid(void);
+
+#endif							/* DYNAMO_STREAMS_H */
