@@ -81,7 +81,7 @@ parse_request(DynamoItemTable *t, JsonbValue *req, BatchWrite *w)
 	if (w->is_put)
 	{
 		w->item = dynamo_item_normalize(inner, &t->ks);
-		w->key = dynamo_item_key(t, w->item);
+		w->key = dynamo_item_keys(&w->item->root, &t->ks);
 	}
 	else
 		w->item = w->key = dynamo_key_normalize(inner, &t->ks);

@@ -155,7 +155,7 @@ read_page(DynamoItemTable *t, PageQuery *q, int64 limit, MemoryContext cxt)
 	if (stopped)
 	{
 		push_key(&state, "LastEvaluatedKey");
-		push_jsonb(&state, WJB_VALUE, dynamo_item_key(t, last));
+		push_jsonb(&state, WJB_VALUE, dynamo_item_keys(&last->root, &t->ks));
 	}
 	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 	old = MemoryContextSwitchTo(cxt);
