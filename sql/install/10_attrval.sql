@@ -30,3 +30,13 @@ CREATE FUNCTION @extschema@.unmarshall(item jsonb) RETURNS jsonb
     AS 'MODULE_PATHNAME', 'dynamo_sql_unmarshall';
 COMMENT ON FUNCTION @extschema@.unmarshall(jsonb) IS
     'DynamoDB AttributeValue JSON to plain JSON (AWS SDK util-dynamodb unmarshall)';
+
+-- Internal: validate an item (or, with is_key, a Key argument) against a key
+-- schema, as the item API does.  Used by the tests.
+CREATE FUNCTION @extschema@._check_item(item jsonb, hash_key text, hash_type text,
+                                        range_key text DEFAULT NULL,
+                                        range_type text DEFAULT NULL,
+                                        is_key boolean DEFAULT false)
+    RETURNS jsonb
+    LANGUAGE c IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'dynamo_sql_check_item';
