@@ -101,3 +101,11 @@ SELECT dynamo._check_item('{"pk": {"S": "a"}, "x": {"S": "b"}}', 'pk', 'S', NULL
 SELECT dynamo._check_item('{"pk": {"N": "1"}}', 'pk', 'S', NULL, NULL, true);
 SELECT dynamo._check_item('{"pk": {"S": ""}}', 'pk', 'S', NULL, NULL, true);
 SELECT dynamo._check_item('{"pk": {"NS": ["1", "1"]}}', 'pk', 'N', NULL, NULL, true);
+
+-- Key values as column values (dynamo_key_datum) and the Keys object
+-- (dynamo_item_keys), as the item API and the output plugin use them.
+SELECT dynamo._key_value('{"a": {"S": "x"}, "k": {"N": "-1.5"}}', 'k', 'N') AS n_key,
+       dynamo._key_value('{"k": {"B": "AAE="}}', 'k', 'B') AS b_key,
+       dynamo._key_value('{"k": {"S": "日本"}, "z": {"NULL": true}}', 'k', 'S') AS s_key;
+SELECT dynamo._key_value('{"k": {"N": "1"}}', 'k', 'S');
+SELECT dynamo._key_value('{"x": {"S": "1"}}', 'k', 'S');

@@ -13,7 +13,9 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "catalog/pg_type.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 
 #include "av_internal.h"
 
@@ -22,6 +24,7 @@ PG_FUNCTION_INFO_V1(dynamo_sql_item_size);
 PG_FUNCTION_INFO_V1(dynamo_sql_marshall);
 PG_FUNCTION_INFO_V1(dynamo_sql_unmarshall);
 PG_FUNCTION_INFO_V1(dynamo_sql_check_item);
+PG_FUNCTION_INFO_V1(dynamo_sql_key_value);
 
 /* dynamo.validate_item(item jsonb) RETURNS jsonb: the normalised item. */
 Datum
@@ -91,4 +94,31 @@ dynamo_sql_check_item(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(5) && PG_GETARG_BOOL(5))
 		PG_RETURN_JSONB_P(dynamo_key_normalize(PG_GETARG_JSONB_P(0), &ks));
 	PG_RETURN_JSONB_P(dynamo_item_normalize(PG_GETARG_JSONB_P(0), &ks));
+}
+
+/*
+ * dynamo._key_value(item, attr, type): dynamo_key_datum as text (the output
+ * of the text, numeric or bytea column value), plus the Keys object.
+ */
+Datum
+dynamo_sql_key_value(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *item = PG_GETARG_JSONB_P(0);
+	char	   *attr = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	char		type = key_type_arg(PG_GETARG_TEXT_PP(2));
+	Datum		d = dynamo_key_datum(&item->root, attr, type);
+	Oid			typid = (type == 'S') ? TEXTOID : (type == 'N') ? NUMERICOID : BYTEAOID;
+	Oid			outfn;
+	bool		isvarlena;
+	DynamoKeySchema ks;
+	StringInfoData buf;
+
+	getTypeOutputInfo(typid, &outfn, &isvarlena);
+	memset(&ks, 0, sizeof(ks));
+	ks.hash_key = attr;
+	ks.hash_type = type;
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "%s %s", OidOutputFunctionCall(outfn, d),
+					 JsonbToCString(NULL, &dynamo_item_keys(&item->root, &ks)->root, 0));
+	PG_RETURN_TEXT_P(cstring_to_text(buf.data));
 }

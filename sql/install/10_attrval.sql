@@ -40,3 +40,10 @@ CREATE FUNCTION @extschema@._check_item(item jsonb, hash_key text, hash_type tex
     RETURNS jsonb
     LANGUAGE c IMMUTABLE PARALLEL SAFE
     AS 'MODULE_PATHNAME', 'dynamo_sql_check_item';
+
+-- Internal: a key attribute of a normalised item as its column value (text,
+-- numeric or bytea, shown as text) followed by the Keys object.  Tests only.
+CREATE FUNCTION @extschema@._key_value(item jsonb, attr text, type text)
+    RETURNS text
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'dynamo_sql_key_value';
