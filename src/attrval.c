@@ -75,6 +75,10 @@ static const struct
 };
 
 static int64 av_value(AvWalk *w, JsonbValue *av);
+static void av_fail(AvWalk *w, const char *fmt,...)
+			pg_attribute_printf(2, 3) pg_attribute_noreturn();
+static void av_type_error(AvWalk *w, DynamoAvType type, const char *expected)
+			pg_attribute_noreturn();
 
 /* Type of a type key, AV_INVALID if it is not one of the ten. */
 DynamoAvType
@@ -146,7 +150,6 @@ av_path(AvWalk *w)
 
 /* Raise a ValidationException about the current value. */
 static void
-pg_attribute_printf(2, 3)
 av_fail(AvWalk *w, const char *fmt,...)
 {
 	StringInfoData msg;
