@@ -110,9 +110,27 @@ SELECT dynamo.item_size(pg_temp.nest(31, '{"M": {}}')) AS empty_map_at_32;
 SELECT dynamo.item_size(pg_temp.nest(31, '{"SS": ["a"]}')) AS set_at_32;
 SELECT dynamo.item_size(pg_temp.nest(40));
 
+-- Attribute names: at least one character and less than 64 KB (DynamoDB's
+-- naming rule for top-level attributes; map keys are free).
+SELECT dynamo.validate_item('{"": {"S": "x"}}');
+SELECT dynamo.validate_item('{"m": {"M": {"": {"S": "x"}}}}') AS empty_map_key;
+SELECT dynamo.item_size(jsonb_build_object(repeat('a', 65535), '{"S": "x"}'::jsonb)) AS name_65535;
+SELECT dynamo.validate_item(jsonb_build_object(repeat('a', 65536), '{"S": "x"}'::jsonb));
+
 -- Error messages name the full path of the offending value.
 SELECT dynamo.validate_item('{"top": {"M": {"list": {"L": [{"S": "ok"}, {"M": {"k": {"N": "x"}}}]}}}}');
 SELECT dynamo.validate_item('{"top": {"L": [{"N": "1"}, {"N": "1E200"}]}}');
+
+-- Long names and values are shortened in messages.
+SELECT dynamo.validate_item(jsonb_build_object(repeat('é', 200), '{"M": {"x": {"N": "a"}}}'::jsonb));
+SELECT dynamo.validate_item(jsonb_build_object('a', jsonb_build_object('N', repeat('x', 300))));
+SELECT dynamo.validate_item(jsonb_build_object('a', jsonb_build_object('SS',
+       (SELECT jsonb_agg(repeat('y', 150) || (i % 30)) FROM generate_series(1, 100) i))));
+
+-- SS order is UTF-8 byte order, not UTF-16 order: U+FFFF (EF BF BF) sorts
+-- before U+1F600 (F0 9F 98 80), although Java/JavaScript strings compare the
+-- other way.
+SELECT dynamo.validate_item('{"s": {"SS": ["😀", "\uffff", "~"]}}');
 
 -- Already-normal items come back unchanged, byte for byte.
 SELECT dynamo.validate_item('{"a": {"N": "1.5"}, "s": {"SS": ["a", "b"]}}')::text;

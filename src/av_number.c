@@ -33,6 +33,8 @@
  */
 #include "postgres.h"
 
+#include "mb/pg_wchar.h"
+
 #include "av_internal.h"
 
 /* Exponents are clamped to this magnitude; far beyond any valid number. */
@@ -259,8 +261,10 @@ dynamo_number_normalize(const char *str, int len, const char *attr)
 	if (st == DYNAMO_NUM_NOT_NUMERIC)
 		ereport(ERROR,
 				errcode(ERRCODE_DYNAMO_VALIDATION),
-				errmsg("%s: %s: %.*s%s%s%s", DYNAMO_VALIDATION,
-					   dynamo_number_message(st), len, str,
+				errmsg("%s: %s: %.*s%s%s%s%s", DYNAMO_VALIDATION,
+					   dynamo_number_message(st),
+					   len <= 100 ? len : pg_mbcliplen(str, len, 100), str,
+					   len > 100 ? "..." : "",
 					   attr ? " for attribute \"" : "", attr ? attr : "",
 					   attr ? "\"" : ""));
 	ereport(ERROR,
