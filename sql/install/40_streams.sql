@@ -7,17 +7,7 @@
 -- each change, so the switch takes effect exactly at the commit that made
 -- it.  Given an item table, both behave like update_table.
 
--- Refuse stream features without wal_level = logical (SPEC 3).
-CREATE FUNCTION @extschema@._require_logical_wal() RETURNS void
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    IF pg_catalog.current_setting('wal_level') <> 'logical' THEN
-        RAISE EXCEPTION 'ValidationException: streams need wal_level = logical (it is %)',
-                        pg_catalog.current_setting('wal_level')
-            USING ERRCODE = '55000',
-                  HINT = 'Set wal_level = logical in postgresql.conf and restart the server.';
-    END IF;
-END $$;
+-- _require_logical_wal() (wal_level check) comes from 20_tables.sql.
 
 -- The stream description both functions return.
 CREATE FUNCTION @extschema@._stream_description(r @extschema@._tables) RETURNS jsonb
