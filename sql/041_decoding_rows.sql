@@ -166,6 +166,17 @@ SELECT dynamo.put_item('Items041', '{"id":{"S":"j"}}') IS NOT NULL;
 SELECT * FROM ds_take('dec041');
 SELECT dynamo.delete_table('Items041') IS NOT NULL;
 
+-- a dropped table's name can be streamed again by a new table
+CREATE TABLE reborn (id int PRIMARY KEY);
+SELECT dynamo.enable_stream('reborn', 'KEYS_ONLY') IS NOT NULL;
+DROP TABLE reborn;
+CREATE TABLE reborn (id int PRIMARY KEY);
+SELECT dynamo.enable_stream('reborn', 'KEYS_ONLY') IS NOT NULL;
+INSERT INTO reborn VALUES (1);
+SELECT * FROM ds_take('dec041');
+SELECT count(*) FROM dynamo._tables WHERE table_name = 'reborn';
+DROP TABLE reborn;
+
 SELECT * FROM ds_check('dec041', :'t0');
 SELECT 'dropped' FROM pg_drop_replication_slot('dec041');
 DROP TABLE people, types041, docs041;

@@ -84,6 +84,10 @@ BEGIN
         RAISE EXCEPTION 'ValidationException: Table already has an enabled stream: TableName: %', r.table_name
             USING ERRCODE = '22023';
     END IF;
+    -- the row of a dropped table that had a stream no longer holds its name
+    DELETE FROM @extschema@._tables t
+     WHERE t.kind = 'relation' AND t.table_name = name AND t.relid <> relation
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = t.relid);
     IF EXISTS (SELECT FROM @extschema@._tables t
                 WHERE t.table_name = name AND t.relid <> relation) THEN
         RAISE EXCEPTION 'ResourceInUseException: Table already exists: %', name
