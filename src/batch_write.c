@@ -104,7 +104,8 @@ parse_batch(Jsonb *req, BatchWrite *writes)
 	while ((r = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
 		if (r == WJB_KEY)
-			t = dynamo_item_table(cstring_to_text_with_len(v.val.string.val, v.val.string.len));
+			t = dynamo_item_table(cstring_to_text_with_len(v.val.string.val, v.val.string.len),
+								  RowExclusiveLock);
 		else if (r == WJB_VALUE)
 		{
 			JsonbIterator *ait;

@@ -223,7 +223,7 @@ dynamo_put_item(PG_FUNCTION_ARGS)
 	Datum		keys[2];
 
 	SPI_connect();
-	t = dynamo_item_table(name);
+	t = dynamo_item_table(name, RowExclusiveLock);
 	norm = dynamo_item_normalize(item, &t->ks);
 	dynamo_key_values(t, norm, keys);
 	if (all_old)
@@ -252,7 +252,7 @@ dynamo_get_item(PG_FUNCTION_ARGS)
 	Datum		keys[2];
 
 	SPI_connect();
-	t = dynamo_item_table(name);
+	t = dynamo_item_table(name, AccessShareLock);
 	key = dynamo_key_normalize(key, &t->ks);
 	dynamo_key_values(t, key, keys);
 	if (SPI_execute_plan(dynamo_item_plan(t, DYNAMO_PLAN_GET), keys, NULL, true, 1) != SPI_OK_SELECT)
@@ -278,7 +278,7 @@ dynamo_delete_item(PG_FUNCTION_ARGS)
 	Datum		keys[2];
 
 	SPI_connect();
-	t = dynamo_item_table(name);
+	t = dynamo_item_table(name, RowExclusiveLock);
 	key = dynamo_key_normalize(key, &t->ks);
 	dynamo_key_values(t, key, keys);
 	if (all_old)

@@ -282,7 +282,7 @@ dynamo_query(PG_FUNCTION_ARGS)
 					   DYNAMO_VALIDATION));
 	expr = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	SPI_connect();
-	t = dynamo_item_table(name);
+	t = dynamo_item_table(name, AccessShareLock);
 	dynamo_parse_key_condition(expr, names, values, &t->ks, &kc);
 	values = dynamo_item_normalize(values, NULL);
 
@@ -329,7 +329,7 @@ dynamo_scan(PG_FUNCTION_ARGS)
 	Jsonb	   *res;
 
 	SPI_connect();
-	t = dynamo_item_table(name);
+	t = dynamo_item_table(name, AccessShareLock);
 	memset(&q, 0, sizeof(q));
 	initStringInfo(&q.sql);
 	appendStringInfo(&q.sql, "SELECT item FROM %s", t->qualname);

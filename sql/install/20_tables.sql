@@ -209,6 +209,10 @@ BEGIN
     IF stream_view_type IS NOT NULL THEN
         PERFORM @extschema@._require_logical_wal();
     END IF;
+    -- Serialise creations of one name, so that the loser of a race gets
+    -- ResourceInUseException rather than a duplicate-key error of pg_class.
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dynamo_streams.create_table'),
+                                             pg_catalog.hashtext(table_name));
     IF EXISTS (SELECT FROM @extschema@._tables c WHERE c.table_name OPERATOR(pg_catalog.=) create_table.table_name) THEN
         RAISE EXCEPTION 'ResourceInUseException: Table already exists: %', table_name USING ERRCODE = '42P07';
     END IF;
