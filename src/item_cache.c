@@ -19,6 +19,12 @@
  * freed (a plan might still be on the call stack); they cost a few
  * kilobytes per dropped table per backend.
  *
+ * Locking.  dynamo_item_table() locks the relation in the mode the caller's
+ * statements will take, before they run.  A concurrent delete_table (ACCESS
+ * EXCLUSIVE) is thus waited for here; the invalidations accepted with the
+ * lock mark the entry, and a relation that is gone by then is reported as
+ * ResourceNotFoundException instead of an SQL error from the plan.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
