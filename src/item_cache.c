@@ -287,6 +287,12 @@ plan_sql(DynamoItemTable *t, DynamoPlanKind kind)
 							 t->qualname, cols, t->nkeys == 2 ? "$2, " : "",
 							 t->nkeys + 1, cols);
 			break;
+		case DYNAMO_PLAN_INSERT:
+			appendStringInfo(&buf, "INSERT INTO %s (%s, item) VALUES ($1, %s$%d) "
+							 "ON CONFLICT (%s) DO NOTHING",
+							 t->qualname, cols, t->nkeys == 2 ? "$2, " : "",
+							 t->nkeys + 1, cols);
+			break;
 		case DYNAMO_PLAN_LOCK:
 		case DYNAMO_PLAN_GET:
 			appendStringInfo(&buf, "SELECT item FROM %s", t->qualname);
@@ -320,7 +326,7 @@ dynamo_item_plan(DynamoItemTable *t, DynamoPlanKind kind)
 	argtypes[0] = dynamo_key_type_oid(t->ks.hash_type);
 	if (t->nkeys == 2)
 		argtypes[1] = dynamo_key_type_oid(t->ks.range_type);
-	if (kind == DYNAMO_PLAN_PUT)
+	if (kind == DYNAMO_PLAN_PUT || kind == DYNAMO_PLAN_INSERT)
 		argtypes[nargs++] = JSONBOID;
 	plan = SPI_prepare(plan_sql(t, kind), nargs, argtypes);
 	if (plan == NULL || SPI_keepplan(plan) != 0)

@@ -29,6 +29,7 @@
 typedef enum DynamoPlanKind
 {
 	DYNAMO_PLAN_PUT,			/* upsert that skips identical items */
+	DYNAMO_PLAN_INSERT,			/* INSERT ... ON CONFLICT DO NOTHING */
 	DYNAMO_PLAN_LOCK,			/* SELECT item ... FOR UPDATE */
 	DYNAMO_PLAN_GET,			/* SELECT item */
 	DYNAMO_PLAN_DELETE,			/* DELETE */
