@@ -31,9 +31,10 @@ max_wal_size = 8GB
 checkpoint_timeout = 30min"
 
 # The item generator: about 300 bytes by DynamoDB's size rules (printed
-# below).  @K@ is the key number and @V@ a number that changes on every
+# below; "BOOL": true has a space so that pgbench does not take :true for
+# a variable).  @K@ is the key number and @V@ a number that changes on every
 # write; both are SQL expressions (pgbench variables or a column).
-ITEM="('{\"pk\":{\"S\":\"user#' || @K@ || '\"},\"name\":{\"S\":\"Customer ' || @K@ || '\"},\"email\":{\"S\":\"customer' || @K@ || '@example.com\"},\"visits\":{\"N\":\"' || @V@ || '\"},\"active\":{\"BOOL\":true},\"tags\":{\"SS\":[\"bench\",\"dynamo\",\"streams\"]},\"address\":{\"M\":{\"street\":{\"S\":\"1 Main Street\"},\"city\":{\"S\":\"Springfield\"},\"zip\":{\"S\":\"12345\"}}},\"note\":{\"S\":\"$(printf 'x%.0s' $(seq 140))\"}}')::jsonb"
+ITEM="('{\"pk\":{\"S\":\"user#' || @K@ || '\"},\"name\":{\"S\":\"Customer ' || @K@ || '\"},\"email\":{\"S\":\"customer' || @K@ || '@example.com\"},\"visits\":{\"N\":\"' || @V@ || '\"},\"active\":{\"BOOL\": true},\"tags\":{\"SS\":[\"bench\",\"dynamo\",\"streams\"]},\"address\":{\"M\":{\"street\":{\"S\":\"1 Main Street\"},\"city\":{\"S\":\"Springfield\"},\"zip\":{\"S\":\"12345\"}}},\"note\":{\"S\":\"$(printf 'x%.0s' $(seq 140))\"}}')::jsonb"
 
 # item K V: the generator with its placeholders filled in.
 item() {
@@ -72,7 +73,7 @@ printf '%s\nSELECT item FROM plain WHERE pk = %s;\n' "\\set k random(1, $KEYS)" 
 [ "$(id -u)" -ne 0 ] || chown -R "$DS_USER" "$B"
 
 ds_log "server: $(ds_psql -Atc 'SELECT version()')"
-ds_log "settings: $(ds_psql -Atc "SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'shared_buffers', 'wal_level', 'max_wal_size', 'full_page_writes', 'autovacuum')")"
+ds_log "settings: $(ds_psql -Atc "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'shared_buffers', 'wal_level', 'max_wal_size', 'full_page_writes', 'autovacuum')")"
 ds_log "item size (DynamoDB rules): $(ds_psql -Atc "SELECT round(avg(dynamo.item_size(item))) FROM (SELECT item FROM dynamo.bench LIMIT 1000) s" 2>/dev/null || echo '?') bytes; jsonb: $(ds_psql -Atc 'SELECT round(avg(pg_column_size(item))) FROM (SELECT item FROM plain LIMIT 1000) s') bytes"
 ds_log "$CLIENTS clients, ${SECONDS_PER_RUN}s per run, $ROUNDS rounds, $KEYS keys, $(nproc) CPUs"
 
@@ -83,11 +84,11 @@ RESULTS=$DS_WORK/results
 run() {
 	local name=$1 round=$2 tps
 	ds_psql -q -c 'VACUUM' -c 'CHECKPOINT'
-	tps=$(ds_as_user env PGHOST="$DS_SOCK" PGPORT="$DS_PORT" PGUSER=postgres \
+	ds_as_user env PGHOST="$DS_SOCK" PGPORT="$DS_PORT" PGUSER=postgres \
 		"$DS_BIN/pgbench" -n -M prepared -c "$CLIENTS" -j "$CLIENTS" -T "$SECONDS_PER_RUN" \
-		-f "$B/$name.sql" postgres 2>&1 |
-		sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p')
-	[ -n "$tps" ] || { echo "pgbench $name failed" >&2; exit 1; }
+		-f "$B/$name.sql" postgres >"$B/$name.$round.log" 2>&1 || true
+	tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$B/$name.$round.log")
+	[ -n "$tps" ] || { echo "pgbench $name failed:" >&2; tail -n 20 "$B/$name.$round.log" >&2; exit 1; }
 	printf '%-13s round %d  %10.1f tps\n' "$name" "$round" "$tps"
 	echo "$name $round $tps" >>"$RESULTS"
 }
