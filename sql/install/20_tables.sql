@@ -1,0 +1,316 @@
+-- dynamo_streams install script, part 20: item tables.
+--
+-- create_table, update_table, describe_table, list_tables, delete_table.
+-- Each item table is the relation dynamo."<TableName>" (columns pk[, sk],
+-- item; see docs/item-tables.md) plus its row in dynamo._tables.  The
+-- _item_guard trigger (C, src/item_guard.c) keeps plain SQL writes valid.
+
+CREATE FUNCTION @extschema@._item_guard() RETURNS trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_item_guard';
+
+-- Raise a ValidationException with AWS's "1 validation error" wording.
+CREATE FUNCTION @extschema@._invalid_parameter(value text, what text, rule text)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'ValidationException: 1 validation error detected: Value % at ''%'' failed to satisfy constraint: %',
+        coalesce(pg_catalog.quote_literal(value), 'null'), what, rule
+        USING ERRCODE = '22023';
+END
+$$;
+
+-- Check a TableName: DynamoDB's rules, plus PostgreSQL's 63-byte limit.
+CREATE FUNCTION @extschema@._check_table_name(table_name text, creating boolean)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF table_name IS NULL THEN
+        PERFORM @extschema@._invalid_parameter(NULL, 'tableName', 'Member must not be null');
+    ELSIF pg_catalog.length(table_name) < 3 THEN
+        PERFORM @extschema@._invalid_parameter(table_name, 'tableName',
+            'Member must have length greater than or equal to 3');
+    ELSIF pg_catalog.length(table_name) > 255 THEN
+        PERFORM @extschema@._invalid_parameter(table_name, 'tableName',
+            'Member must have length less than or equal to 255');
+    ELSIF table_name !~ '^[a-zA-Z0-9_.-]+$' THEN
+        PERFORM @extschema@._invalid_parameter(table_name, 'tableName',
+            'Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+');
+    ELSIF creating AND pg_catalog.length(table_name) > 63 THEN
+        RAISE EXCEPTION 'ValidationException: 1 validation error detected: Value ''%'' at ''tableName'' failed to satisfy constraint: Member must have length less than or equal to 63',
+            table_name USING ERRCODE = '22023',
+            DETAIL = 'dynamo_streams limits table names to 63 characters, PostgreSQL''s identifier limit.';
+    END IF;
+END
+$$;
+
+-- The catalog row of item table table_name, or ResourceNotFoundException.
+CREATE FUNCTION @extschema@._item_table(table_name text, lock boolean DEFAULT false)
+RETURNS @extschema@._tables LANGUAGE plpgsql AS $$
+DECLARE
+    t @extschema@._tables;
+BEGIN
+    PERFORM @extschema@._check_table_name(table_name, false);
+    IF lock THEN
+        SELECT * INTO t FROM @extschema@._tables c
+         WHERE c.table_name OPERATOR(pg_catalog.=) _item_table.table_name AND c.kind OPERATOR(pg_catalog.=) 'item'
+           FOR UPDATE;
+    ELSE
+        SELECT * INTO t FROM @extschema@._tables c
+         WHERE c.table_name OPERATOR(pg_catalog.=) _item_table.table_name AND c.kind OPERATOR(pg_catalog.=) 'item';
+    END IF;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'ResourceNotFoundException: Requested resource not found: Table: % not found', table_name
+            USING ERRCODE = '42P01';
+    END IF;
+    RETURN t;
+END
+$$;
+
+-- A stream label for a new stream of t: its creation time, made strictly
+-- later than the table's previous label so that every stream ARN is new.
+CREATE FUNCTION @extschema@._new_stream_label(previous text)
+RETURNS text LANGUAGE sql AS $$
+    SELECT pg_catalog.to_char(GREATEST(
+               pg_catalog.clock_timestamp() AT TIME ZONE 'UTC',
+               previous::timestamp + interval '1 millisecond'),
+           'YYYY-MM-DD"T"HH24:MI:SS.MS')
+$$;
+
+-- TableArn of a table.
+CREATE FUNCTION @extschema@._table_arn(table_name text)
+RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT 'arn:aws:dynamodb:' OPERATOR(pg_catalog.||) pg_catalog.current_setting('dynamo_streams.region')
+        OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) pg_catalog.current_setting('dynamo_streams.account_id')
+        OPERATOR(pg_catalog.||) ':table/' OPERATOR(pg_catalog.||) table_name
+$$;
+
+-- A TableId: uuid-shaped, derived from the name and creation time, so it
+-- is stable for the table's life (and across dump and restore).
+CREATE FUNCTION @extschema@._table_id(t @extschema@._tables)
+RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT pg_catalog.md5(t.table_name OPERATOR(pg_catalog.||) '/'
+                          OPERATOR(pg_catalog.||) pg_catalog.to_char(t.created_at AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSUS'))::uuid::text
+$$;
+
+-- The TableDescription object of DescribeTable/CreateTable/DeleteTable.
+CREATE FUNCTION @extschema@._table_description(t @extschema@._tables, status text DEFAULT 'ACTIVE')
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    n bigint;
+    size numeric;
+    created numeric := pg_catalog.round(EXTRACT(epoch FROM t.created_at), 3);
+    d jsonb;
+BEGIN
+    EXECUTE pg_catalog.format('SELECT pg_catalog.count(*), COALESCE(pg_catalog.sum(@extschema@.item_size(item)), 0) FROM %s',
+                              t.relid) INTO n, size;
+    d := pg_catalog.jsonb_build_object(
+        'AttributeDefinitions', pg_catalog.jsonb_build_array(
+            pg_catalog.jsonb_build_object('AttributeName', t.hash_key, 'AttributeType', t.hash_key_type::text))
+            OPERATOR(pg_catalog.||) CASE WHEN t.range_key IS NULL THEN '[]'::jsonb ELSE pg_catalog.jsonb_build_array(
+            pg_catalog.jsonb_build_object('AttributeName', t.range_key, 'AttributeType', t.range_key_type::text)) END,
+        'TableName', t.table_name,
+        'KeySchema', pg_catalog.jsonb_build_array(
+            pg_catalog.jsonb_build_object('AttributeName', t.hash_key, 'KeyType', 'HASH'))
+            OPERATOR(pg_catalog.||) CASE WHEN t.range_key IS NULL THEN '[]'::jsonb ELSE pg_catalog.jsonb_build_array(
+            pg_catalog.jsonb_build_object('AttributeName', t.range_key, 'KeyType', 'RANGE')) END,
+        'TableStatus', status,
+        'CreationDateTime', created,
+        'ProvisionedThroughput', '{"NumberOfDecreasesToday": 0, "ReadCapacityUnits": 0, "WriteCapacityUnits": 0}'::jsonb,
+        'TableSizeBytes', size,
+        'ItemCount', n,
+        'TableArn', @extschema@._table_arn(t.table_name),
+        'TableId', @extschema@._table_id(t),
+        'BillingModeSummary', pg_catalog.jsonb_build_object('BillingMode', 'PAY_PER_REQUEST',
+                                                            'LastUpdateToPayPerRequestDateTime', created),
+        'DeletionProtectionEnabled', false);
+    IF t.stream_label IS NOT NULL THEN
+        d := d OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
+            'StreamSpecification', CASE WHEN t.stream_enabled
+                THEN pg_catalog.jsonb_build_object('StreamEnabled', true, 'StreamViewType', t.stream_view_type)
+                ELSE '{"StreamEnabled": false}'::jsonb END,
+            'LatestStreamLabel', t.stream_label,
+            'LatestStreamArn', @extschema@._table_arn(t.table_name) OPERATOR(pg_catalog.||) '/stream/'
+                OPERATOR(pg_catalog.||) t.stream_label);
+    END IF;
+    RETURN d;
+END
+$$;
+
+-- Check a key attribute name and type of create_table.
+CREATE FUNCTION @extschema@._check_key(name text, type text, n int)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF name IS NULL THEN
+        PERFORM @extschema@._invalid_parameter(NULL, pg_catalog.format('keySchema.%s.member.attributeName', n),
+            'Member must not be null');
+    ELSIF pg_catalog.octet_length(name) < 1 THEN
+        PERFORM @extschema@._invalid_parameter(name, pg_catalog.format('keySchema.%s.member.attributeName', n),
+            'Member must have length greater than or equal to 1');
+    ELSIF pg_catalog.octet_length(name) > 255 THEN
+        PERFORM @extschema@._invalid_parameter(name, pg_catalog.format('keySchema.%s.member.attributeName', n),
+            'Member must have length less than or equal to 255');
+    END IF;
+    IF type IS NULL OR type NOT IN ('S', 'N', 'B') THEN
+        PERFORM @extschema@._invalid_parameter(type, pg_catalog.format('attributeDefinitions.%s.member.attributeType', n),
+            'Member must satisfy enum value set: [B, N, S]');
+    END IF;
+END
+$$;
+
+-- Check a StreamViewType.
+CREATE FUNCTION @extschema@._check_stream_view_type(stream_view_type text)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF stream_view_type IS NOT NULL AND stream_view_type NOT IN
+            ('KEYS_ONLY', 'NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES') THEN
+        PERFORM @extschema@._invalid_parameter(stream_view_type, 'streamSpecification.streamViewType',
+            'Member must satisfy enum value set: [NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY]');
+    END IF;
+END
+$$;
+
+-- SQL column type of a key type.
+CREATE FUNCTION @extschema@._key_column_type(type text)
+RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE type WHEN 'S' THEN 'text COLLATE "C"' WHEN 'N' THEN 'numeric' ELSE 'bytea' END
+$$;
+
+CREATE FUNCTION @extschema@.create_table(
+    table_name text, hash_key text, hash_key_type text DEFAULT 'S',
+    range_key text DEFAULT NULL, range_key_type text DEFAULT 'S',
+    stream_view_type text DEFAULT NULL)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    rel text;
+    t @extschema@._tables;
+BEGIN
+    PERFORM @extschema@._check_table_name(table_name, true);
+    PERFORM @extschema@._check_key(hash_key, hash_key_type, 1);
+    IF range_key IS NOT NULL THEN
+        PERFORM @extschema@._check_key(range_key, range_key_type, 2);
+        IF range_key OPERATOR(pg_catalog.=) hash_key THEN
+            RAISE EXCEPTION 'ValidationException: Both the Hash Key and the Range Key element in the KeySchema have the same name'
+                USING ERRCODE = '22023';
+        END IF;
+    END IF;
+    PERFORM @extschema@._check_stream_view_type(stream_view_type);
+    IF EXISTS (SELECT FROM @extschema@._tables c WHERE c.table_name OPERATOR(pg_catalog.=) create_table.table_name) THEN
+        RAISE EXCEPTION 'ResourceInUseException: Table already exists: %', table_name USING ERRCODE = '42P07';
+    END IF;
+    IF pg_catalog.to_regclass(pg_catalog.quote_ident('@extschema@') OPERATOR(pg_catalog.||) '.'
+                              OPERATOR(pg_catalog.||) pg_catalog.quote_ident(table_name)) IS NOT NULL THEN
+        RAISE EXCEPTION 'ResourceInUseException: Table name % is taken by another relation in schema @extschema@', table_name
+            USING ERRCODE = '42P07',
+            HINT = 'Names of dynamo_streams'' own objects start with "_"; choose another table name.';
+    END IF;
+
+    rel := pg_catalog.format('@extschema@.%I', table_name);
+    EXECUTE pg_catalog.format('CREATE TABLE %s (pk %s NOT NULL, %s item jsonb NOT NULL, PRIMARY KEY (pk%s))',
+        rel, @extschema@._key_column_type(hash_key_type),
+        CASE WHEN range_key IS NULL THEN ''
+             ELSE pg_catalog.format('sk %s NOT NULL,', @extschema@._key_column_type(range_key_type)) END,
+        CASE WHEN range_key IS NULL THEN '' ELSE ', sk' END);
+    EXECUTE pg_catalog.format('ALTER TABLE %s REPLICA IDENTITY FULL', rel);
+    EXECUTE pg_catalog.format('CREATE TRIGGER _item_guard BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@._item_guard(%L, %L%s)',
+        rel, hash_key, hash_key_type,
+        CASE WHEN range_key IS NULL THEN ''
+             ELSE pg_catalog.format(', %L, %L', range_key, range_key_type) END);
+    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', rel,
+        'dynamo_streams item table ' OPERATOR(pg_catalog.||) table_name);
+
+    INSERT INTO @extschema@._tables (table_name, relid, kind, hash_key, hash_key_type,
+                                     range_key, range_key_type, stream_enabled,
+                                     stream_view_type, stream_label)
+    VALUES (table_name, rel::pg_catalog.regclass, 'item', hash_key, hash_key_type,
+            range_key, CASE WHEN range_key IS NOT NULL THEN range_key_type END,
+            stream_view_type IS NOT NULL, stream_view_type,
+            CASE WHEN stream_view_type IS NOT NULL THEN @extschema@._new_stream_label(NULL) END)
+    RETURNING * INTO t;
+    RETURN pg_catalog.jsonb_build_object('TableDescription', @extschema@._table_description(t));
+END
+$$;
+
+CREATE FUNCTION @extschema@.update_table(
+    table_name text, stream_enabled boolean, stream_view_type text DEFAULT NULL)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    t @extschema@._tables := @extschema@._item_table(table_name, true);
+BEGIN
+    PERFORM @extschema@._check_stream_view_type(stream_view_type);
+    IF stream_enabled IS NULL THEN
+        RAISE EXCEPTION 'ValidationException: At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required'
+            USING ERRCODE = '22023';
+    ELSIF stream_enabled AND stream_view_type IS NULL THEN
+        RAISE EXCEPTION 'ValidationException: One or more parameter values were invalid: Enabled stream must specify a StreamViewType'
+            USING ERRCODE = '22023';
+    ELSIF NOT stream_enabled AND stream_view_type IS NOT NULL THEN
+        RAISE EXCEPTION 'ValidationException: One or more parameter values were invalid: Disabled stream must not specify a StreamViewType'
+            USING ERRCODE = '22023';
+    ELSIF stream_enabled AND t.stream_enabled THEN
+        RAISE EXCEPTION 'ValidationException: Table already has an enabled stream: TableName: %', table_name
+            USING ERRCODE = '22023';
+    ELSIF NOT stream_enabled AND NOT t.stream_enabled THEN
+        RAISE EXCEPTION 'ValidationException: Table does not have an enabled stream: TableName: %', table_name
+            USING ERRCODE = '22023';
+    END IF;
+
+    IF stream_enabled THEN
+        UPDATE @extschema@._tables c
+           SET stream_enabled = true, stream_view_type = update_table.stream_view_type,
+               stream_label = @extschema@._new_stream_label(c.stream_label)
+         WHERE c.table_name OPERATOR(pg_catalog.=) t.table_name
+        RETURNING * INTO t;
+    ELSE
+        UPDATE @extschema@._tables c SET stream_enabled = false
+         WHERE c.table_name OPERATOR(pg_catalog.=) t.table_name
+        RETURNING * INTO t;
+    END IF;
+    RETURN pg_catalog.jsonb_build_object('TableDescription', @extschema@._table_description(t));
+END
+$$;
+
+CREATE FUNCTION @extschema@.describe_table(table_name text)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT pg_catalog.jsonb_build_object('Table',
+        @extschema@._table_description(@extschema@._item_table(table_name)))
+$$;
+
+CREATE FUNCTION @extschema@.list_tables(exclusive_start_table_name text DEFAULT NULL, "limit" int DEFAULT 100)
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    names text[];
+BEGIN
+    IF "limit" IS NULL THEN
+        "limit" := 100;
+    ELSIF "limit" < 1 THEN
+        PERFORM @extschema@._invalid_parameter("limit"::text, 'limit', 'Member must have value greater than or equal to 1');
+    ELSIF "limit" > 100 THEN
+        PERFORM @extschema@._invalid_parameter("limit"::text, 'limit', 'Member must have value less than or equal to 100');
+    END IF;
+    IF exclusive_start_table_name IS NOT NULL THEN
+        PERFORM @extschema@._check_table_name(exclusive_start_table_name, false);
+    END IF;
+    SELECT pg_catalog.array_agg(n) INTO names FROM (
+        SELECT c.table_name AS n FROM @extschema@._tables c
+         WHERE c.kind OPERATOR(pg_catalog.=) 'item'
+           AND (exclusive_start_table_name IS NULL
+                OR c.table_name COLLATE "C" OPERATOR(pg_catalog.>) exclusive_start_table_name)
+         ORDER BY c.table_name COLLATE "C"
+         LIMIT "limit" OPERATOR(pg_catalog.+) 1) s;
+    IF pg_catalog.cardinality(names) > "limit" THEN
+        RETURN pg_catalog.jsonb_build_object('TableNames', pg_catalog.to_jsonb(names[1:"limit"]),
+                                             'LastEvaluatedTableName', names["limit"]);
+    END IF;
+    RETURN pg_catalog.jsonb_build_object('TableNames', pg_catalog.to_jsonb(COALESCE(names, '{}')));
+END
+$$;
+
+CREATE FUNCTION @extschema@.delete_table(table_name text)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    t @extschema@._tables := @extschema@._item_table(table_name, true);
+    d jsonb := @extschema@._table_description(t, 'DELETING');
+BEGIN
+    DELETE FROM @extschema@._tables c WHERE c.table_name OPERATOR(pg_catalog.=) t.table_name;
+    EXECUTE pg_catalog.format('DROP TABLE %s', t.relid);
+    RETURN pg_catalog.jsonb_build_object('TableDescription', d);
+END
+$$;

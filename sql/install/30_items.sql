@@ -1,0 +1,12 @@
+-- dynamo_streams install script, part 30: the item API (C, src/items.c,
+-- src/query.c, src/batch_write.c).  Required arguments are checked in C so
+-- that a NULL gets AWS's "Member must not be null" message.
+
+CREATE FUNCTION @extschema@.put_item(table_name text, item jsonb, return_values text DEFAULT 'NONE')
+RETURNS jsonb LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_put_item';
+
+CREATE FUNCTION @extschema@.get_item(table_name text, key jsonb, consistent_read boolean DEFAULT false)
+RETURNS jsonb LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'dynamo_get_item';
+
+CREATE FUNCTION @extschema@.delete_item(table_name text, key jsonb, return_values text DEFAULT 'NONE')
+RETURNS jsonb LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_delete_item';

@@ -1,0 +1,295 @@
+/*-------------------------------------------------------------------------
+ *
+ * item_cache.c
+ *		Per-backend cache of item tables: catalog row and prepared plans.
+ *
+ * The first item call on a table in a backend reads its row of
+ * dynamo._tables and keeps it in a hash table keyed by TableName; the hot
+ * statements (put, get, delete) are prepared on first use and kept with
+ * SPI_keepplan, so a put_item costs one index probe plus one plan execution.
+ *
+ * Invalidation.  The cache registers with dynamo_register_cache_reset().
+ * An edit of the catalog (create, delete or update of any table) or an
+ * InvalidOid reset marks every entry invalid; a reset for an item table's
+ * own OID marks that entry.  Callbacks only set flags: they may run while a
+ * plan of the entry is executing, so nothing is freed there.  The next
+ * lookup re-reads the catalog row; if the relation and key schema are
+ * unchanged the plans stay (the plan cache itself re-plans after DDL),
+ * otherwise fresh plans are prepared.  Plans of a dropped table are not
+ * freed (a plan might still be on the call stack); they cost a few
+ * kilobytes per dropped table per backend.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+
+#include "items.h"
+
+static HTAB *item_tables = NULL;
+static MemoryContext item_cache_cxt = NULL;
+static Oid	catalog_oid = InvalidOid;
+static SPIPlanPtr catalog_plan = NULL;
+
+Oid			dynamo_trusted_relid = InvalidOid;
+Jsonb	   *dynamo_trusted_item = NULL;
+
+/* Reset callback: mark the affected entries invalid. */
+static void
+item_cache_reset(Oid relid)
+{
+	HASH_SEQ_STATUS seq;
+	DynamoItemTable *t;
+	bool		all = !OidIsValid(relid) || relid == catalog_oid;
+
+	if (item_tables == NULL)
+		return;
+	hash_seq_init(&seq, item_tables);
+	while ((t = hash_seq_search(&seq)) != NULL)
+		if (all || t->relid == relid)
+			t->valid = false;
+	if (all)
+		dynamo_trusted_relid = InvalidOid;
+}
+
+/* Create the hash table on first use. */
+static void
+item_cache_init(void)
+{
+	HASHCTL		ctl;
+
+	item_cache_cxt = AllocSetContextCreate(CacheMemoryContext,
+										   "dynamo_streams item tables",
+										   ALLOCSET_DEFAULT_SIZES);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = NAMEDATALEN;
+	ctl.entrysize = sizeof(DynamoItemTable);
+	ctl.hcxt = item_cache_cxt;
+	item_tables = hash_create("dynamo_streams item tables", 64, &ctl,
+							  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	dynamo_register_cache_reset(item_cache_reset);
+}
+
+/* Is c allowed in a table name? */
+static inline bool
+table_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		(c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+}
+
+/* Check a TableName argument against DynamoDB's rules (3-255 chars). */
+void
+dynamo_check_table_name(const char *name, int len)
+{
+	int			i;
+
+	if (len < 3 || len > 255)
+		ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
+				errmsg("%s: 1 validation error detected: Value '%.*s' at 'tableName' failed to satisfy constraint: Member must have length %s",
+					   DYNAMO_VALIDATION, len, name,
+					   len < 3 ? "greater than or equal to 3" : "less than or equal to 255"));
+	for (i = 0; i < len; i++)
+		if (!table_name_char(name[i]))
+			ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
+					errmsg("%s: 1 validation error detected: Value '%.*s' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
+						   DYNAMO_VALIDATION, len, name));
+}
+
+/* The column type of a key type: text (S), numeric (N), bytea (B). */
+Oid
+dynamo_key_type_oid(char type)
+{
+	switch (type)
+	{
+		case 'S':
+			return TEXTOID;
+		case 'N':
+			return NUMERICOID;
+		case 'B':
+			return BYTEAOID;
+	}
+	elog(ERROR, "unknown key type %c", type);
+	return InvalidOid;
+}
+
+/* Copy a text column of an SPI result into the cache context, or NULL. */
+static char *
+spi_cache_string(int col)
+{
+	char	   *s = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col);
+
+	return s ? MemoryContextStrdup(item_cache_cxt, s) : NULL;
+}
+
+/* Read the catalog row of table name into t; false if there is none. */
+static bool
+item_table_read(DynamoItemTable *t, const char *name)
+{
+	Datum		arg = CStringGetTextDatum(name);
+	Oid			argtype = TEXTOID;
+	bool		isnull;
+	char	   *hash_type,
+			   *range_type;
+
+	if (catalog_plan == NULL)
+	{
+		catalog_plan = SPI_prepare("SELECT relid::pg_catalog.oid, hash_key, hash_key_type::text, "
+								   "range_key, range_key_type::text, 'dynamo._tables'::pg_catalog.regclass::pg_catalog.oid "
+								   "FROM dynamo._tables WHERE table_name OPERATOR(pg_catalog.=) $1 "
+								   "AND kind OPERATOR(pg_catalog.=) 'item'", 1, &argtype);
+		if (catalog_plan == NULL || SPI_keepplan(catalog_plan) != 0)
+			elog(ERROR, "could not prepare the catalog lookup: %s", SPI_result_code_string(SPI_result));
+	}
+	if (SPI_execute_plan(catalog_plan, &arg, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "catalog lookup failed");
+	if (SPI_processed == 0)
+		return false;
+	catalog_oid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 6, &isnull));
+	t->relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	t->ks.hash_key = spi_cache_string(2);
+	hash_type = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+	t->ks.hash_type = hash_type[0];
+	t->ks.range_key = spi_cache_string(4);
+	range_type = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5);
+	t->ks.range_type = range_type ? range_type[0] : '\0';
+	t->nkeys = t->ks.range_key ? 2 : 1;
+	return true;
+}
+
+/* Do two catalog readings describe the same relation and key schema? */
+static bool
+same_table(DynamoItemTable *a, DynamoItemTable *b)
+{
+	return a->relid == b->relid && a->ks.hash_type == b->ks.hash_type &&
+		strcmp(a->ks.hash_key, b->ks.hash_key) == 0 &&
+		a->ks.range_type == b->ks.range_type &&
+		(a->ks.range_key == NULL) == (b->ks.range_key == NULL) &&
+		(a->ks.range_key == NULL || strcmp(a->ks.range_key, b->ks.range_key) == 0);
+}
+
+/*
+ * The item table called name, from the cache or the catalog.  Must be called
+ * inside an SPI connection.  Raises ResourceNotFoundException if there is
+ * no such item table.
+ */
+DynamoItemTable *
+dynamo_item_table(text *name)
+{
+	char		key[NAMEDATALEN];
+	int			len = VARSIZE_ANY_EXHDR(name);
+	DynamoItemTable *t;
+	DynamoItemTable fresh;
+	bool		found;
+
+	dynamo_check_table_name(VARDATA_ANY(name), len);
+	if (len > DYNAMO_TABLE_NAME_MAX)
+		ereport(ERROR, errcode(ERRCODE_DYNAMO_NOT_FOUND),
+				errmsg("%s: Requested resource not found: Table: %.*s not found",
+					   DYNAMO_NOT_FOUND, len, VARDATA_ANY(name)));
+	if (item_tables == NULL)
+		item_cache_init();
+	memset(key, 0, sizeof(key));
+	memcpy(key, VARDATA_ANY(name), len);
+
+	t = hash_search(item_tables, key, HASH_FIND, &found);
+	if (t != NULL && t->valid)
+		return t;
+
+	memset(&fresh, 0, sizeof(fresh));
+	if (!item_table_read(&fresh, key))
+	{
+		if (t != NULL)
+			hash_search(item_tables, key, HASH_REMOVE, NULL);
+		ereport(ERROR, errcode(ERRCODE_DYNAMO_NOT_FOUND),
+				errmsg("%s: Requested resource not found: Table: %s not found",
+					   DYNAMO_NOT_FOUND, key));
+	}
+	if (t == NULL)
+		t = hash_search(item_tables, key, HASH_ENTER, &found);
+	else if (same_table(t, &fresh))
+	{
+		t->valid = true;
+		return t;
+	}
+	memcpy(fresh.name, key, NAMEDATALEN);
+	fresh.qualname = MemoryContextStrdup(item_cache_cxt,
+										 quote_qualified_identifier(DYNAMO_SCHEMA, key));
+	fresh.valid = true;
+	*t = fresh;
+	return t;
+}
+
+/* Append "pk = $1 AND sk = $2" (the key columns) to buf. */
+static void
+append_key_match(StringInfo buf, DynamoItemTable *t)
+{
+	appendStringInfoString(buf, " WHERE pk OPERATOR(pg_catalog.=) $1");
+	if (t->nkeys == 2)
+		appendStringInfoString(buf, " AND sk OPERATOR(pg_catalog.=) $2");
+}
+
+/* Build the SQL text of one plan kind. */
+static char *
+plan_sql(DynamoItemTable *t, DynamoPlanKind kind)
+{
+	StringInfoData buf;
+	const char *cols = t->nkeys == 2 ? "pk, sk" : "pk";
+
+	initStringInfo(&buf);
+	switch (kind)
+	{
+		case DYNAMO_PLAN_PUT:
+			appendStringInfo(&buf, "INSERT INTO %s AS t (%s, item) VALUES ($1, %s$%d) "
+							 "ON CONFLICT (%s) DO UPDATE SET item = EXCLUDED.item "
+							 "WHERE NOT (t.item OPERATOR(pg_catalog.=) EXCLUDED.item)",
+							 t->qualname, cols, t->nkeys == 2 ? "$2, " : "",
+							 t->nkeys + 1, cols);
+			break;
+		case DYNAMO_PLAN_LOCK:
+		case DYNAMO_PLAN_GET:
+			appendStringInfo(&buf, "SELECT item FROM %s", t->qualname);
+			append_key_match(&buf, t);
+			if (kind == DYNAMO_PLAN_LOCK)
+				appendStringInfoString(&buf, " FOR UPDATE");
+			break;
+		case DYNAMO_PLAN_DELETE:
+		case DYNAMO_PLAN_DELETE_OLD:
+			appendStringInfo(&buf, "DELETE FROM %s", t->qualname);
+			append_key_match(&buf, t);
+			if (kind == DYNAMO_PLAN_DELETE_OLD)
+				appendStringInfoString(&buf, " RETURNING item");
+			break;
+		default:
+			elog(ERROR, "unknown plan kind %d", kind);
+	}
+	return buf.data;
+}
+
+/* The prepared plan of one kind for table t (prepared on first use). */
+SPIPlanPtr
+dynamo_item_plan(DynamoItemTable *t, DynamoPlanKind kind)
+{
+	Oid			argtypes[3];
+	int			nargs = t->nkeys;
+	SPIPlanPtr	plan;
+
+	if (t->plans[kind] != NULL)
+		return t->plans[kind];
+	argtypes[0] = dynamo_key_type_oid(t->ks.hash_type);
+	if (t->nkeys == 2)
+		argtypes[1] = dynamo_key_type_oid(t->ks.range_type);
+	if (kind == DYNAMO_PLAN_PUT)
+		argtypes[nargs++] = JSONBOID;
+	plan = SPI_prepare(plan_sql(t, kind), nargs, argtypes);
+	if (plan == NULL || SPI_keepplan(plan) != 0)
+		elog(ERROR, "could not prepare statement for table %s: %s",
+			 t->name, SPI_result_code_string(SPI_result));
+	t->plans[kind] = plan;
+	return plan;
+}

@@ -1,0 +1,291 @@
+/*-------------------------------------------------------------------------
+ *
+ * items.c
+ *		put_item, get_item and delete_item, and the helpers the other item
+ *		functions share (arguments, key values, response objects).
+ *
+ * put_item normalises the item with the AttributeValue core, takes the key
+ * column values from it and runs the table's prepared upsert.  The upsert's
+ * DO UPDATE has a WHERE clause that skips identical items, so a put that
+ * changes nothing writes no row version, no WAL for the row, and therefore
+ * no stream record (SPEC 4.3).  Before running it, put_item notes the
+ * normalised item in dynamo_trusted_item; the _item_guard trigger then only
+ * compares bytes instead of validating again (see item_guard.c).
+ *
+ * ALL_OLD first locks and reads the current item (SELECT ... FOR UPDATE)
+ * and then upserts, in the same transaction.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/builtins.h"
+
+#include "attrval.h"
+#include "items.h"
+
+PG_FUNCTION_INFO_V1(dynamo_put_item);
+PG_FUNCTION_INFO_V1(dynamo_get_item);
+PG_FUNCTION_INFO_V1(dynamo_delete_item);
+
+/* Argument n as text; ValidationException naming what if it is NULL. */
+text *
+dynamo_arg_text(FunctionCallInfo fcinfo, int n, const char *what)
+{
+	if (PG_ARGISNULL(n))
+		ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
+				errmsg("%s: 1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null",
+					   DYNAMO_VALIDATION, what));
+	return PG_GETARG_TEXT_PP(n);
+}
+
+/* Argument n as jsonb; ValidationException naming what if it is NULL. */
+Jsonb *
+dynamo_arg_jsonb(FunctionCallInfo fcinfo, int n, const char *what)
+{
+	if (PG_ARGISNULL(n))
+		ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
+				errmsg("%s: 1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null",
+					   DYNAMO_VALIDATION, what));
+	return PG_GETARG_JSONB_P(n);
+}
+
+/* Parse return_values: true for ALL_OLD, false for NONE (or NULL). */
+static bool
+arg_return_values(FunctionCallInfo fcinfo, int n)
+{
+	char	   *rv;
+
+	if (PG_ARGISNULL(n))
+		return false;
+	rv = text_to_cstring(PG_GETARG_TEXT_PP(n));
+	if (strcmp(rv, "NONE") == 0)
+		return false;
+	if (strcmp(rv, "ALL_OLD") == 0)
+		return true;
+	if (strcmp(rv, "ALL_NEW") == 0 || strcmp(rv, "UPDATED_OLD") == 0 ||
+		strcmp(rv, "UPDATED_NEW") == 0)
+		ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
+				errmsg("%s: Return values set to invalid value", DYNAMO_VALIDATION),
+				errdetail("Only NONE and ALL_OLD are allowed here, not %s.", rv));
+	ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
+			errmsg("%s: 1 validation error detected: Value '%s' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]",
+				   DYNAMO_VALIDATION, rv));
+	return false;
+}
+
+/* {"key": value}, or {} when value is NULL. */
+Jsonb *
+dynamo_wrap_object(const char *key, Jsonb *value)
+{
+	JsonbParseState *state = NULL;
+	JsonbValue	k,
+				v,
+			   *res;
+
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	if (value != NULL)
+	{
+		k.type = jbvString;
+		k.val.string.val = (char *) key;
+		k.val.string.len = strlen(key);
+		pushJsonbValue(&state, WJB_KEY, &k);
+		v.type = jbvBinary;
+		v.val.binary.data = &value->root;
+		v.val.binary.len = VARSIZE(value) - VARHDRSZ;
+		pushJsonbValue(&state, WJB_VALUE, &v);
+	}
+	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	return JsonbValueToJsonb(res);
+}
+
+/* Attribute name of an object container, or NULL. */
+JsonbValue *
+dynamo_find_attr(JsonbContainer *obj, const char *name, int len)
+{
+	JsonbValue	k;
+
+	k.type = jbvString;
+	k.val.string.val = (char *) name;
+	k.val.string.len = len;
+	return findJsonbValueFromContainer(obj, JB_FOBJECT, &k);
+}
+
+/* The key of a normalised item: an object with only its key attributes. */
+Jsonb *
+dynamo_item_key(DynamoItemTable *t, Jsonb *item)
+{
+	JsonbParseState *state = NULL;
+	JsonbValue	k,
+			   *v;
+	const char *names[2] = {t->ks.hash_key, t->ks.range_key};
+	int			i;
+
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	for (i = 0; i < t->nkeys; i++)
+	{
+		v = dynamo_find_attr(&item->root, names[i], strlen(names[i]));
+		if (v == NULL)
+			elog(ERROR, "stored item lacks key attribute \"%s\"", names[i]);
+		k.type = jbvString;
+		k.val.string.val = (char *) names[i];
+		k.val.string.len = strlen(names[i]);
+		pushJsonbValue(&state, WJB_KEY, &k);
+		pushJsonbValue(&state, WJB_VALUE, v);
+	}
+	return JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL));
+}
+
+/* Key column values of a normalised item (or key) into values[0..nkeys-1]. */
+void
+dynamo_key_values(DynamoItemTable *t, Jsonb *item, Datum *values)
+{
+	values[0] = dynamo_key_datum(&item->root, t->ks.hash_key, t->ks.hash_type);
+	if (t->nkeys == 2)
+		values[1] = dynamo_key_datum(&item->root, t->ks.range_key, t->ks.range_type);
+}
+
+/* Upsert a normalised item whose key values are keys[0..nkeys-1]. */
+void
+dynamo_put_normalized(DynamoItemTable *t, Jsonb *item, Datum *keys)
+{
+	Datum		values[3];
+	int			ret;
+
+	values[0] = keys[0];
+	values[1] = keys[1];
+	values[t->nkeys] = JsonbPGetDatum(item);
+	dynamo_trusted_relid = t->relid;
+	dynamo_trusted_item = item;
+	PG_TRY();
+	{
+		ret = SPI_execute_plan(dynamo_item_plan(t, DYNAMO_PLAN_PUT), values, NULL, false, 0);
+	}
+	PG_FINALLY();
+	{
+		dynamo_trusted_relid = InvalidOid;
+		dynamo_trusted_item = NULL;
+	}
+	PG_END_TRY();
+	if (ret != SPI_OK_INSERT)
+		elog(ERROR, "put_item upsert failed: %s", SPI_result_code_string(ret));
+}
+
+/* Delete the item with key values keys; true if there was one. */
+bool
+dynamo_delete_key(DynamoItemTable *t, Datum *keys)
+{
+	int			ret;
+
+	ret = SPI_execute_plan(dynamo_item_plan(t, DYNAMO_PLAN_DELETE), keys, NULL, false, 0);
+	if (ret != SPI_OK_DELETE)
+		elog(ERROR, "delete failed: %s", SPI_result_code_string(ret));
+	return SPI_processed > 0;
+}
+
+/* Copy the jsonb in column 1 of the first SPI result row into cxt, or NULL. */
+static Jsonb *
+spi_first_item(MemoryContext cxt)
+{
+	bool		isnull;
+	Datum		d;
+	MemoryContext old;
+	Jsonb	   *res;
+
+	if (SPI_processed == 0)
+		return NULL;
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		return NULL;
+	old = MemoryContextSwitchTo(cxt);
+	res = DatumGetJsonbPCopy(d);
+	MemoryContextSwitchTo(old);
+	return res;
+}
+
+/*
+ * put_item(table_name text, item jsonb, return_values text DEFAULT 'NONE')
+ * → {} or {"Attributes": old item}
+ */
+Datum
+dynamo_put_item(PG_FUNCTION_ARGS)
+{
+	text	   *name = dynamo_arg_text(fcinfo, 0, "tableName");
+	Jsonb	   *item = dynamo_arg_jsonb(fcinfo, 1, "item");
+	bool		all_old = arg_return_values(fcinfo, 2);
+	MemoryContext callcxt = CurrentMemoryContext;
+	DynamoItemTable *t;
+	Jsonb	   *norm;
+	Jsonb	   *old = NULL;
+	Datum		keys[2];
+
+	SPI_connect();
+	t = dynamo_item_table(name);
+	norm = dynamo_item_normalize(item, &t->ks);
+	dynamo_key_values(t, norm, keys);
+	if (all_old)
+	{
+		if (SPI_execute_plan(dynamo_item_plan(t, DYNAMO_PLAN_LOCK), keys, NULL, false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "put_item lock failed");
+		old = spi_first_item(callcxt);
+	}
+	dynamo_put_normalized(t, norm, keys);
+	SPI_finish();
+	PG_RETURN_JSONB_P(dynamo_wrap_object("Attributes", old));
+}
+
+/*
+ * get_item(table_name text, key jsonb, consistent_read boolean DEFAULT false)
+ * → {"Item": item} or {}.  Reads are always consistent.
+ */
+Datum
+dynamo_get_item(PG_FUNCTION_ARGS)
+{
+	text	   *name = dynamo_arg_text(fcinfo, 0, "tableName");
+	Jsonb	   *key = dynamo_arg_jsonb(fcinfo, 1, "key");
+	MemoryContext callcxt = CurrentMemoryContext;
+	DynamoItemTable *t;
+	Jsonb	   *item;
+	Datum		keys[2];
+
+	SPI_connect();
+	t = dynamo_item_table(name);
+	key = dynamo_key_normalize(key, &t->ks);
+	dynamo_key_values(t, key, keys);
+	if (SPI_execute_plan(dynamo_item_plan(t, DYNAMO_PLAN_GET), keys, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "get_item failed");
+	item = spi_first_item(callcxt);
+	SPI_finish();
+	PG_RETURN_JSONB_P(dynamo_wrap_object("Item", item));
+}
+
+/*
+ * delete_item(table_name text, key jsonb, return_values text DEFAULT 'NONE')
+ * → {} or {"Attributes": deleted item}
+ */
+Datum
+dynamo_delete_item(PG_FUNCTION_ARGS)
+{
+	text	   *name = dynamo_arg_text(fcinfo, 0, "tableName");
+	Jsonb	   *key = dynamo_arg_jsonb(fcinfo, 1, "key");
+	bool		all_old = arg_return_values(fcinfo, 2);
+	MemoryContext callcxt = CurrentMemoryContext;
+	DynamoItemTable *t;
+	Jsonb	   *old = NULL;
+	Datum		keys[2];
+
+	SPI_connect();
+	t = dynamo_item_table(name);
+	key = dynamo_key_normalize(key, &t->ks);
+	dynamo_key_values(t, key, keys);
+	if (all_old)
+	{
+		if (SPI_execute_plan(dynamo_item_plan(t, DYNAMO_PLAN_DELETE_OLD), keys, NULL, false, 1) != SPI_OK_DELETE_RETURNING)
+			elog(ERROR, "delete_item failed");
+		old = spi_first_item(callcxt);
+	}
+	else
+		dynamo_delete_key(t, keys);
+	SPI_finish();
+	PG_RETURN_JSONB_P(dynamo_wrap_object("Attributes", old));
+}
