@@ -111,31 +111,6 @@ dynamo_find_attr(JsonbContainer *obj, const char *name, int len)
 	return findJsonbValueFromContainer(obj, JB_FOBJECT, &k);
 }
 
-/* The key of a normalised item: an object with only its key attributes. */
-Jsonb *
-dynamo_item_key(DynamoItemTable *t, Jsonb *item)
-{
-	JsonbParseState *state = NULL;
-	JsonbValue	k,
-			   *v;
-	const char *names[2] = {t->ks.hash_key, t->ks.range_key};
-	int			i;
-
-	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-	for (i = 0; i < t->nkeys; i++)
-	{
-		v = dynamo_find_attr(&item->root, names[i], strlen(names[i]));
-		if (v == NULL)
-			elog(ERROR, "stored item lacks key attribute \"%s\"", names[i]);
-		k.type = jbvString;
-		k.val.string.val = (char *) names[i];
-		k.val.string.len = strlen(names[i]);
-		pushJsonbValue(&state, WJB_KEY, &k);
-		pushJsonbValue(&state, WJB_VALUE, v);
-	}
-	return JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL));
-}
-
 /* Key column values of a normalised item (or key) into values[0..nkeys-1]. */
 void
 dynamo_key_values(DynamoItemTable *t, Jsonb *item, Datum *values)

@@ -65,6 +65,5 @@ extern void dynamo_key_values(DynamoItemTable *t, Jsonb *item, Datum *values);
 extern void dynamo_put_normalized(DynamoItemTable *t, Jsonb *item, Datum *keys);
 extern bool dynamo_delete_key(DynamoItemTable *t, Datum *keys);
 extern JsonbValue *dynamo_find_attr(JsonbContainer *obj, const char *name, int len);
-extern Jsonb *dynamo_item_key(DynamoItemTable *t, Jsonb *item);
 
 #endif							/* DYNAMO_ITEMS_H */

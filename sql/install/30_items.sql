@@ -10,3 +10,16 @@ RETURNS jsonb LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'dynamo_get_item';
 
 CREATE FUNCTION @extschema@.delete_item(table_name text, key jsonb, return_values text DEFAULT 'NONE')
 RETURNS jsonb LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_delete_item';
+
+CREATE FUNCTION @extschema@.query(table_name text, key_condition_expression text,
+    expression_attribute_values jsonb, expression_attribute_names jsonb DEFAULT NULL,
+    scan_index_forward boolean DEFAULT true, "limit" int DEFAULT NULL,
+    exclusive_start_key jsonb DEFAULT NULL)
+RETURNS jsonb LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'dynamo_query';
+
+CREATE FUNCTION @extschema@.scan(table_name text, "limit" int DEFAULT NULL,
+    exclusive_start_key jsonb DEFAULT NULL)
+RETURNS jsonb LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'dynamo_scan';
+
+CREATE FUNCTION @extschema@.batch_write_item(request_items jsonb)
+RETURNS jsonb LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_batch_write_item';

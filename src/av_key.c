@@ -1,0 +1,187 @@
+/*-------------------------------------------------------------------------
+ *
+ * av_key.c
+ *		Key attributes: the key rules of items and Key arguments, and key
+ *		values as column datums.
+ *
+ * Order of checks, as in DynamoDB: first every AttributeValue (attrval.c),
+ * then the key attributes (hash key, then range key), then the item size.
+ * Key values must be of the table's key type (S, N or B); S and B values must
+ * be non-empty and at most 2048 bytes for the hash key and 1024 bytes for the
+ * range key (B measured decoded).  Numbers need no size check: the largest is
+ * 21 bytes.  A Key argument (GetItem, DeleteItem) must hold exactly the key
+ * attributes; anything else is "The provided key element does not match the
+ * schema", as in DynamoDB.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/builtins.h"
+#include "utils/numeric.h"
+
+#include "av_internal.h"
+
+/* Raise a ValidationException with the given message. */
+#define KEY_ERROR(...) \
+	ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION), errmsg(__VA_ARGS__))
+
+/* The AttributeValue of attribute name in an item, or NULL. */
+static bool
+find_attr(JsonbContainer *item, const char *name, DynamoAvType *type,
+		  JsonbValue *value)
+{
+	JsonbValue *av = getKeyJsonValueFromContainer(item, name, strlen(name), NULL);
+
+	if (av == NULL || av->type != jbvBinary)
+		return false;
+	return dynamo_av_unwrap(av->val.binary.data, type, value);
+}
+
+/* Check one key attribute of a normalised item or key. */
+static void
+check_key_attr(JsonbContainer *item, const char *name, char ktype,
+			   bool is_hash, bool key_arg)
+{
+	DynamoAvType type;
+	JsonbValue	v;
+	int			bytes;
+
+	if (!find_attr(item, name, &type, &v))
+	{
+		if (key_arg)
+			KEY_ERROR("%s: The provided key element does not match the schema",
+					  DYNAMO_VALIDATION);
+		KEY_ERROR("%s: One or more parameter values were invalid: Missing the key %s in the item",
+				  DYNAMO_VALIDATION, name);
+	}
+	if (dynamo_av_type_name(type)[0] != ktype || dynamo_av_type_name(type)[1] != '\0')
+	{
+		if (key_arg)
+			KEY_ERROR("%s: The provided key element does not match the schema",
+					  DYNAMO_VALIDATION);
+		KEY_ERROR("%s: One or more parameter values were invalid: Type mismatch for key %s expected: %c actual: %s",
+				  DYNAMO_VALIDATION, name, ktype, dynamo_av_type_name(type));
+	}
+	if (ktype == 'N')
+		return;
+	bytes = (ktype == 'S') ? v.val.string.len :
+		dynamo_base64_decoded_len(v.val.string.val, v.val.string.len);
+	if (bytes == 0)
+		KEY_ERROR("%s: One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty %s value. Key: %s",
+				  DYNAMO_VALIDATION, ktype == 'S' ? "string" : "binary", name);
+	if (is_hash && bytes > DYNAMO_MAX_HASH_KEY_BYTES)
+		KEY_ERROR("%s: One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of%d bytes for attribute \"%s\"",
+				  DYNAMO_VALIDATION, DYNAMO_MAX_HASH_KEY_BYTES, name);
+	if (!is_hash && bytes > DYNAMO_MAX_RANGE_KEY_BYTES)
+		KEY_ERROR("%s: One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of %d bytes for attribute \"%s\"",
+				  DYNAMO_VALIDATION, DYNAMO_MAX_RANGE_KEY_BYTES, name);
+}
+
+/* Check the key attributes of a normalised item or key. */
+static void
+check_keys(JsonbContainer *item, const DynamoKeySchema *ks, bool key_arg)
+{
+	check_key_attr(item, ks->hash_key, ks->hash_type, true, key_arg);
+	if (ks->range_key)
+		check_key_attr(item, ks->range_key, ks->range_type, false, key_arg);
+}
+
+/* Validate and normalise an item; ks may be NULL (no key checks). */
+Jsonb *
+dynamo_item_normalize(Jsonb *item, const DynamoKeySchema *ks)
+{
+	int64		size;
+	Jsonb	   *res = dynamo_item_check(item, &size);
+
+	if (ks)
+		check_keys(&res->root, ks, false);
+	dynamo_item_size_limit(size);
+	return res;
+}
+
+/* Validate and normalise a Key argument: exactly the key attributes. */
+Jsonb *
+dynamo_key_normalize(Jsonb *key, const DynamoKeySchema *ks)
+{
+	Jsonb	   *res = dynamo_item_check(key, NULL);
+
+	if (JsonContainerSize(&res->root) != (ks->range_key ? 2 : 1))
+		KEY_ERROR("%s: The provided key element does not match the schema",
+				  DYNAMO_VALIDATION);
+	check_keys(&res->root, ks, true);
+	return res;
+}
+
+/* A key attribute of a normalised item as text, numeric or bytea. */
+Datum
+dynamo_key_datum(JsonbContainer *item, const char *attr, char type)
+{
+	DynamoAvType t;
+	JsonbValue	v;
+	char	   *str;
+	char	   *bytes;
+	int			blen;
+	bool		canonical;
+	bytea	   *result;
+
+	if (!find_attr(item, attr, &t, &v))
+		KEY_ERROR("%s: One or more parameter values were invalid: Missing the key %s in the item",
+				  DYNAMO_VALIDATION, attr);
+	if (dynamo_av_type_name(t)[0] != type || dynamo_av_type_name(t)[1] != '\0')
+		KEY_ERROR("%s: One or more parameter values were invalid: Type mismatch for key %s expected: %c actual: %s",
+				  DYNAMO_VALIDATION, attr, type, dynamo_av_type_name(t));
+	switch (type)
+	{
+		case 'S':
+			return PointerGetDatum(cstring_to_text_with_len(v.val.string.val,
+															v.val.string.len));
+		case 'N':
+			str = pnstrdup(v.val.string.val, v.val.string.len);
+			return DirectFunctionCall3(numeric_in, CStringGetDatum(str),
+									   ObjectIdGetDatum(InvalidOid),
+									   Int32GetDatum(-1));
+		case 'B':
+			if (!dynamo_base64_decode(v.val.string.val, v.val.string.len,
+									  &bytes, &blen, &canonical))
+				KEY_ERROR("%s: One or more parameter values were invalid: Invalid base64 in key %s",
+						  DYNAMO_VALIDATION, attr);
+			result = palloc(VARHDRSZ + blen);
+			SET_VARSIZE(result, VARHDRSZ + blen);
+			memcpy(VARDATA(result), bytes, blen);
+			return PointerGetDatum(result);
+	}
+	elog(ERROR, "invalid key type '%c'", type);
+	return (Datum) 0;
+}
+
+/* Push attribute name with its AttributeValue from item, if present. */
+static void
+push_attr(JsonbParseState **ps, JsonbContainer *item, const char *name)
+{
+	JsonbValue	k;
+	JsonbValue *av = getKeyJsonValueFromContainer(item, name, strlen(name), NULL);
+
+	if (av == NULL)
+		return;
+	k.type = jbvString;
+	k.val.string.val = (char *) name;
+	k.val.string.len = strlen(name);
+	pushJsonbValue(ps, WJB_KEY, &k);
+	pushJsonbValue(ps, WJB_VALUE, av);
+}
+
+/* The Keys object of a normalised item: only its key attributes. */
+Jsonb *
+dynamo_item_keys(JsonbContainer *item, const DynamoKeySchema *ks)
+{
+	JsonbParseState *ps = NULL;
+	JsonbValue *res;
+
+	pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
+	push_attr(&ps, item, ks->hash_key);
+	if (ks->range_key)
+		push_attr(&ps, item, ks->range_key);
+	res = pushJsonbValue(&ps, WJB_END_OBJECT, NULL);
+	return JsonbValueToJsonb(res);
+}

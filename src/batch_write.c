@@ -1,0 +1,169 @@
+/*-------------------------------------------------------------------------
+ *
+ * batch_write.c
+ *		batch_write_item(): up to 25 puts and deletes, all or nothing.
+ *
+ * The request has AWS's shape
+ *	  {"TableName": [{"PutRequest": {"Item": {...}}},
+ *					 {"DeleteRequest": {"Key": {...}}}, ...], ...}
+ * Every request is validated and normalised before anything is written, so
+ * a bad request (unknown table, invalid item, duplicate key, more than 25
+ * requests) writes nothing; an error during the writes aborts the statement
+ * and so undoes the earlier ones.  UnprocessedItems is therefore always {}.
+ * Puts use the same upsert as put_item, so identical items write nothing.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/builtins.h"
+
+#include "attrval.h"
+#include "items.h"
+
+PG_FUNCTION_INFO_V1(dynamo_batch_write_item);
+
+#define DYNAMO_BATCH_WRITE_MAX	25
+
+/* One validated write. */
+typedef struct BatchWrite
+{
+	DynamoItemTable *table;
+	bool		is_put;
+	Jsonb	   *item;			/* normalised item (put) or key (delete) */
+	Jsonb	   *key;			/* normalised key, for duplicate checks */
+	Datum		keys[2];
+} BatchWrite;
+
+/* ValidationException with a fixed reason. */
+static void
+batch_invalid(const char *reason)
+{
+	ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
+			errmsg("%s: %s", DYNAMO_VALIDATION, reason));
+}
+
+/* The object under key member of container c, as Jsonb, or NULL. */
+static Jsonb *
+member_object(JsonbContainer *c, const char *member)
+{
+	JsonbValue *v = dynamo_find_attr(c, member, strlen(member));
+
+	if (v == NULL)
+		return NULL;
+	if (v->type != jbvBinary || !JsonContainerIsObject(v->val.binary.data))
+		batch_invalid(psprintf("One or more parameter values were invalid: %s must be an object", member));
+	return JsonbValueToJsonb(v);
+}
+
+/* Validate one WriteRequest object of table t into w. */
+static void
+parse_request(DynamoItemTable *t, JsonbValue *req, BatchWrite *w)
+{
+	JsonbContainer *c;
+	Jsonb	   *put,
+			   *del,
+			   *inner;
+
+	if (req->type != jbvBinary || !JsonContainerIsObject(req->val.binary.data))
+		batch_invalid("One or more parameter values were invalid: a WriteRequest must be an object");
+	c = req->val.binary.data;
+	put = member_object(c, "PutRequest");
+	del = member_object(c, "DeleteRequest");
+	if ((put == NULL) == (del == NULL) || JsonContainerSize(c) != 1)
+		batch_invalid("One or more parameter values were invalid: A WriteRequest must contain exactly one of PutRequest or DeleteRequest");
+	w->table = t;
+	w->is_put = put != NULL;
+	inner = member_object(&(put ? put : del)->root, put ? "Item" : "Key");
+	if (inner == NULL)
+		batch_invalid(put ? "1 validation error detected: Value null at 'requestItems.member.putRequest.item' failed to satisfy constraint: Member must not be null"
+					  : "1 validation error detected: Value null at 'requestItems.member.deleteRequest.key' failed to satisfy constraint: Member must not be null");
+	if (w->is_put)
+	{
+		w->item = dynamo_item_normalize(inner, &t->ks);
+		w->key = dynamo_item_keys(&w->item->root, &t->ks);
+	}
+	else
+		w->item = w->key = dynamo_key_normalize(inner, &t->ks);
+	dynamo_key_values(t, w->item, w->keys);
+}
+
+/* Parse and validate the whole request into writes; returns the count. */
+static int
+parse_batch(Jsonb *req, BatchWrite *writes)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken r;
+	int			n = 0;
+	DynamoItemTable *t = NULL;
+
+	if (!JB_ROOT_IS_OBJECT(req) || JB_ROOT_IS_SCALAR(req) || JB_ROOT_COUNT(req) == 0)
+		batch_invalid("1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1");
+	it = JsonbIteratorInit(&req->root);
+	while ((r = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (r == WJB_KEY)
+			t = dynamo_item_table(cstring_to_text_with_len(v.val.string.val, v.val.string.len));
+		else if (r == WJB_VALUE)
+		{
+			JsonbIterator *ait;
+			JsonbValue	e;
+			int			before = n;
+
+			if (v.type != jbvBinary || !JsonContainerIsArray(v.val.binary.data))
+				batch_invalid("One or more parameter values were invalid: the requests of a table must be an array");
+			ait = JsonbIteratorInit(v.val.binary.data);
+			while ((r = JsonbIteratorNext(&ait, &e, true)) != WJB_DONE)
+			{
+				if (r != WJB_ELEM)
+					continue;
+				if (n >= DYNAMO_BATCH_WRITE_MAX)
+					batch_invalid("Too many items requested for the BatchWriteItem call");
+				parse_request(t, &e, &writes[n++]);
+			}
+			if (n == before)
+				batch_invalid(psprintf("1 validation error detected: Value '[]' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to %d, Member must have length greater than or equal to 1]",
+									   DYNAMO_BATCH_WRITE_MAX));
+		}
+	}
+	return n;
+}
+
+/* Reject two writes of one key in one table. */
+static void
+check_duplicates(BatchWrite *writes, int n)
+{
+	int			i,
+				j;
+
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (writes[i].table == writes[j].table &&
+				VARSIZE(writes[i].key) == VARSIZE(writes[j].key) &&
+				memcmp(writes[i].key, writes[j].key, VARSIZE(writes[i].key)) == 0)
+				batch_invalid("Provided list of item keys contains duplicates");
+}
+
+/* batch_write_item(request_items jsonb) → {"UnprocessedItems": {}} */
+Datum
+dynamo_batch_write_item(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *req = dynamo_arg_jsonb(fcinfo, 0, "requestItems");
+	BatchWrite	writes[DYNAMO_BATCH_WRITE_MAX];
+	int			n,
+				i;
+
+	SPI_connect();
+	n = parse_batch(req, writes);
+	check_duplicates(writes, n);
+	for (i = 0; i < n; i++)
+	{
+		if (writes[i].is_put)
+			dynamo_put_normalized(writes[i].table, writes[i].item, writes[i].keys);
+		else
+			dynamo_delete_key(writes[i].table, writes[i].keys);
+	}
+	SPI_finish();
+	PG_RETURN_JSONB_P(DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{\"UnprocessedItems\": {}}"))));
+}

@@ -1,0 +1,354 @@
+/*-------------------------------------------------------------------------
+ *
+ * query.c
+ *		query() and scan(): pages of items in DynamoDB's key order.
+ *
+ * Both build one SELECT over the item table and read it through an SPI
+ * cursor, so a page costs what it returns.  Order is the key columns'
+ * order: S as text COLLATE "C" (UTF-8 bytes), N as numeric, B as bytea
+ * (bytes), never the database collation.  scan() walks (pk, sk) in that
+ * order; DynamoDB's own scan order is by partition hash, which clients must
+ * not rely on.
+ *
+ * A page ends when "limit" items were read or when they total 1 MB (SPEC
+ * 4.2 sizes), as in DynamoDB; then LastEvaluatedKey is the key of the last
+ * item returned, even if no items follow (AWS does the same).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/numeric.h"
+
+#include "attrval.h"
+#include "items.h"
+#include "key_condition.h"
+
+PG_FUNCTION_INFO_V1(dynamo_query);
+PG_FUNCTION_INFO_V1(dynamo_scan);
+
+#define DYNAMO_PAGE_BYTES	(1024 * 1024)
+#define FETCH_BATCH			100
+
+/* A SELECT under construction with its parameters. */
+typedef struct PageQuery
+{
+	StringInfoData sql;
+	Datum		values[6];
+	Oid			types[6];
+	int			nargs;
+} PageQuery;
+
+/* Add a parameter and return its "$n" text. */
+static char *
+add_param(PageQuery *q, Datum value, Oid type)
+{
+	q->values[q->nargs] = value;
+	q->types[q->nargs] = type;
+	q->nargs++;
+	return psprintf("$%d", q->nargs);
+}
+
+/* Read the "limit" argument: NULL or 1 and up. */
+static int64
+arg_limit(FunctionCallInfo fcinfo, int n)
+{
+	int32		limit;
+
+	if (PG_ARGISNULL(n))
+		return -1;
+	limit = PG_GETARG_INT32(n);
+	if (limit < 1)
+		ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
+				errmsg("%s: 1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1",
+					   DYNAMO_VALIDATION, limit));
+	return limit;
+}
+
+/* jsonb numeric value of n. */
+static JsonbValue
+number_value(int64 n)
+{
+	JsonbValue	v;
+
+	v.type = jbvNumeric;
+	v.val.numeric = DatumGetNumeric(DirectFunctionCall1(int8_numeric, Int64GetDatum(n)));
+	return v;
+}
+
+/* Push a string key. */
+static void
+push_key(JsonbParseState **state, const char *key)
+{
+	JsonbValue	k;
+
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	pushJsonbValue(state, WJB_KEY, &k);
+}
+
+/* Push a jsonb document as a value or element. */
+static void
+push_jsonb(JsonbParseState **state, JsonbIteratorToken seq, Jsonb *j)
+{
+	JsonbValue	v;
+
+	v.type = jbvBinary;
+	v.val.binary.data = &j->root;
+	v.val.binary.len = VARSIZE(j) - VARHDRSZ;
+	pushJsonbValue(state, seq, &v);
+}
+
+/*
+ * Run q through a cursor and build {"Items", "Count", "ScannedCount"
+ * [, "LastEvaluatedKey"]} in cxt.  limit < 0 means no limit.
+ */
+static Jsonb *
+read_page(DynamoItemTable *t, PageQuery *q, int64 limit, MemoryContext cxt)
+{
+	JsonbParseState *state = NULL;
+	Portal		portal;
+	int64		count = 0;
+	int64		bytes = 0;
+	bool		stopped = false;
+	Jsonb	   *last = NULL;
+	JsonbValue	n,
+			   *res;
+	MemoryContext old;
+
+	portal = SPI_cursor_open_with_args(NULL, q->sql.data, q->nargs, q->types,
+									   q->values, NULL, true, 0);
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	push_key(&state, "Items");
+	pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+	while (!stopped)
+	{
+		uint64		i;
+		long		want = limit < 0 ? FETCH_BATCH : Min(FETCH_BATCH, limit - count);
+
+		SPI_cursor_fetch(portal, true, want);
+		if (SPI_processed == 0)
+			break;
+		for (i = 0; i < SPI_processed && !stopped; i++)
+		{
+			bool		isnull;
+
+			last = DatumGetJsonbP(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+			push_jsonb(&state, WJB_ELEM, last);
+			count++;
+			bytes += dynamo_item_size(&last->root);
+			stopped = (limit >= 0 && count >= limit) || bytes >= DYNAMO_PAGE_BYTES;
+		}
+	}
+	SPI_cursor_close(portal);
+	pushJsonbValue(&state, WJB_END_ARRAY, NULL);
+	n = number_value(count);
+	push_key(&state, "Count");
+	pushJsonbValue(&state, WJB_VALUE, &n);
+	push_key(&state, "ScannedCount");
+	pushJsonbValue(&state, WJB_VALUE, &n);
+	if (stopped)
+	{
+		push_key(&state, "LastEvaluatedKey");
+		push_jsonb(&state, WJB_VALUE, dynamo_item_keys(&last->root, &t->ks));
+	}
+	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	old = MemoryContextSwitchTo(cxt);
+	last = JsonbValueToJsonb(res);
+	MemoryContextSwitchTo(old);
+	return last;
+}
+
+/* Compare two key datums of one type in DynamoDB's order. */
+static int
+key_cmp(char type, Datum a, Datum b)
+{
+	if (type == 'S')
+		return DatumGetInt32(DirectFunctionCall2Coll(bttextcmp, C_COLLATION_OID, a, b));
+	if (type == 'N')
+		return DatumGetInt32(DirectFunctionCall2(numeric_cmp, a, b));
+	return DatumGetInt32(DirectFunctionCall2(byteacmp, a, b));
+}
+
+/* The key datum of placeholder ph (from normalised values) for attr. */
+static Datum
+value_datum(Jsonb *values, const char *ph, char type, const char *attr)
+{
+	JsonbValue *v = dynamo_find_attr(&values->root, ph, strlen(ph));
+	char		tkey[2] = {type, '\0'};
+	JsonbValue *s;
+
+	s = v && v->type == jbvBinary && JsonContainerSize(v->val.binary.data) == 1 ?
+		dynamo_find_attr(v->val.binary.data, tkey, 1) : NULL;
+	if (s == NULL)
+		ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
+				errmsg("%s: One or more parameter values were invalid: Condition parameter type does not match schema type",
+					   DYNAMO_VALIDATION),
+				errdetail("Value %s is compared with key attribute \"%s\" of type %c.", ph, attr, type));
+	if (s->type == jbvString && s->val.string.len == 0)
+		ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
+				errmsg("%s: One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty %s value. Key: %s",
+					   DYNAMO_VALIDATION, type == 'S' ? "string" : "binary", attr));
+	return dynamo_key_datum(&values->root, ph, type);
+}
+
+/* SQL operator text of a comparison. */
+static const char *
+op_sql(DynamoKeyOp op)
+{
+	switch (op)
+	{
+		case DYNAMO_OP_EQ:
+			return "=";
+		case DYNAMO_OP_LT:
+			return "<";
+		case DYNAMO_OP_LE:
+			return "<=";
+		case DYNAMO_OP_GT:
+			return ">";
+		case DYNAMO_OP_GE:
+			return ">=";
+		default:
+			return NULL;
+	}
+}
+
+/* Append the range key condition to q. */
+static void
+append_range_condition(PageQuery *q, DynamoItemTable *t, DynamoKeyCond *c, Jsonb *values)
+{
+	char		type = t->ks.range_type;
+	Oid			typid = dynamo_key_type_oid(type);
+	Datum		v1 = value_datum(values, c->value1, type, c->attr);
+	char	   *p1 = add_param(q, v1, typid);
+
+	if (c->op == DYNAMO_OP_BETWEEN)
+	{
+		Datum		v2 = value_datum(values, c->value2, type, c->attr);
+
+		if (key_cmp(type, v1, v2) > 0)
+			ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
+					errmsg("%s: Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: %s, upper bound operand: %s",
+						   DYNAMO_VALIDATION, c->value1, c->value2));
+		appendStringInfo(&q->sql, " AND sk OPERATOR(pg_catalog.>=) %s AND sk OPERATOR(pg_catalog.<=) %s",
+						 p1, add_param(q, v2, typid));
+	}
+	else if (c->op == DYNAMO_OP_BEGINS_WITH)
+	{
+		if (type == 'N')
+			ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
+					errmsg("%s: Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N",
+						   DYNAMO_VALIDATION));
+		if (type == 'S')
+			appendStringInfo(&q->sql, " AND sk OPERATOR(pg_catalog.>=) %s AND pg_catalog.starts_with(sk, %s)", p1, p1);
+		else
+			appendStringInfo(&q->sql, " AND sk OPERATOR(pg_catalog.>=) %s AND pg_catalog.substring(sk, 1, pg_catalog.length(%s)) OPERATOR(pg_catalog.=) %s",
+							 p1, p1, p1);
+	}
+	else
+		appendStringInfo(&q->sql, " AND sk OPERATOR(pg_catalog.%s) %s", op_sql(c->op), p1);
+}
+
+/*
+ * query(table_name, key_condition_expression, expression_attribute_values,
+ *		 expression_attribute_names, scan_index_forward, "limit",
+ *		 exclusive_start_key)
+ */
+Datum
+dynamo_query(PG_FUNCTION_ARGS)
+{
+	text	   *name = dynamo_arg_text(fcinfo, 0, "tableName");
+	char	   *expr;
+	Jsonb	   *values = PG_ARGISNULL(2) ? NULL : PG_GETARG_JSONB_P(2);
+	Jsonb	   *names = PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3);
+	bool		forward = PG_ARGISNULL(4) ? true : PG_GETARG_BOOL(4);
+	int64		limit = arg_limit(fcinfo, 5);
+	Jsonb	   *esk = PG_ARGISNULL(6) ? NULL : PG_GETARG_JSONB_P(6);
+	MemoryContext callcxt = CurrentMemoryContext;
+	DynamoItemTable *t;
+	DynamoKeyCondition kc;
+	PageQuery	q;
+	Datum		hash;
+	Jsonb	   *res;
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
+				errmsg("%s: Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
+					   DYNAMO_VALIDATION));
+	expr = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	SPI_connect();
+	t = dynamo_item_table(name);
+	dynamo_parse_key_condition(expr, names, values, &t->ks, &kc);
+	values = dynamo_item_normalize(values, NULL);
+
+	memset(&q, 0, sizeof(q));
+	initStringInfo(&q.sql);
+	hash = value_datum(values, kc.hash.value1, t->ks.hash_type, kc.hash.attr);
+	appendStringInfo(&q.sql, "SELECT item FROM %s WHERE pk OPERATOR(pg_catalog.=) %s",
+					 t->qualname, add_param(&q, hash, dynamo_key_type_oid(t->ks.hash_type)));
+	if (kc.has_range)
+		append_range_condition(&q, t, &kc.range, values);
+	if (esk != NULL)
+	{
+		Datum		keys[2];
+
+		esk = dynamo_key_normalize(esk, &t->ks);
+		dynamo_key_values(t, esk, keys);
+		if (key_cmp(t->ks.hash_type, keys[0], hash) != 0)
+			ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
+					errmsg("%s: The provided starting key is invalid: its partition key value differs from the one in the KeyConditionExpression",
+						   DYNAMO_VALIDATION));
+		if (t->nkeys == 1)
+			appendStringInfoString(&q.sql, " AND false");
+		else
+			appendStringInfo(&q.sql, " AND sk OPERATOR(pg_catalog.%s) %s", forward ? ">" : "<",
+							 add_param(&q, keys[1], dynamo_key_type_oid(t->ks.range_type)));
+	}
+	if (t->nkeys == 2)
+		appendStringInfo(&q.sql, " ORDER BY sk%s", forward ? "" : " DESC");
+	res = read_page(t, &q, limit, callcxt);
+	SPI_finish();
+	PG_RETURN_JSONB_P(res);
+}
+
+/* scan(table_name, "limit", exclusive_start_key) */
+Datum
+dynamo_scan(PG_FUNCTION_ARGS)
+{
+	text	   *name = dynamo_arg_text(fcinfo, 0, "tableName");
+	int64		limit = arg_limit(fcinfo, 1);
+	Jsonb	   *esk = PG_ARGISNULL(2) ? NULL : PG_GETARG_JSONB_P(2);
+	MemoryContext callcxt = CurrentMemoryContext;
+	DynamoItemTable *t;
+	PageQuery	q;
+	Jsonb	   *res;
+
+	SPI_connect();
+	t = dynamo_item_table(name);
+	memset(&q, 0, sizeof(q));
+	initStringInfo(&q.sql);
+	appendStringInfo(&q.sql, "SELECT item FROM %s", t->qualname);
+	if (esk != NULL)
+	{
+		Datum		keys[2];
+		char	   *p1;
+
+		esk = dynamo_key_normalize(esk, &t->ks);
+		dynamo_key_values(t, esk, keys);
+		p1 = add_param(&q, keys[0], dynamo_key_type_oid(t->ks.hash_type));
+		if (t->nkeys == 1)
+			appendStringInfo(&q.sql, " WHERE pk OPERATOR(pg_catalog.>) %s", p1);
+		else
+			appendStringInfo(&q.sql, " WHERE (pk, sk) OPERATOR(pg_catalog.>) (%s, %s)", p1,
+							 add_param(&q, keys[1], dynamo_key_type_oid(t->ks.range_type)));
+	}
+	appendStringInfoString(&q.sql, t->nkeys == 2 ? " ORDER BY pk, sk" : " ORDER BY pk");
+	res = read_page(t, &q, limit, callcxt);
+	SPI_finish();
+	PG_RETURN_JSONB_P(res);
+}
