@@ -25,6 +25,17 @@
 #define DYNAMO_TXN_COMMIT_TIME(txn) ((txn)->commit_time)
 #endif
 
+/* Decoded tuples of a change became plain HeapTuples in 17. */
+#if PG_VERSION_NUM >= 170000
+#define DYNAMO_CHANGE_NEWTUPLE(change) ((change)->data.tp.newtuple)
+#define DYNAMO_CHANGE_OLDTUPLE(change) ((change)->data.tp.oldtuple)
+#else
+#define DYNAMO_CHANGE_NEWTUPLE(change) \
+	((change)->data.tp.newtuple ? &(change)->data.tp.newtuple->tuple : NULL)
+#define DYNAMO_CHANGE_OLDTUPLE(change) \
+	((change)->data.tp.oldtuple ? &(change)->data.tp.oldtuple->tuple : NULL)
+#endif
+
 /* varatt.h was split out of postgres.h in 16. */
 #if PG_VERSION_NUM >= 160000
 #include "varatt.h"

@@ -1,0 +1,169 @@
+-- dynamo_streams install script, part 40: streams on ordinary tables.
+--
+-- enable_stream / disable_stream make an ordinary table with a primary key
+-- produce stream records through the dynamo_streams output plugin (see
+-- docs/output-plugin.md), by keeping a kind = 'relation' row in
+-- dynamo._tables.  The plugin reads that row with the historic snapshot of
+-- each change, so the switch takes effect exactly at the commit that made
+-- it.  Given an item table, both behave like update_table.
+
+-- Refuse stream features without wal_level = logical (SPEC 3).
+CREATE FUNCTION @extschema@._require_logical_wal() RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF pg_catalog.current_setting('wal_level') <> 'logical' THEN
+        RAISE EXCEPTION 'ValidationException: streams need wal_level = logical (it is %)',
+                        pg_catalog.current_setting('wal_level')
+            USING ERRCODE = '55000',
+                  HINT = 'Set wal_level = logical in postgresql.conf and restart the server.';
+    END IF;
+END $$;
+
+-- A new stream label: the current time 'YYYY-MM-DDTHH:MM:SS.mmm' UTC, made
+-- later than the previous label so that every enable gets a new stream.
+CREATE FUNCTION @extschema@._new_stream_label(previous text) RETURNS text
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t timestamp := pg_catalog.date_trunc('milliseconds',
+                       pg_catalog.clock_timestamp() AT TIME ZONE 'UTC');
+BEGIN
+    IF previous IS NOT NULL AND
+       t <= pg_catalog.to_timestamp(previous, 'YYYY-MM-DD"T"HH24:MI:SS.MS')::timestamp THEN
+        t := pg_catalog.to_timestamp(previous, 'YYYY-MM-DD"T"HH24:MI:SS.MS')::timestamp
+             + interval '1 millisecond';
+    END IF;
+    RETURN pg_catalog.to_char(t, 'YYYY-MM-DD"T"HH24:MI:SS.MS');
+END $$;
+
+-- The stream description both functions return.
+CREATE FUNCTION @extschema@._stream_description(r @extschema@._tables) RETURNS jsonb
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'TableName', r.table_name,
+        'TableArn', t.arn,
+        'StreamSpecification', CASE WHEN r.stream_enabled
+            THEN pg_catalog.jsonb_build_object('StreamEnabled', true,
+                                               'StreamViewType', r.stream_view_type)
+            ELSE pg_catalog.jsonb_build_object('StreamEnabled', false) END,
+        'LatestStreamLabel', r.stream_label,
+        'LatestStreamArn', t.arn || '/stream/' || r.stream_label))
+      FROM (SELECT 'arn:aws:dynamodb:'
+                   || coalesce(pg_catalog.current_setting('dynamo_streams.region', true), 'us-east-1')
+                   || ':'
+                   || coalesce(pg_catalog.current_setting('dynamo_streams.account_id', true), '000000000000')
+                   || ':table/' || r.table_name AS arn) t
+$$;
+
+-- Check a relation that is to stream as an ordinary table.
+CREATE FUNCTION @extschema@._check_stream_relation(relation regclass) RETURNS text
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    c pg_catalog.pg_class;
+BEGIN
+    SELECT * INTO c FROM pg_catalog.pg_class WHERE oid = relation;
+    IF c.relkind <> 'r' OR c.relpersistence <> 'p' THEN
+        RAISE EXCEPTION 'ValidationException: relation "%" is not an ordinary permanent table', relation
+            USING ERRCODE = '22023',
+                  HINT = 'Streams need a regular, logged table (not a view, partitioned, temporary or unlogged table).';
+    END IF;
+    IF c.relnamespace = '@extschema@'::regnamespace THEN
+        RAISE EXCEPTION 'ValidationException: relation "%" belongs to dynamo_streams', relation
+            USING ERRCODE = '22023';
+    END IF;
+    IF c.relname !~ '^[a-zA-Z0-9_.-]{3,255}$' THEN
+        RAISE EXCEPTION 'ValidationException: 1 validation error detected: Value ''%'' at ''tableName'' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+ and have length 3 to 255', c.relname
+            USING ERRCODE = '22023',
+                  HINT = 'The relation name is the stream''s table name; rename the table.';
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_index
+                    WHERE indrelid = relation AND indisprimary) THEN
+        RAISE EXCEPTION 'ValidationException: relation "%" has no primary key', relation
+            USING ERRCODE = '22023',
+                  HINT = 'Stream records are keyed by the primary key; add one.';
+    END IF;
+    RETURN c.relname;
+END $$;
+
+CREATE FUNCTION @extschema@.enable_stream(relation regclass, stream_view_type text)
+    RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r @extschema@._tables;
+    name text;
+BEGIN
+    PERFORM @extschema@._require_logical_wal();
+    IF relation IS NULL THEN
+        RAISE EXCEPTION 'ValidationException: relation must not be null' USING ERRCODE = '22023';
+    END IF;
+    IF stream_view_type IS NULL OR stream_view_type NOT IN
+       ('KEYS_ONLY', 'NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES') THEN
+        RAISE EXCEPTION 'ValidationException: 1 validation error detected: Value ''%'' at ''streamSpecification.streamViewType'' failed to satisfy constraint: Member must satisfy enum value set: [NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY]',
+                        coalesce(stream_view_type, 'null')
+            USING ERRCODE = '22023';
+    END IF;
+    SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation FOR UPDATE;
+    IF r.kind = 'item' THEN
+        EXECUTE 'SELECT @extschema@.update_table($1, true, $2)' USING r.table_name, stream_view_type;
+        SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation;
+        RETURN @extschema@._stream_description(r);
+    END IF;
+    name := @extschema@._check_stream_relation(relation);
+    IF r.stream_enabled THEN
+        RAISE EXCEPTION 'ValidationException: Table already has an enabled stream: %', r.table_name
+            USING ERRCODE = '22023';
+    END IF;
+    IF EXISTS (SELECT FROM @extschema@._tables t
+                WHERE t.table_name = name AND t.relid <> relation) THEN
+        RAISE EXCEPTION 'ResourceInUseException: Table already exists: %', name
+            USING ERRCODE = '42P07',
+                  HINT = 'Another item table or stream-enabled relation has that name.';
+    END IF;
+    IF (SELECT relreplident FROM pg_catalog.pg_class WHERE oid = relation) <> 'f' THEN
+        EXECUTE pg_catalog.format('ALTER TABLE %s REPLICA IDENTITY FULL', relation);
+    END IF;
+    IF r.relid IS NULL THEN
+        INSERT INTO @extschema@._tables (table_name, relid, kind, stream_enabled,
+                                         stream_view_type, stream_label)
+        VALUES (name, relation, 'relation', true, stream_view_type,
+                @extschema@._new_stream_label(NULL))
+        RETURNING * INTO r;
+    ELSE
+        UPDATE @extschema@._tables t
+           SET table_name = name, stream_enabled = true,
+               stream_view_type = enable_stream.stream_view_type,
+               stream_label = @extschema@._new_stream_label(t.stream_label)
+         WHERE t.relid = relation
+        RETURNING * INTO r;
+    END IF;
+    RETURN @extschema@._stream_description(r);
+END $$;
+
+COMMENT ON FUNCTION @extschema@.enable_stream(regclass, text) IS
+    'start a new DynamoDB stream on an ordinary table with a primary key (or an item table)';
+
+CREATE FUNCTION @extschema@.disable_stream(relation regclass)
+    RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r @extschema@._tables;
+BEGIN
+    PERFORM @extschema@._require_logical_wal();
+    IF relation IS NULL THEN
+        RAISE EXCEPTION 'ValidationException: relation must not be null' USING ERRCODE = '22023';
+    END IF;
+    SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation FOR UPDATE;
+    IF r.kind = 'item' THEN
+        EXECUTE 'SELECT @extschema@.update_table($1, false, NULL)' USING r.table_name;
+        SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation;
+        RETURN @extschema@._stream_description(r);
+    END IF;
+    IF r.relid IS NULL OR NOT r.stream_enabled THEN
+        RAISE EXCEPTION 'ValidationException: Table has no enabled stream: %', relation
+            USING ERRCODE = '22023';
+    END IF;
+    UPDATE @extschema@._tables t SET stream_enabled = false
+     WHERE t.relid = relation
+    RETURNING * INTO r;
+    RETURN @extschema@._stream_description(r);
+END $$;
+
+COMMENT ON FUNCTION @extschema@.disable_stream(regclass) IS
+    'stop the DynamoDB stream of an ordinary table (or an item table)';

@@ -1,0 +1,607 @@
+/*-------------------------------------------------------------------------
+ *
+ * decode.c
+ *		The dynamo_streams logical decoding output plugin.
+ *
+ * One output row per record: each committed INSERT, UPDATE or DELETE of a
+ * stream-enabled item table or ordinary table becomes one DynamoDB Streams
+ * record (Lambda event record or GetRecords record), written at commit in
+ * commit order.  Updates that leave the item unchanged produce nothing;
+ * updates that change the primary key produce a REMOVE and an INSERT.
+ * TRUNCATE produces nothing.  The layout and every option are described in
+ * docs/output-plugin.md.
+ *
+ * Shape (as contrib/test_decoding and pgoutput): options are parsed from a
+ * table into a state struct at startup; all work for a change happens in a
+ * private memory context that is reset after the change, so a transaction
+ * of any size decodes in bounded memory; OutputPluginPrepareWrite and
+ * OutputPluginWrite surround every row.  There are no streaming
+ * (in-progress) callbacks.
+ *
+ * Sequence numbers come from the commit LSN and the change's number in its
+ * transaction, counting every row change the transaction made (whatever the
+ * table and the options), so decoding the same WAL again gives the same
+ * numbers and event ids.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "commands/defrem.h"
+#include "replication/logical.h"
+#include "replication/origin.h"
+#include "replication/output_plugin.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/varlena.h"
+
+#include "decode.h"
+
+/* Option types */
+typedef enum OptKind
+{
+	OPT_BOOL,
+	OPT_FORMAT,
+	OPT_REGION,
+	OPT_ACCOUNT,
+	OPT_TABLES
+} OptKind;
+
+/* Plugin state for one decoding session. */
+typedef struct DecodeState
+{
+	MemoryContext change_cxt;	/* reset after every change */
+	bool		streams_format; /* GetRecords record instead of Lambda */
+	bool		include_noop;
+	bool		include_xids;
+	bool		include_lsn;
+	bool		include_timestamp;
+	bool		include_transaction;
+	char	   *region;
+	char	   *account;
+	List	   *tables;			/* table-name filter, NIL = all */
+	RepOriginId ttl_origin;		/* origin of TTL deletes, once looked up */
+	bool		ttl_origin_known;
+	RepOriginId skip_origin;	/* changes of this origin are not decoded */
+	/* the transaction being decoded */
+	uint64		change_no;
+	int64		records;
+	bool		begin_written;
+} DecodeState;
+
+/* One option: name, kind, and where a boolean lands in DecodeState. */
+typedef struct DecodeOption
+{
+	const char *name;
+	OptKind		kind;
+	size_t		offset;
+} DecodeOption;
+
+static const DecodeOption decode_options[] = {
+	{"format", OPT_FORMAT, 0},
+	{"include-noop", OPT_BOOL, offsetof(DecodeState, include_noop)},
+	{"include-xids", OPT_BOOL, offsetof(DecodeState, include_xids)},
+	{"include-lsn", OPT_BOOL, offsetof(DecodeState, include_lsn)},
+	{"include-timestamp", OPT_BOOL, offsetof(DecodeState, include_timestamp)},
+	{"include-transaction", OPT_BOOL, offsetof(DecodeState, include_transaction)},
+	{"region", OPT_REGION, 0},
+	{"account-id", OPT_ACCOUNT, 0},
+	{"tables", OPT_TABLES, 0},
+};
+
+#define OPTION_NAMES "format, include-noop, include-xids, include-lsn, include-timestamp, include-transaction, region, account-id, tables"
+
+/* What one record carries. */
+typedef enum EventKind
+{
+	EV_INSERT,
+	EV_MODIFY,
+	EV_REMOVE
+} EventKind;
+
+static const char *const event_names[] = {"INSERT", "MODIFY", "REMOVE"};
+
+/* The images of one record: jsonb items (item tables) or built rows. */
+typedef struct RecordImages
+{
+	JsonbContainer *new_item;
+	JsonbContainer *old_item;
+	DynamoImage *new_row;
+	DynamoImage *old_row;
+} RecordImages;
+
+extern void _PG_output_plugin_init(OutputPluginCallbacks *cb);
+
+/* A bad option value. */
+static void
+bad_option(DefElem *elem, const char *detail)
+{
+	ereport(ERROR,
+			errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			errmsg("invalid value \"%s\" for dynamo_streams option \"%s\"",
+				   elem->arg ? strVal(elem->arg) : "", elem->defname),
+			errdetail("%s", detail));
+}
+
+/* Check a region / account override like the settings do. */
+static char *
+option_identifier(DefElem *elem, bool account)
+{
+	char	   *v = elem->arg ? strVal(elem->arg) : "";
+	char	   *p;
+
+	if (account && strlen(v) != 12)
+		bad_option(elem, "An account id is exactly 12 digits.");
+	if (*v == '\0')
+		bad_option(elem, "A region is lowercase letters, digits and dashes, such as \"us-east-1\".");
+	for (p = v; *p; p++)
+		if (account ? !(*p >= '0' && *p <= '9') :
+			!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+			bad_option(elem, account ? "An account id is exactly 12 digits." :
+					   "A region is lowercase letters, digits and dashes, such as \"us-east-1\".");
+	return pstrdup(v);
+}
+
+/* Apply one option to the state. */
+static void
+apply_option(DecodeState *st, const DecodeOption *opt, DefElem *elem)
+{
+	char	   *v = elem->arg ? strVal(elem->arg) : NULL;
+
+	switch (opt->kind)
+	{
+		case OPT_BOOL:
+			if (v == NULL)
+				*(bool *) ((char *) st + opt->offset) = true;
+			else if (!parse_bool(v, (bool *) ((char *) st + opt->offset)))
+				bad_option(elem, "A Boolean value is expected.");
+			break;
+		case OPT_FORMAT:
+			if (v != NULL && strcmp(v, "lambda") == 0)
+				st->streams_format = false;
+			else if (v != NULL && strcmp(v, "streams") == 0)
+				st->streams_format = true;
+			else
+				bad_option(elem, "The format is \"lambda\" or \"streams\".");
+			break;
+		case OPT_REGION:
+			st->region = option_identifier(elem, false);
+			break;
+		case OPT_ACCOUNT:
+			st->account = option_identifier(elem, true);
+			break;
+		case OPT_TABLES:
+			{
+				List	   *names = NIL;
+
+				if (v == NULL || !SplitIdentifierString(pstrdup(v), ',', &names))
+					bad_option(elem, "A comma-separated list of table names is expected.");
+				st->tables = names;
+				break;
+			}
+	}
+}
+
+/* Parse the options given to the slot into the state. */
+static void
+parse_options(DecodeState *st, List *options)
+{
+	ListCell   *lc;
+	int			i;
+
+	foreach(lc, options)
+	{
+		DefElem    *elem = lfirst(lc);
+
+		for (i = 0; i < lengthof(decode_options); i++)
+			if (strcmp(elem->defname, decode_options[i].name) == 0)
+				break;
+		if (i == lengthof(decode_options))
+			ereport(ERROR,
+					errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					errmsg("unrecognized dynamo_streams option \"%s\"", elem->defname),
+					errhint("The options are %s.", OPTION_NAMES));
+		apply_option(st, &decode_options[i], elem);
+	}
+}
+
+/* Startup: options, memory, cache. */
+static void
+decode_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt,
+			   bool is_init)
+{
+	DecodeState *st = MemoryContextAllocZero(ctx->context, sizeof(DecodeState));
+	MemoryContext old = MemoryContextSwitchTo(ctx->context);
+
+	st->change_cxt = AllocSetContextCreate(ctx->context, "dynamo_streams change",
+										   ALLOCSET_DEFAULT_SIZES);
+	st->region = pstrdup(dynamo_region ? dynamo_region : "us-east-1");
+	st->account = pstrdup(dynamo_account_id ? dynamo_account_id : "000000000000");
+	st->ttl_origin = InvalidRepOriginId;
+	st->skip_origin = InvalidRepOriginId;
+	parse_options(st, ctx->output_plugin_options);
+	dynamo_relinfo_init(ctx->context, st->region, st->account, st->tables);
+	MemoryContextSwitchTo(old);
+	ctx->output_plugin_private = st;
+	opt->output_type = OUTPUT_PLUGIN_TEXTUAL_OUTPUT;
+	opt->receive_rewrites = false;
+}
+
+/* Shutdown: everything lives in ctx->context, freed by the caller. */
+static void
+decode_shutdown(LogicalDecodingContext *ctx)
+{
+}
+
+/* Hook for a later pump: skip transactions of its own origin. */
+static bool
+decode_filter_origin(LogicalDecodingContext *ctx, RepOriginId origin_id)
+{
+	DecodeState *st = ctx->output_plugin_private;
+
+	return st->skip_origin != InvalidRepOriginId && origin_id == st->skip_origin;
+}
+
+/* Begin: reset the per-transaction counters. */
+static void
+decode_begin(LogicalDecodingContext *ctx, ReorderBufferTXN *txn)
+{
+	DecodeState *st = ctx->output_plugin_private;
+
+	st->change_no = 0;
+	st->records = 0;
+	st->begin_written = false;
+}
+
+/* Append an LSN as a JSON string "X/X". */
+static void
+put_lsn(StringInfo out, XLogRecPtr lsn)
+{
+	appendStringInfo(out, "\"%X/%X\"", LSN_FORMAT_ARGS(lsn));
+}
+
+/* Append the commit time as a JSON string, ISO 8601 UTC. */
+static void
+put_commit_time(StringInfo out, ReorderBufferTXN *txn)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+
+	if (timestamp2tm(DYNAMO_TXN_COMMIT_TIME(txn), NULL, &tm, &fsec, NULL, NULL) != 0)
+	{
+		appendStringInfoString(out, "null");
+		return;
+	}
+	appendStringInfo(out, "\"%04d-%02d-%02dT%02d:%02d:%02d.%06dZ\"",
+					 tm.tm_year, tm.tm_mon, tm.tm_mday,
+					 tm.tm_hour, tm.tm_min, tm.tm_sec, (int) fsec);
+}
+
+/* Write a BEGIN or COMMIT row (include-transaction). */
+static void
+write_txn_row(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+			  bool commit, bool last)
+{
+	DecodeState *st = ctx->output_plugin_private;
+
+	OutputPluginPrepareWrite(ctx, last);
+	appendStringInfo(ctx->out, "{\"action\":\"%s\",\"xid\":%u,\"commitLsn\":",
+					 commit ? "COMMIT" : "BEGIN", txn->xid);
+	put_lsn(ctx->out, txn->final_lsn);
+	appendStringInfoString(ctx->out, ",\"commitTime\":");
+	put_commit_time(ctx->out, txn);
+	if (commit)
+		appendStringInfo(ctx->out, ",\"records\":" INT64_FORMAT, st->records);
+	appendStringInfoCharMacro(ctx->out, '}');
+	OutputPluginWrite(ctx, last);
+}
+
+/* Commit: close the transaction's BEGIN row, if one was written. */
+static void
+decode_commit(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+			  XLogRecPtr commit_lsn)
+{
+	DecodeState *st = ctx->output_plugin_private;
+
+	if (st->include_transaction && st->begin_written)
+		write_txn_row(ctx, txn, true, true);
+}
+
+/* Is this transaction a TTL sweeper's (replication origin)? */
+static bool
+is_ttl_txn(DecodeState *st, ReorderBufferTXN *txn)
+{
+	if (txn->origin_id == InvalidRepOriginId)
+		return false;
+	if (!st->ttl_origin_known)
+	{
+		st->ttl_origin = replorigin_by_name(DYNAMO_TTL_ORIGIN, true);
+		st->ttl_origin_known = (st->ttl_origin != InvalidRepOriginId);
+	}
+	return st->ttl_origin_known && txn->origin_id == st->ttl_origin;
+}
+
+/* Append the Keys map; return its size. */
+static int64
+put_keys(StringInfo out, DynamoRelInfo *info, RecordImages *im, EventKind ev)
+{
+	bool		found;
+
+	if (info->is_item)
+		return dynamo_json_keys(out, ev == EV_REMOVE ? im->old_item : im->new_item,
+								info->hash_key, info->range_key, &found);
+	else
+	{
+		DynamoImage *img = (ev == EV_REMOVE) ? im->old_row : im->new_row;
+
+		appendBinaryStringInfo(out, img->keys.data, img->keys.len);
+		return img->key_size;
+	}
+}
+
+/* Append an image; return its size. */
+static int64
+put_image(StringInfo out, const char *name, JsonbContainer *item, DynamoImage *row)
+{
+	appendStringInfo(out, ",\"%s\":", name);
+	if (item)
+		return dynamo_json_item(out, item);
+	appendBinaryStringInfo(out, row->item.data, row->item.len);
+	return row->item_size;
+}
+
+/* Append the optional top-level "pg" metadata object. */
+static void
+put_metadata(StringInfo out, DecodeState *st, ReorderBufferTXN *txn,
+			 ReorderBufferChange *change)
+{
+	const char *sep = "";
+
+	appendStringInfoString(out, ",\"pg\":{");
+	if (st->include_xids)
+	{
+		appendStringInfo(out, "\"xid\":%u", txn->xid);
+		sep = ",";
+	}
+	if (st->include_lsn)
+	{
+		appendStringInfo(out, "%s\"lsn\":", sep);
+		put_lsn(out, change->lsn);
+		appendStringInfoString(out, ",\"commitLsn\":");
+		put_lsn(out, txn->final_lsn);
+		sep = ",";
+	}
+	if (st->include_timestamp)
+	{
+		appendStringInfo(out, "%s\"commitTime\":", sep);
+		put_commit_time(out, txn);
+	}
+	appendStringInfoCharMacro(out, '}');
+}
+
+/* Write one record as one output row. */
+static void
+write_record(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+			 ReorderBufferChange *change, DynamoRelInfo *info,
+			 EventKind ev, RecordImages *im, int part, bool noop)
+{
+	DecodeState *st = ctx->output_plugin_private;
+	StringInfo	out;
+	char		seq[32];
+	char		id[33];
+	int64		size;
+	TimestampTz ct = DYNAMO_TXN_COMMIT_TIME(txn);
+
+	if (st->include_transaction && !st->begin_written)
+	{
+		write_txn_row(ctx, txn, false, false);
+		st->begin_written = true;
+	}
+	dynamo_sequence_number(seq, txn->final_lsn, st->change_no, part);
+	dynamo_event_id(id, info->stream_arn, info->stream_arn_len, seq);
+	OutputPluginPrepareWrite(ctx, true);
+	out = ctx->out;
+	appendStringInfo(out, "{\"eventID\":\"%s\",\"eventName\":\"%s\",\"eventVersion\":\"1.1\","
+					 "\"eventSource\":\"aws:dynamodb\",\"awsRegion\":\"%s\",",
+					 id, event_names[ev], st->region);
+	if (ev == EV_REMOVE && is_ttl_txn(st, txn))
+		appendStringInfoString(out, st->streams_format ?
+							   "\"userIdentity\":{\"PrincipalId\":\"dynamodb.amazonaws.com\",\"Type\":\"Service\"}," :
+							   "\"userIdentity\":{\"type\":\"Service\",\"principalId\":\"dynamodb.amazonaws.com\"},");
+	appendStringInfo(out, "\"dynamodb\":{\"ApproximateCreationDateTime\":" INT64_FORMAT ",\"Keys\":",
+					 (int64) (ct / USECS_PER_SEC) +
+					 (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY);
+	size = put_keys(out, info, im, ev);
+	if ((info->view & DYNAMO_VIEW_NEW) && ev != EV_REMOVE)
+		size += put_image(out, "NewImage", im->new_item, im->new_row);
+	if ((info->view & DYNAMO_VIEW_OLD) && ev != EV_INSERT &&
+		(im->old_item || im->old_row))
+		size += put_image(out, "OldImage", im->old_item, im->old_row);
+	appendStringInfo(out, ",\"SequenceNumber\":\"%s\",\"SizeBytes\":" INT64_FORMAT
+					 ",\"StreamViewType\":\"%s\"}",
+					 seq, size, info->view_name);
+	if (!st->streams_format)
+	{
+		appendBinaryStringInfo(out, ",\"eventSourceARN\":", 18);
+		dynamo_json_string(out, info->stream_arn, info->stream_arn_len);
+	}
+	if (noop)
+		appendBinaryStringInfo(out, ",\"noop\":true", 12);
+	if (st->include_xids || st->include_lsn || st->include_timestamp)
+		put_metadata(out, st, txn, change);
+	appendStringInfoCharMacro(out, '}');
+	OutputPluginWrite(ctx, true);
+	st->records++;
+}
+
+/*
+ * Emit the records of an update: nothing when the item is unchanged (a
+ * noop MODIFY with include-noop), REMOVE + INSERT when the key changed,
+ * else MODIFY.  same/keys_same say what the caller compared.
+ */
+static void
+emit_update(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+			ReorderBufferChange *change, DynamoRelInfo *info,
+			RecordImages *im, bool have_old, bool same, bool keys_same)
+{
+	DecodeState *st = ctx->output_plugin_private;
+
+	if (have_old && same)
+	{
+		if (st->include_noop)
+			write_record(ctx, txn, change, info, EV_MODIFY, im, 0, true);
+	}
+	else if (have_old && !keys_same)
+	{
+		write_record(ctx, txn, change, info, EV_REMOVE, im, 0, false);
+		write_record(ctx, txn, change, info, EV_INSERT, im, 1, false);
+	}
+	else
+		write_record(ctx, txn, change, info, EV_MODIFY, im, 0, false);
+}
+
+/* The item jsonb of an item-table tuple; NULL if null or not inline. */
+static Jsonb *
+tuple_item(HeapTuple tup, TupleDesc desc, int attnum)
+{
+	bool		isnull;
+	Datum		d;
+
+	if (tup == NULL)
+		return NULL;
+	d = heap_getattr(tup, attnum, desc, &isnull);
+	if (isnull || VARATT_IS_EXTERNAL_ONDISK(DatumGetPointer(d)))
+		return NULL;
+	return DatumGetJsonbP(d);
+}
+
+/* A change of an item table. */
+static void
+change_item(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+			ReorderBufferChange *change, DynamoRelInfo *info, TupleDesc desc)
+{
+	HeapTuple	newtup = DYNAMO_CHANGE_NEWTUPLE(change);
+	HeapTuple	oldtup = DYNAMO_CHANGE_OLDTUPLE(change);
+	Jsonb	   *newj = tuple_item(newtup, desc, info->item_attnum);
+	Jsonb	   *oldj = tuple_item(oldtup, desc, info->item_attnum);
+	RecordImages im = {0};
+
+	im.new_item = newj ? &newj->root : NULL;
+	im.old_item = oldj ? &oldj->root : NULL;
+	switch (change->action)
+	{
+		case REORDER_BUFFER_CHANGE_INSERT:
+			if (newj)
+				write_record(ctx, txn, change, info, EV_INSERT, &im, 0, false);
+			break;
+		case REORDER_BUFFER_CHANGE_UPDATE:
+			if (newj == NULL && oldj != NULL)
+			{
+				/* item unchanged and TOASTed: the old tuple has it inline */
+				newj = oldj;
+				im.new_item = im.old_item;
+			}
+			if (newj == NULL)
+				break;
+			emit_update(ctx, txn, change, info, &im, oldj != NULL,
+						oldj && VARSIZE(newj) == VARSIZE(oldj) &&
+						memcmp(newj, oldj, VARSIZE(newj)) == 0,
+						oldj && dynamo_json_keys_equal(im.new_item, im.old_item,
+													   info->hash_key, info->range_key));
+			break;
+		case REORDER_BUFFER_CHANGE_DELETE:
+			if (oldj)
+				write_record(ctx, txn, change, info, EV_REMOVE, &im, 0, false);
+			break;
+		default:
+			break;
+	}
+}
+
+/* Do two built images hold the same bytes? */
+static inline bool
+strings_equal(StringInfo a, StringInfo b)
+{
+	return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
+}
+
+/* A change of a stream-enabled ordinary table. */
+static void
+change_row(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+		   ReorderBufferChange *change, DynamoRelInfo *info, TupleDesc desc)
+{
+	HeapTuple	newtup = DYNAMO_CHANGE_NEWTUPLE(change);
+	HeapTuple	oldtup = DYNAMO_CHANGE_OLDTUPLE(change);
+	DynamoImage newimg;
+	DynamoImage oldimg;
+	RecordImages im = {0};
+
+	if (newtup)
+	{
+		dynamo_row_image(info, desc, newtup, oldtup, &newimg);
+		im.new_row = &newimg;
+	}
+	if (oldtup)
+	{
+		dynamo_row_image(info, desc, oldtup, NULL, &oldimg);
+		im.old_row = &oldimg;
+	}
+	switch (change->action)
+	{
+		case REORDER_BUFFER_CHANGE_INSERT:
+			if (newtup)
+				write_record(ctx, txn, change, info, EV_INSERT, &im, 0, false);
+			break;
+		case REORDER_BUFFER_CHANGE_UPDATE:
+			if (newtup)
+				emit_update(ctx, txn, change, info, &im, oldtup != NULL,
+							oldtup && strings_equal(&newimg.item, &oldimg.item),
+							oldtup && strings_equal(&newimg.keys, &oldimg.keys));
+			break;
+		case REORDER_BUFFER_CHANGE_DELETE:
+			if (oldtup)
+				write_record(ctx, txn, change, info, EV_REMOVE, &im, 0, false);
+			break;
+		default:
+			break;
+	}
+}
+
+/* Change: one row change of any table. */
+static void
+decode_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+			  Relation relation, ReorderBufferChange *change)
+{
+	DecodeState *st = ctx->output_plugin_private;
+	MemoryContext old;
+	DynamoRelInfo *info;
+
+	st->change_no++;
+	old = MemoryContextSwitchTo(st->change_cxt);
+	info = dynamo_relinfo_get(relation);
+	if (info->streamed)
+	{
+		if (info->is_item)
+			change_item(ctx, txn, change, info, RelationGetDescr(relation));
+		else
+			change_row(ctx, txn, change, info, RelationGetDescr(relation));
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(st->change_cxt);
+}
+
+/* Plugin entry point: the library name is the plugin name. */
+void
+_PG_output_plugin_init(OutputPluginCallbacks *cb)
+{
+	cb->startup_cb = decode_startup;
+	cb->begin_cb = decode_begin;
+	cb->change_cb = decode_change;
+	cb->commit_cb = decode_commit;
+	cb->filter_by_origin_cb = decode_filter_origin;
+	cb->shutdown_cb = decode_shutdown;
+}

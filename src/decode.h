@@ -1,0 +1,111 @@
+/*-------------------------------------------------------------------------
+ *
+ * decode.h
+ *		Internal interfaces of the logical decoding output plugin.
+ *
+ * The plugin is split by job: decode.c (callbacks, options, record
+ * assembly), decode_cache.c (per-relation stream metadata read from
+ * dynamo._tables with the historic snapshot), record_json.c (compact JSON
+ * writing, AttributeValue item sizes, sequence numbers and event ids) and
+ * row_image.c (ordinary-table rows as AttributeValue maps).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef DYNAMO_DECODE_H
+#define DYNAMO_DECODE_H
+
+#include "access/htup.h"
+#include "access/tupdesc.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "nodes/pg_list.h"
+#include "utils/jsonb.h"
+#include "utils/relcache.h"
+
+#include "dynamo_streams.h"
+
+/* How an ordinary-table column maps to an AttributeValue. */
+typedef enum DynamoColKind
+{
+	DCOL_SKIP,					/* dropped column */
+	DCOL_S,						/* text output as S */
+	DCOL_S_OUT,					/* other type: S of its output function */
+	DCOL_N_INT,					/* int2/4/8: canonical already */
+	DCOL_N_OUT,					/* float4/8, numeric: normalise output text */
+	DCOL_B,						/* bytea */
+	DCOL_BOOL,					/* boolean */
+	DCOL_JSON,					/* json: parse, marshall */
+	DCOL_JSONB					/* jsonb: marshall */
+} DynamoColKind;
+
+/* One column of a stream-enabled ordinary table. */
+typedef struct DynamoColumn
+{
+	DynamoColKind kind;
+	bool		is_key;			/* part of the primary key */
+	char	   *name_json;		/* "name" escaped, with quotes */
+	int			name_len;		/* UTF-8 bytes of the bare name */
+	FmgrInfo	out;			/* output function, where one is used */
+} DynamoColumn;
+
+/* View types, as bits of what a record carries. */
+#define DYNAMO_VIEW_NEW		0x01
+#define DYNAMO_VIEW_OLD		0x02
+
+/* Cached stream metadata of one relation (valid for the decoding session). */
+typedef struct DynamoRelInfo
+{
+	Oid			relid;			/* hash key */
+	bool		valid;
+	bool		streamed;		/* produces records at this WAL position */
+	bool		is_item;		/* item table (else ordinary relation) */
+	int			view;			/* DYNAMO_VIEW_* bits */
+	const char *view_name;		/* "NEW_AND_OLD_IMAGES", ... */
+	char	   *table_name;
+	char	   *stream_arn;
+	int			stream_arn_len;
+	/* item tables */
+	int			item_attnum;
+	char	   *hash_key;
+	char	   *range_key;		/* NULL without a range key */
+	/* ordinary tables */
+	int			natts;
+	DynamoColumn *cols;
+} DynamoRelInfo;
+
+/* decode_cache.c */
+extern void dynamo_relinfo_init(MemoryContext parent, const char *region,
+								const char *account, List *tables);
+extern DynamoRelInfo *dynamo_relinfo_get(Relation rel);
+
+/* record_json.c */
+extern void dynamo_json_string(StringInfo out, const char *s, int len);
+extern int64 dynamo_json_item(StringInfo out, JsonbContainer *item);
+extern int64 dynamo_json_keys(StringInfo out, JsonbContainer *item,
+							  const char *hash_key, const char *range_key,
+							  bool *found);
+extern bool dynamo_json_keys_equal(JsonbContainer *a, JsonbContainer *b,
+								   const char *hash_key, const char *range_key);
+extern int	dynamo_number_size(const char *s, int len);
+extern void dynamo_sequence_number(char *buf, XLogRecPtr commit_lsn,
+								   uint64 change_no, int part);
+extern void dynamo_event_id(char *buf, const char *arn, int arn_len,
+							const char *seq);
+extern void dynamo_marshall_container(StringInfo out, JsonbContainer *jc,
+									  int64 *size);
+
+/* row_image.c */
+typedef struct DynamoImage
+{
+	StringInfoData keys;		/* {"a":{...}} */
+	StringInfoData item;		/* {"a":{...},...} */
+	int64		key_size;
+	int64		item_size;
+} DynamoImage;
+
+extern void dynamo_row_image(DynamoRelInfo *info, TupleDesc desc,
+							 HeapTuple tuple, HeapTuple fallback,
+							 DynamoImage *img);
+extern bool dynamo_number_canonical(const char *s, StringInfo out);
+
+#endif							/* DYNAMO_DECODE_H */

@@ -1,0 +1,332 @@
+/*-------------------------------------------------------------------------
+ *
+ * decode_cache.c
+ *		Per-relation stream metadata for the output plugin.
+ *
+ * For every relation that has changes, the plugin needs to know whether it
+ * streams at that point in the WAL, with which view type and stream label,
+ * and how to turn its rows into items.  That comes from dynamo._tables, a
+ * user_catalog_table, read with the historic snapshot that logical decoding
+ * installs for each change, so a stream enabled or disabled by some commit
+ * takes effect exactly at that commit.
+ *
+ * The answers (negative ones too) are cached in a hash table that lives in
+ * a child of the decoding context, for one decoding session: the session's
+ * region, account and table filter are folded into the entries.  A memory
+ * context reset callback forgets the cache when the session's memory goes
+ * away, even on error.  Every edit of _tables sends a relcache invalidation
+ * of _tables (its statement trigger), which decoding replays at the edit's
+ * commit; that, an invalidation of the relation itself (DDL), or a global
+ * one marks entries stale.  Stale entries are rebuilt on next use, never
+ * while in use.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/sysattr.h"
+#include "access/table.h"
+#include "catalog/pg_type.h"
+#include "nodes/bitmapset.h"
+#include "parser/parse_relation.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "decode.h"
+
+static HTAB *relinfo_cache = NULL;
+static MemoryContext cache_cxt = NULL;
+static Oid	catalog_relid = InvalidOid;
+static bool catalog_known = false;
+static char *cache_region;
+static char *cache_account;
+static List *cache_tables;
+
+/* Forget the cache when its memory goes away. */
+static void
+relinfo_forget(void *arg)
+{
+	relinfo_cache = NULL;
+	cache_cxt = NULL;
+	catalog_known = false;
+}
+
+/* Cache reset hook (see dynamo_register_cache_reset). */
+static void
+relinfo_reset(Oid relid)
+{
+	HASH_SEQ_STATUS seq;
+	DynamoRelInfo *e;
+
+	if (relinfo_cache == NULL)
+		return;
+	if (OidIsValid(relid) && catalog_known && OidIsValid(catalog_relid) &&
+		relid != catalog_relid)
+	{
+		e = hash_search(relinfo_cache, &relid, HASH_FIND, NULL);
+		if (e)
+			e->valid = false;
+		return;
+	}
+	/* global, catalog, or any change while the extension is absent */
+	if (!OidIsValid(relid) || relid == catalog_relid)
+		catalog_known = false;
+	hash_seq_init(&seq, relinfo_cache);
+	while ((e = hash_seq_search(&seq)) != NULL)
+		e->valid = false;
+}
+
+/* Set up the cache for a decoding session. */
+void
+dynamo_relinfo_init(MemoryContext parent, const char *region,
+					const char *account, List *tables)
+{
+	HASHCTL		hctl;
+	MemoryContextCallback *cb;
+	ListCell   *lc;
+
+	cache_cxt = AllocSetContextCreate(parent, "dynamo_streams relation cache",
+									  ALLOCSET_SMALL_SIZES);
+	cb = MemoryContextAlloc(cache_cxt, sizeof(MemoryContextCallback));
+	cb->func = relinfo_forget;
+	cb->arg = NULL;
+	MemoryContextRegisterResetCallback(cache_cxt, cb);
+	hctl.keysize = sizeof(Oid);
+	hctl.entrysize = sizeof(DynamoRelInfo);
+	hctl.hcxt = cache_cxt;
+	relinfo_cache = hash_create("dynamo_streams relations", 64, &hctl,
+								HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	cache_region = MemoryContextStrdup(cache_cxt, region);
+	cache_account = MemoryContextStrdup(cache_cxt, account);
+	cache_tables = NIL;
+	foreach(lc, tables)
+		cache_tables = lappend(cache_tables,
+							   MemoryContextStrdup(cache_cxt, lfirst(lc)));
+	catalog_known = false;
+	dynamo_register_cache_reset(relinfo_reset);
+}
+
+/* Release what a stale entry points to. */
+static void
+relinfo_clear(DynamoRelInfo *e)
+{
+	int			i;
+
+	if (e->table_name)
+		pfree(e->table_name);
+	if (e->stream_arn)
+		pfree(e->stream_arn);
+	if (e->hash_key)
+		pfree(e->hash_key);
+	if (e->range_key)
+		pfree(e->range_key);
+	if (e->cols)
+	{
+		for (i = 0; i < e->natts; i++)
+			if (e->cols[i].name_json)
+				pfree(e->cols[i].name_json);
+		pfree(e->cols);
+	}
+	memset(((char *) e) + sizeof(Oid), 0, sizeof(DynamoRelInfo) - sizeof(Oid));
+}
+
+/* Text column of a catalog row as a C string, or NULL. */
+static char *
+catalog_text(HeapTuple tup, Relation cat, const char *col)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tup, attnameAttNum(cat, col, false),
+								 RelationGetDescr(cat), &isnull);
+
+	if (isnull)
+		return NULL;
+	return TextDatumGetCString(d);
+}
+
+/* Copy a string into the cache's memory (NULL stays NULL). */
+static char *
+cache_strdup(const char *s)
+{
+	return s ? MemoryContextStrdup(cache_cxt, s) : NULL;
+}
+
+/* Is the table name in the session's table filter (or is there none)? */
+static bool
+table_wanted(const char *name)
+{
+	ListCell   *lc;
+
+	if (cache_tables == NIL)
+		return true;
+	foreach(lc, cache_tables)
+		if (strcmp(lfirst(lc), name) == 0)
+			return true;
+	return false;
+}
+
+/* Map a column type to how its values become AttributeValues. */
+static DynamoColKind
+column_kind(Oid typid)
+{
+	switch (getBaseType(typid))
+	{
+		case TEXTOID:
+		case VARCHAROID:
+		case BPCHAROID:
+			return DCOL_S;
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+			return DCOL_N_INT;
+		case FLOAT4OID:
+		case FLOAT8OID:
+		case NUMERICOID:
+			return DCOL_N_OUT;
+		case BYTEAOID:
+			return DCOL_B;
+		case BOOLOID:
+			return DCOL_BOOL;
+		case JSONOID:
+			return DCOL_JSON;
+		case JSONBOID:
+			return DCOL_JSONB;
+		default:
+			return DCOL_S_OUT;
+	}
+}
+
+/* Column metadata of an ordinary table. */
+static void
+fill_columns(DynamoRelInfo *e, Relation rel)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	Bitmapset  *pk = RelationGetIndexAttrBitmap(rel, INDEX_ATTR_BITMAP_PRIMARY_KEY);
+	int			i;
+
+	e->natts = desc->natts;
+	e->cols = MemoryContextAllocZero(cache_cxt, sizeof(DynamoColumn) * Max(desc->natts, 1));
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		DynamoColumn *col = &e->cols[i];
+		StringInfoData buf;
+		Oid			outfn;
+		bool		varlena;
+
+		if (att->attisdropped)
+		{
+			col->kind = DCOL_SKIP;
+			continue;
+		}
+		col->kind = column_kind(att->atttypid);
+		col->is_key = bms_is_member(att->attnum - FirstLowInvalidHeapAttributeNumber, pk);
+		initStringInfo(&buf);
+		dynamo_json_string(&buf, NameStr(att->attname), strlen(NameStr(att->attname)));
+		col->name_json = MemoryContextStrdup(cache_cxt, buf.data);
+		col->name_len = strlen(NameStr(att->attname));
+		getTypeOutputInfo(att->atttypid, &outfn, &varlena);
+		fmgr_info_cxt(outfn, &col->out, cache_cxt);
+	}
+}
+
+/* Stream settings of one catalog row into the entry. */
+static void
+fill_from_row(DynamoRelInfo *e, Relation rel, Relation cat, HeapTuple tup)
+{
+	bool		isnull;
+	char	   *kind = catalog_text(tup, cat, "kind");
+	char	   *view = catalog_text(tup, cat, "stream_view_type");
+	char	   *label = catalog_text(tup, cat, "stream_label");
+	Datum		enabled = heap_getattr(tup, attnameAttNum(cat, "stream_enabled", false),
+									   RelationGetDescr(cat), &isnull);
+
+	e->table_name = cache_strdup(catalog_text(tup, cat, "table_name"));
+	if (isnull || !DatumGetBool(enabled) || view == NULL || label == NULL ||
+		kind == NULL || e->table_name == NULL || !table_wanted(e->table_name))
+		return;
+	if (strcmp(view, "KEYS_ONLY") == 0)
+		e->view_name = "KEYS_ONLY";
+	else if (strcmp(view, "NEW_IMAGE") == 0)
+		e->view_name = "NEW_IMAGE", e->view = DYNAMO_VIEW_NEW;
+	else if (strcmp(view, "OLD_IMAGE") == 0)
+		e->view_name = "OLD_IMAGE", e->view = DYNAMO_VIEW_OLD;
+	else if (strcmp(view, "NEW_AND_OLD_IMAGES") == 0)
+		e->view_name = "NEW_AND_OLD_IMAGES", e->view = DYNAMO_VIEW_NEW | DYNAMO_VIEW_OLD;
+	else
+		return;
+	e->is_item = (strcmp(kind, "item") == 0);
+	if (e->is_item)
+	{
+		e->item_attnum = attnameAttNum(rel, "item", true);
+		e->hash_key = cache_strdup(catalog_text(tup, cat, "hash_key"));
+		e->range_key = cache_strdup(catalog_text(tup, cat, "range_key"));
+		if (e->item_attnum <= 0 || e->hash_key == NULL)
+			return;
+	}
+	else
+	{
+		/* the extension's own tables never stream as ordinary tables */
+		if (get_rel_namespace(RelationGetRelid(rel)) == RelationGetNamespace(cat))
+			return;
+		fill_columns(e, rel);
+	}
+	e->stream_arn = cache_strdup(psprintf("arn:aws:dynamodb:%s:%s:table/%s/stream/%s",
+												 cache_region, cache_account,
+												 e->table_name, label));
+	e->stream_arn_len = strlen(e->stream_arn);
+	e->streamed = true;
+}
+
+/* Read the relation's catalog row (historic snapshot) into the entry. */
+static void
+relinfo_fill(DynamoRelInfo *e, Relation rel)
+{
+	Relation	cat;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+
+	relinfo_clear(e);
+	e->valid = true;
+	if (!catalog_known)
+	{
+		catalog_relid = dynamo_catalog_relid();
+		catalog_known = true;
+	}
+	if (!OidIsValid(catalog_relid) || e->relid == catalog_relid)
+		return;
+	cat = table_open(catalog_relid, AccessShareLock);
+	ScanKeyInit(&key, attnameAttNum(cat, "relid", false),
+				BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(e->relid));
+	scan = systable_beginscan(cat, InvalidOid, false, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+		fill_from_row(e, rel, cat, tup);
+	systable_endscan(scan);
+	table_close(cat, AccessShareLock);
+}
+
+/* Stream metadata of a relation at the current decoding position. */
+DynamoRelInfo *
+dynamo_relinfo_get(Relation rel)
+{
+	Oid			relid = RelationGetRelid(rel);
+	DynamoRelInfo *e;
+	bool		found;
+
+	e = hash_search(relinfo_cache, &relid, HASH_ENTER, &found);
+	if (!found)
+	{
+		memset(((char *) e) + sizeof(Oid), 0, sizeof(DynamoRelInfo) - sizeof(Oid));
+		e->valid = false;
+	}
+	if (!e->valid)
+		relinfo_fill(e, rel);
+	return e;
+}

@@ -1,0 +1,662 @@
+/*-------------------------------------------------------------------------
+ *
+ * record_json.c
+ *		Compact JSON for stream records: strings, AttributeValue items
+ *		with their DynamoDB sizes, sequence numbers and event ids.
+ *
+ * Decoding is a hot path, so items are written straight from the jsonb
+ * container into the output buffer, walking the container's entries
+ * sequentially (no JsonbIterator, no text round trip), and the DynamoDB
+ * item size (SPEC 4.2) is summed in the same pass.  Items of item tables
+ * are normalised by the _item_guard trigger, so their numbers are strings
+ * already and sets are in canonical order; this file never re-validates
+ * them.  Anything that is not shaped like an AttributeValue is still
+ * written as valid JSON (and counts 0 bytes).
+ *
+ * Sequence numbers are 31 digits: "1", the commit LSN as 20 digits, the
+ * change's number in its transaction as 9 digits, and one digit for the
+ * record within the change (see docs/output-plugin.md).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xlogdefs.h"
+#include "common/hashfn.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
+
+#include "decode.h"
+
+/* A cursor over the entries of one jsonb container. */
+typedef struct JCursor
+{
+	JsonbContainer *jc;
+	char	   *base;			/* start of the entries' data */
+	uint32		off;			/* offset of the current entry's data */
+	int			i;				/* index of the current entry */
+} JCursor;
+
+static int64 write_av(StringInfo out, JsonbContainer *av);
+static int64 write_av_map(StringInfo out, JsonbContainer *jc, bool nested);
+static void write_entry(StringInfo out, JCursor *cur, uint32 len);
+static void write_container(StringInfo out, JsonbContainer *jc);
+
+static const char hexdig[] = "0123456789abcdef";
+
+/* Position a cursor on entry i of a container (i = 0 or the value half). */
+static inline void
+cursor_init(JCursor *cur, JsonbContainer *jc, int i)
+{
+	int			nchildren = JsonContainerSize(jc);
+
+	if (JsonContainerIsObject(jc))
+		nchildren *= 2;
+	cur->jc = jc;
+	cur->base = (char *) &jc->children[nchildren];
+	cur->i = i;
+	cur->off = (i == 0) ? 0 : getJsonbOffset(jc, i);
+}
+
+/* Length of the current entry's data; advance to the next entry. */
+static inline uint32
+cursor_next(JCursor *cur, uint32 *start)
+{
+	JEntry		je = cur->jc->children[cur->i];
+	uint32		end;
+
+	*start = cur->off;
+	if (JBE_HAS_OFF(je))
+		end = JBE_OFFLENFLD(je);
+	else
+		end = cur->off + JBE_OFFLENFLD(je);
+	cur->off = end;
+	cur->i++;
+	return end - *start;
+}
+
+/* Append a JSON string literal (with quotes) of len bytes of UTF-8. */
+void
+dynamo_json_string(StringInfo out, const char *s, int len)
+{
+	const char *run = s;
+	const char *end = s + len;
+	const char *p;
+
+	enlargeStringInfo(out, len + 2);
+	out->data[out->len++] = '"';
+	for (p = s; p < end; p++)
+	{
+		unsigned char c = (unsigned char) *p;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		if (p > run)
+			appendBinaryStringInfo(out, run, p - run);
+		run = p + 1;
+		switch (c)
+		{
+			case '"':
+				appendBinaryStringInfo(out, "\\\"", 2);
+				break;
+			case '\\':
+				appendBinaryStringInfo(out, "\\\\", 2);
+				break;
+			case '\b':
+				appendBinaryStringInfo(out, "\\b", 2);
+				break;
+			case '\f':
+				appendBinaryStringInfo(out, "\\f", 2);
+				break;
+			case '\n':
+				appendBinaryStringInfo(out, "\\n", 2);
+				break;
+			case '\r':
+				appendBinaryStringInfo(out, "\\r", 2);
+				break;
+			case '\t':
+				appendBinaryStringInfo(out, "\\t", 2);
+				break;
+			default:
+				{
+					char		u[6] = {'\\', 'u', '0', '0', hexdig[c >> 4], hexdig[c & 15]};
+
+					appendBinaryStringInfo(out, u, 6);
+				}
+		}
+	}
+	if (end > run)
+		appendBinaryStringInfo(out, run, end - run);
+	appendStringInfoCharMacro(out, '"');
+}
+
+/*
+ * DynamoDB size of a number given as text: one byte per two significant
+ * digits, plus one, plus one when negative; zero is 1; at most 21.
+ */
+int
+dynamo_number_size(const char *s, int len)
+{
+	int			i = 0;
+	int			first = -1;
+	int			last = -1;
+	int			ndigits = 0;
+	bool		neg = false;
+	int			size;
+
+	if (len > 0 && s[0] == '-')
+	{
+		neg = true;
+		i = 1;
+	}
+	for (; i < len; i++)
+	{
+		if (s[i] >= '0' && s[i] <= '9')
+		{
+			if (s[i] != '0')
+			{
+				if (first < 0)
+					first = ndigits;
+				last = ndigits;
+			}
+			ndigits++;
+		}
+		else if (s[i] != '.' && s[i] != '+')
+			break;				/* exponent */
+	}
+	if (first < 0)
+		return 1;
+	size = (last - first + 2) / 2 + 1 + (neg ? 1 : 0);
+	return Min(size, 21);
+}
+
+/* Decoded length of base64 text. */
+static inline int64
+b64_size(const char *s, uint32 len)
+{
+	int64		n = (int64) len / 4 * 3;
+
+	if (len >= 1 && s[len - 1] == '=')
+		n--;
+	if (len >= 2 && s[len - 2] == '=')
+		n--;
+	return n;
+}
+
+/* Write one scalar or container entry of a container as JSON. */
+static void
+write_entry(StringInfo out, JCursor *cur, uint32 len)
+{
+	JEntry		je = cur->jc->children[cur->i - 1];
+	char	   *data = cur->base + cur->off - len;
+
+	if (JBE_ISSTRING(je))
+		dynamo_json_string(out, data, len);
+	else if (JBE_ISCONTAINER(je))
+		write_container(out, (JsonbContainer *) (cur->base +
+												 INTALIGN(cur->off - len)));
+	else if (JBE_ISNUMERIC(je))
+		appendStringInfoString(out, DatumGetCString(DirectFunctionCall1(numeric_out,
+																		PointerGetDatum(cur->base + INTALIGN(cur->off - len)))));
+	else if (JBE_ISBOOL_TRUE(je))
+		appendBinaryStringInfo(out, "true", 4);
+	else if (JBE_ISBOOL_FALSE(je))
+		appendBinaryStringInfo(out, "false", 5);
+	else
+		appendBinaryStringInfo(out, "null", 4);
+}
+
+/* Write any jsonb container as compact JSON. */
+static void
+write_container(StringInfo out, JsonbContainer *jc)
+{
+	int			n = JsonContainerSize(jc);
+	JCursor		k;
+	JCursor		v;
+	uint32		start;
+	int			i;
+
+	if (JsonContainerIsScalar(jc))
+	{
+		cursor_init(&v, jc, 0);
+		write_entry(out, &v, cursor_next(&v, &start));
+		return;
+	}
+	if (JsonContainerIsArray(jc))
+	{
+		appendStringInfoCharMacro(out, '[');
+		cursor_init(&v, jc, 0);
+		for (i = 0; i < n; i++)
+		{
+			if (i > 0)
+				appendStringInfoCharMacro(out, ',');
+			write_entry(out, &v, cursor_next(&v, &start));
+		}
+		appendStringInfoCharMacro(out, ']');
+		return;
+	}
+	appendStringInfoCharMacro(out, '{');
+	cursor_init(&k, jc, 0);
+	if (n > 0)
+		cursor_init(&v, jc, n);
+	for (i = 0; i < n; i++)
+	{
+		uint32		klen = cursor_next(&k, &start);
+
+		if (i > 0)
+			appendStringInfoCharMacro(out, ',');
+		dynamo_json_string(out, k.base + start, klen);
+		appendStringInfoCharMacro(out, ':');
+		write_entry(out, &v, cursor_next(&v, &start));
+	}
+	appendStringInfoCharMacro(out, '}');
+}
+
+/* Size of the string elements of a set, by element type. */
+static int64
+set_size(JsonbContainer *arr, char type)
+{
+	JCursor		c;
+	uint32		start;
+	uint32		len;
+	int64		size = 0;
+	int			i;
+	int			n = JsonContainerSize(arr);
+
+	cursor_init(&c, arr, 0);
+	for (i = 0; i < n; i++)
+	{
+		len = cursor_next(&c, &start);
+		if (!JBE_ISSTRING(arr->children[i]))
+			continue;
+		if (type == 'S')
+			size += len;
+		else if (type == 'N')
+			size += dynamo_number_size(c.base + start, len);
+		else
+			size += b64_size(c.base + start, len);
+	}
+	return size;
+}
+
+/* Write an L value's array of AttributeValues; return its size. */
+static int64
+write_av_list(StringInfo out, JsonbContainer *arr)
+{
+	JCursor		c;
+	uint32		start;
+	int64		size = 3;
+	int			i;
+	int			n = JsonContainerSize(arr);
+
+	appendStringInfoCharMacro(out, '[');
+	cursor_init(&c, arr, 0);
+	for (i = 0; i < n; i++)
+	{
+		uint32		len = cursor_next(&c, &start);
+
+		if (i > 0)
+			appendStringInfoCharMacro(out, ',');
+		if (JBE_ISCONTAINER(arr->children[i]))
+			size += write_av(out, (JsonbContainer *) (c.base + INTALIGN(start))) + 1;
+		else
+			write_entry(out, &c, len);
+	}
+	appendStringInfoCharMacro(out, ']');
+	return size;
+}
+
+/* Write one AttributeValue object ({"T":v}); return its DynamoDB size. */
+static int64
+write_av(StringInfo out, JsonbContainer *av)
+{
+	JCursor		k;
+	JCursor		v;
+	uint32		kstart;
+	uint32		vstart;
+	uint32		klen;
+	uint32		vlen;
+	JEntry		ve;
+	const char *t;
+	char	   *vdata;
+	int64		size = 0;
+
+	if (!JsonContainerIsObject(av) || JsonContainerSize(av) != 1)
+	{
+		write_container(out, av);
+		return 0;
+	}
+	cursor_init(&k, av, 0);
+	cursor_init(&v, av, 1);
+	klen = cursor_next(&k, &kstart);
+	t = k.base + kstart;
+	appendStringInfoCharMacro(out, '{');
+	dynamo_json_string(out, t, klen);
+	appendStringInfoCharMacro(out, ':');
+	vlen = cursor_next(&v, &vstart);
+	ve = av->children[1];
+	vdata = v.base + vstart;
+	if (JBE_ISSTRING(ve))
+	{
+		dynamo_json_string(out, vdata, vlen);
+		if (klen == 1 && t[0] == 'S')
+			size = vlen;
+		else if (klen == 1 && t[0] == 'N')
+			size = dynamo_number_size(vdata, vlen);
+		else if (klen == 1 && t[0] == 'B')
+			size = b64_size(vdata, vlen);
+	}
+	else if (JBE_ISCONTAINER(ve))
+	{
+		JsonbContainer *c = (JsonbContainer *) (v.base + INTALIGN(vstart));
+
+		if (klen == 1 && t[0] == 'M' && JsonContainerIsObject(c))
+			size = write_av_map(out, c, true);
+		else if (klen == 1 && t[0] == 'L' && JsonContainerIsArray(c) &&
+				 !JsonContainerIsScalar(c))
+			size = write_av_list(out, c);
+		else
+		{
+			write_container(out, c);
+			if (klen == 2 && t[1] == 'S' && JsonContainerIsArray(c))
+				size = set_size(c, t[0]);
+		}
+	}
+	else
+	{
+		write_entry(out, &v, vlen);
+		size = 1;				/* BOOL, NULL */
+	}
+	appendStringInfoCharMacro(out, '}');
+	return size;
+}
+
+/*
+ * Write a map of attribute name -> AttributeValue; return its size: the
+ * sum of name lengths and value sizes, plus 3 and 1 per entry for a nested
+ * M value.
+ */
+static int64
+write_av_map(StringInfo out, JsonbContainer *jc, bool nested)
+{
+	int			n = JsonContainerSize(jc);
+	JCursor		k;
+	JCursor		v;
+	uint32		start;
+	int64		size = nested ? 3 + n : 0;
+	int			i;
+
+	appendStringInfoCharMacro(out, '{');
+	cursor_init(&k, jc, 0);
+	if (n > 0)
+		cursor_init(&v, jc, n);
+	for (i = 0; i < n; i++)
+	{
+		uint32		klen = cursor_next(&k, &start);
+		uint32		vlen;
+
+		if (i > 0)
+			appendStringInfoCharMacro(out, ',');
+		dynamo_json_string(out, k.base + start, klen);
+		appendStringInfoCharMacro(out, ':');
+		size += klen;
+		vlen = cursor_next(&v, &start);
+		if (JBE_ISCONTAINER(jc->children[n + i]))
+			size += write_av(out, (JsonbContainer *) (v.base + INTALIGN(start)));
+		else
+			write_entry(out, &v, vlen);
+	}
+	appendStringInfoCharMacro(out, '}');
+	return size;
+}
+
+/* Write a normalised item (attribute map) as JSON; return its item size. */
+int64
+dynamo_json_item(StringInfo out, JsonbContainer *item)
+{
+	if (!JsonContainerIsObject(item))
+	{
+		write_container(out, item);
+		return 0;
+	}
+	return write_av_map(out, item, false);
+}
+
+/* Find the AttributeValue container of an attribute of an item. */
+static JsonbContainer *
+item_attr(JsonbContainer *item, const char *name, JsonbValue *buf)
+{
+	if (name == NULL || !JsonContainerIsObject(item))
+		return NULL;
+	if (!getKeyJsonValueFromContainer(item, name, strlen(name), buf) ||
+		buf->type != jbvBinary)
+		return NULL;
+	return buf->val.binary.data;
+}
+
+/* Write one "name":AV member; return its size. */
+static int64
+write_key_member(StringInfo out, const char *name, JsonbContainer *av)
+{
+	int			len = strlen(name);
+
+	dynamo_json_string(out, name, len);
+	appendStringInfoCharMacro(out, ':');
+	return len + write_av(out, av);
+}
+
+/*
+ * Write the Keys map of an item (hash and range key attributes, in jsonb
+ * key order); return its size.  *found is false when a key attribute is
+ * missing (then only the ones present are written).
+ */
+int64
+dynamo_json_keys(StringInfo out, JsonbContainer *item,
+				 const char *hash_key, const char *range_key, bool *found)
+{
+	JsonbValue	hb;
+	JsonbValue	rb;
+	JsonbContainer *h = item_attr(item, hash_key, &hb);
+	JsonbContainer *r = item_attr(item, range_key, &rb);
+	int64		size = 0;
+	bool		range_first = false;
+
+	*found = (h != NULL && (range_key == NULL || r != NULL));
+	if (h && r)
+	{
+		int			hl = strlen(hash_key);
+		int			rl = strlen(range_key);
+
+		range_first = (rl < hl || (rl == hl && memcmp(range_key, hash_key, hl) < 0));
+	}
+	appendStringInfoCharMacro(out, '{');
+	if (r && range_first)
+	{
+		size += write_key_member(out, range_key, r);
+		appendStringInfoCharMacro(out, ',');
+	}
+	if (h)
+		size += write_key_member(out, hash_key, h);
+	if (r && !range_first)
+	{
+		if (h)
+			appendStringInfoCharMacro(out, ',');
+		size += write_key_member(out, range_key, r);
+	}
+	appendStringInfoCharMacro(out, '}');
+	return size;
+}
+
+/* Compare one key attribute of two items byte for byte. */
+static bool
+key_attr_equal(JsonbContainer *a, JsonbContainer *b, const char *name)
+{
+	JsonbValue	ab;
+	JsonbValue	bb;
+	JsonbContainer *ac = item_attr(a, name, &ab);
+	JsonbContainer *bc = item_attr(b, name, &bb);
+
+	if (ac == NULL || bc == NULL)
+		return ac == bc;
+	return ab.val.binary.len == bb.val.binary.len &&
+		memcmp(ac, bc, ab.val.binary.len) == 0;
+}
+
+/* Do two normalised items have the same primary key? */
+bool
+dynamo_json_keys_equal(JsonbContainer *a, JsonbContainer *b,
+					   const char *hash_key, const char *range_key)
+{
+	return key_attr_equal(a, b, hash_key) &&
+		(range_key == NULL || key_attr_equal(a, b, range_key));
+}
+
+/* Write n decimal digits of v, zero-padded, at buf. */
+static inline void
+put_digits(char *buf, uint64 v, int n)
+{
+	while (n-- > 0)
+	{
+		buf[n] = '0' + (v % 10);
+		v /= 10;
+	}
+}
+
+/* Format a 31-digit sequence number (buf holds at least 32 bytes). */
+void
+dynamo_sequence_number(char *buf, XLogRecPtr commit_lsn, uint64 change_no,
+					   int part)
+{
+	buf[0] = '1';
+	put_digits(buf + 1, commit_lsn, 20);
+	put_digits(buf + 21, change_no, 9);
+	buf[30] = '0' + part;
+	buf[31] = '\0';
+}
+
+/* 32 lowercase hex digits from the stream ARN and the sequence number. */
+void
+dynamo_event_id(char *buf, const char *arn, int arn_len, const char *seq)
+{
+	char		tmp[512 + 32];
+	int			len = Min(arn_len, 512);
+	uint64		h[2];
+	int			i;
+	int			j;
+
+	memcpy(tmp, arn, len);
+	memcpy(tmp + len, seq, 31);
+	h[0] = hash_bytes_extended((unsigned char *) tmp, len + 31,
+							   UINT64CONST(0x64796e616d6f5f31));
+	h[1] = hash_bytes_extended((unsigned char *) tmp, len + 31,
+							   UINT64CONST(0x73747265616d5f32));
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < 16; j++)
+			buf[i * 16 + j] = hexdig[(h[i] >> (60 - 4 * j)) & 15];
+	buf[32] = '\0';
+}
+
+/* Marshall one jsonb entry (plain JSON) as an AttributeValue. */
+static int64
+marshall_entry(StringInfo out, JCursor *cur, uint32 len)
+{
+	JEntry		je = cur->jc->children[cur->i - 1];
+	char	   *data = cur->base + cur->off - len;
+	int64		size = 0;
+
+	if (JBE_ISSTRING(je))
+	{
+		appendBinaryStringInfo(out, "{\"S\":", 5);
+		dynamo_json_string(out, data, len);
+		size = len;
+	}
+	else if (JBE_ISCONTAINER(je))
+	{
+		dynamo_marshall_container(out, (JsonbContainer *) (cur->base + INTALIGN(cur->off - len)), &size);
+		return size;
+	}
+	else if (JBE_ISNUMERIC(je))
+	{
+		char	   *txt = DatumGetCString(DirectFunctionCall1(numeric_out,
+															  PointerGetDatum(cur->base + INTALIGN(cur->off - len))));
+		int			start = out->len;
+
+		appendBinaryStringInfo(out, "{\"N\":\"", 6);
+		if (dynamo_number_canonical(txt, out))
+		{
+			size = dynamo_number_size(out->data + start + 6, out->len - start - 6);
+			appendStringInfoCharMacro(out, '"');
+		}
+		else
+		{
+			out->len = start;
+			appendBinaryStringInfo(out, "{\"S\":", 5);
+			dynamo_json_string(out, txt, strlen(txt));
+			size = strlen(txt);
+		}
+	}
+	else if (JBE_ISBOOL(je))
+	{
+		appendStringInfoString(out, JBE_ISBOOL_TRUE(je) ? "{\"BOOL\":true" : "{\"BOOL\":false");
+		size = 1;
+	}
+	else
+	{
+		appendStringInfoString(out, "{\"NULL\":true");
+		size = 1;
+	}
+	appendStringInfoCharMacro(out, '}');
+	return size;
+}
+
+/*
+ * Marshall a plain JSON container as an AttributeValue (object -> M,
+ * array -> L, scalars by type), the way @aws-sdk/util-dynamodb's marshall
+ * does; *size gets its DynamoDB size.
+ */
+void
+dynamo_marshall_container(StringInfo out, JsonbContainer *jc, int64 *size)
+{
+	int			n = JsonContainerSize(jc);
+	JCursor		k;
+	JCursor		v;
+	uint32		start;
+	int			i;
+
+	if (JsonContainerIsScalar(jc))
+	{
+		cursor_init(&v, jc, 0);
+		*size = marshall_entry(out, &v, cursor_next(&v, &start));
+		return;
+	}
+	*size = 3 + n;
+	if (JsonContainerIsArray(jc))
+	{
+		appendBinaryStringInfo(out, "{\"L\":[", 6);
+		cursor_init(&v, jc, 0);
+		for (i = 0; i < n; i++)
+		{
+			if (i > 0)
+				appendStringInfoCharMacro(out, ',');
+			*size += marshall_entry(out, &v, cursor_next(&v, &start));
+		}
+		appendBinaryStringInfo(out, "]}", 2);
+		return;
+	}
+	appendBinaryStringInfo(out, "{\"M\":{", 6);
+	cursor_init(&k, jc, 0);
+	if (n > 0)
+		cursor_init(&v, jc, n);
+	for (i = 0; i < n; i++)
+	{
+		uint32		klen = cursor_next(&k, &start);
+
+		if (i > 0)
+			appendStringInfoCharMacro(out, ',');
+		dynamo_json_string(out, k.base + start, klen);
+		appendStringInfoCharMacro(out, ':');
+		*size += klen + marshall_entry(out, &v, cursor_next(&v, &start));
+	}
+	appendBinaryStringInfo(out, "}}", 2);
+}
