@@ -75,6 +75,7 @@ printf '%s\nSELECT item FROM plain WHERE pk = %s;\n' "\\set k random(1, $KEYS)" 
 ds_log "server: $(ds_psql -Atc 'SELECT version()')"
 ds_log "settings: $(ds_psql -Atc "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'shared_buffers', 'wal_level', 'max_wal_size', 'full_page_writes', 'autovacuum')")"
 ds_log "item size (DynamoDB rules): $(ds_psql -Atc "SELECT round(avg(dynamo.item_size(item))) FROM (SELECT item FROM dynamo.bench LIMIT 1000) s" 2>/dev/null || echo '?') bytes; jsonb: $(ds_psql -Atc 'SELECT round(avg(pg_column_size(item))) FROM (SELECT item FROM plain LIMIT 1000) s') bytes"
+ds_log "sizes after preload: item table $(ds_psql -Atc "SELECT pg_size_pretty(pg_total_relation_size('dynamo.bench'))"), plain table $(ds_psql -Atc "SELECT pg_size_pretty(pg_total_relation_size('plain'))")"
 ds_log "$CLIENTS clients, ${SECONDS_PER_RUN}s per run, $ROUNDS rounds, $KEYS keys, $(nproc) CPUs"
 
 RESULTS=$DS_WORK/results
