@@ -86,7 +86,6 @@ extern int64 dynamo_json_keys(StringInfo out, JsonbContainer *item,
 							  bool *found);
 extern bool dynamo_json_keys_equal(JsonbContainer *a, JsonbContainer *b,
 								   const char *hash_key, const char *range_key);
-extern int	dynamo_number_size(const char *s, int len);
 extern void dynamo_sequence_number(char *buf, XLogRecPtr commit_lsn,
 								   uint64 change_no, int part);
 extern void dynamo_event_id(char *buf, const char *arn, int arn_len,
@@ -106,6 +105,6 @@ typedef struct DynamoImage
 extern void dynamo_row_image(DynamoRelInfo *info, TupleDesc desc,
 							 HeapTuple tuple, HeapTuple fallback,
 							 DynamoImage *img);
-extern bool dynamo_number_canonical(const char *s, StringInfo out);
+extern bool dynamo_number_canonical(const char *s, StringInfo out, int *size);
 
 #endif							/* DYNAMO_DECODE_H */

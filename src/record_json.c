@@ -27,6 +27,7 @@
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 
+#include "attrval.h"
 #include "decode.h"
 
 /* A cursor over the entries of one jsonb container. */
@@ -131,57 +132,11 @@ dynamo_json_string(StringInfo out, const char *s, int len)
 	appendStringInfoCharMacro(out, '"');
 }
 
-/*
- * DynamoDB size of a number given as text: one byte per two significant
- * digits, plus one, plus one when negative; zero is 1; at most 21.
- */
-int
-dynamo_number_size(const char *s, int len)
-{
-	int			i = 0;
-	int			first = -1;
-	int			last = -1;
-	int			ndigits = 0;
-	bool		neg = false;
-	int			size;
-
-	if (len > 0 && s[0] == '-')
-	{
-		neg = true;
-		i = 1;
-	}
-	for (; i < len; i++)
-	{
-		if (s[i] >= '0' && s[i] <= '9')
-		{
-			if (s[i] != '0')
-			{
-				if (first < 0)
-					first = ndigits;
-				last = ndigits;
-			}
-			ndigits++;
-		}
-		else if (s[i] != '.' && s[i] != '+')
-			break;				/* exponent */
-	}
-	if (first < 0)
-		return 1;
-	size = (last - first + 2) / 2 + 1 + (neg ? 1 : 0);
-	return Min(size, 21);
-}
-
 /* Decoded length of base64 text. */
 static inline int64
 b64_size(const char *s, uint32 len)
 {
-	int64		n = (int64) len / 4 * 3;
-
-	if (len >= 1 && s[len - 1] == '=')
-		n--;
-	if (len >= 2 && s[len - 2] == '=')
-		n--;
-	return n;
+	return dynamo_base64_decoded_len(s, len);
 }
 
 /* Write one scalar or container entry of a container as JSON. */
@@ -580,17 +535,17 @@ marshall_entry(StringInfo out, JCursor *cur, uint32 len)
 	{
 		char	   *txt = DatumGetCString(DirectFunctionCall1(numeric_out,
 															  PointerGetDatum(cur->base + INTALIGN(cur->off - len))));
-		int			start = out->len;
+		int			nsize;
 
 		appendBinaryStringInfo(out, "{\"N\":\"", 6);
-		if (dynamo_number_canonical(txt, out))
+		if (dynamo_number_canonical(txt, out, &nsize))
 		{
-			size = dynamo_number_size(out->data + start + 6, out->len - start - 6);
+			size = nsize;
 			appendStringInfoCharMacro(out, '"');
 		}
 		else
 		{
-			out->len = start;
+			out->len -= 6;
 			appendBinaryStringInfo(out, "{\"S\":", 5);
 			dynamo_json_string(out, txt, strlen(txt));
 			size = strlen(txt);

@@ -25,103 +25,28 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
+#include "av_internal.h"
 #include "decode.h"
 
-#define MAX_NUMBER_DIGITS 38
 
 /*
- * Append the canonical DynamoDB form of a decimal number text (optional
- * sign, digits, optional fraction, optional exponent) to out: no exponent,
- * no leading or trailing zeros, "0" for zero.  Returns false, appending
- * nothing, when DynamoDB cannot represent the value.
+ * Append the canonical DynamoDB text of a number (attrval's rules) to out
+ * and set *size to its storage size.  Returns false, appending nothing,
+ * when DynamoDB cannot represent the value (NaN, infinities, too many
+ * digits, out of range).
  */
 bool
-dynamo_number_canonical(const char *s, StringInfo out)
+dynamo_number_canonical(const char *s, StringInfo out, int *size)
 {
-	char		digits[MAX_NUMBER_DIGITS + 1];
-	int			nd = 0;
-	int			dp = 0;			/* value = 0.digits x 10^dp */
-	bool		neg = false;
-	bool		seen_point = false;
-	bool		leading = true;
-	int			pending_zeros = 0;
-	const char *p = s;
-	int			i;
+	DynamoNumber num;
+	char	   *txt;
+	int			len;
 
-	if (*p == '-' || *p == '+')
-		neg = (*p++ == '-');
-	if (!(*p >= '0' && *p <= '9') && !(*p == '.' && p[1] >= '0' && p[1] <= '9'))
-		return false;			/* NaN, Infinity */
-	for (; *p; p++)
-	{
-		if (*p == '.' && !seen_point)
-			seen_point = true;
-		else if (*p >= '0' && *p <= '9')
-		{
-			if (leading && *p == '0')
-			{
-				if (seen_point)
-					dp--;
-				continue;
-			}
-			leading = false;
-			if (!seen_point)
-				dp++;
-			if (*p == '0')
-			{
-				pending_zeros++;
-				continue;
-			}
-			if (nd + pending_zeros + 1 > MAX_NUMBER_DIGITS)
-				return false;
-			while (pending_zeros > 0)
-			{
-				digits[nd++] = '0';
-				pending_zeros--;
-			}
-			digits[nd++] = *p;
-		}
-		else if (*p == 'e' || *p == 'E')
-		{
-			char	   *end;
-			long		e = strtol(p + 1, &end, 10);
-
-			if (*end != '\0' || e > 1000 || e < -1000)
-				return false;
-			dp += (int) e;
-			break;
-		}
-		else
-			return false;
-	}
-	if (nd == 0)
-	{
-		appendStringInfoChar(out, '0');
-		return true;
-	}
-	if (dp > 126 || dp < -129)
+	if (dynamo_number_parse(s, strlen(s), &num) != DYNAMO_NUM_OK)
 		return false;
-	if (neg)
-		appendStringInfoChar(out, '-');
-	if (dp <= 0)
-	{
-		appendStringInfoString(out, "0.");
-		for (i = dp; i < 0; i++)
-			appendStringInfoChar(out, '0');
-		appendBinaryStringInfo(out, digits, nd);
-	}
-	else if (dp >= nd)
-	{
-		appendBinaryStringInfo(out, digits, nd);
-		for (i = nd; i < dp; i++)
-			appendStringInfoChar(out, '0');
-	}
-	else
-	{
-		appendBinaryStringInfo(out, digits, dp);
-		appendStringInfoChar(out, '.');
-		appendBinaryStringInfo(out, digits + dp, nd - dp);
-	}
+	txt = dynamo_number_text(&num, &len);
+	appendBinaryStringInfo(out, txt, len);
+	*size = dynamo_number_storage(&num);
 	return true;
 }
 
@@ -140,16 +65,15 @@ static int64
 put_n(StringInfo out, const char *txt)
 {
 	int			start = out->len;
-	int64		size;
+	int			size;
 
 	appendBinaryStringInfo(out, "{\"N\":\"", 6);
-	if (!dynamo_number_canonical(txt, out))
+	if (!dynamo_number_canonical(txt, out, &size))
 	{
 		out->len = start;
 		out->data[start] = '\0';
 		return put_s(out, txt, strlen(txt));
 	}
-	size = dynamo_number_size(out->data + start + 6, out->len - start - 6);
 	appendBinaryStringInfo(out, "\"}", 2);
 	return size;
 }

@@ -93,8 +93,6 @@ ds_build_install() {
 ds_write_conf() {
 	local conf=$1
 	cat "$DS_ROOT/test/postgresql.conf" >>"$conf"
-	# grep reads all of the output (no -q): an early exit would kill postgres
-	# with SIGPIPE, which set -o pipefail turns into a failed test.
 	if ds_as_user "$DS_BIN/postgres" --describe-config 2>/dev/null | grep '^output_plugin_libraries' >/dev/null; then
 		echo "output_plugin_libraries = 'pgoutput, test_decoding, dynamo_streams, wal2json'" >>"$conf"
 	fi

@@ -19,22 +19,6 @@ BEGIN
     END IF;
 END $$;
 
--- A new stream label: the current time 'YYYY-MM-DDTHH:MM:SS.mmm' UTC, made
--- later than the previous label so that every enable gets a new stream.
-CREATE FUNCTION @extschema@._new_stream_label(previous text) RETURNS text
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    t timestamp := pg_catalog.date_trunc('milliseconds',
-                       pg_catalog.clock_timestamp() AT TIME ZONE 'UTC');
-BEGIN
-    IF previous IS NOT NULL AND
-       t <= pg_catalog.to_timestamp(previous, 'YYYY-MM-DD"T"HH24:MI:SS.MS')::timestamp THEN
-        t := pg_catalog.to_timestamp(previous, 'YYYY-MM-DD"T"HH24:MI:SS.MS')::timestamp
-             + interval '1 millisecond';
-    END IF;
-    RETURN pg_catalog.to_char(t, 'YYYY-MM-DD"T"HH24:MI:SS.MS');
-END $$;
-
 -- The stream description both functions return.
 CREATE FUNCTION @extschema@._stream_description(r @extschema@._tables) RETURNS jsonb
     LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -94,10 +78,9 @@ BEGIN
     IF relation IS NULL THEN
         RAISE EXCEPTION 'ValidationException: relation must not be null' USING ERRCODE = '22023';
     END IF;
-    IF stream_view_type IS NULL OR stream_view_type NOT IN
-       ('KEYS_ONLY', 'NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES') THEN
-        RAISE EXCEPTION 'ValidationException: 1 validation error detected: Value ''%'' at ''streamSpecification.streamViewType'' failed to satisfy constraint: Member must satisfy enum value set: [NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY]',
-                        coalesce(stream_view_type, 'null')
+    PERFORM @extschema@._check_stream_view_type(stream_view_type);
+    IF stream_view_type IS NULL THEN
+        RAISE EXCEPTION 'ValidationException: One or more parameter values were invalid: Enabled stream must specify a StreamViewType'
             USING ERRCODE = '22023';
     END IF;
     SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation FOR UPDATE;
@@ -108,7 +91,7 @@ BEGIN
     END IF;
     name := @extschema@._check_stream_relation(relation);
     IF r.stream_enabled THEN
-        RAISE EXCEPTION 'ValidationException: Table already has an enabled stream: %', r.table_name
+        RAISE EXCEPTION 'ValidationException: Table already has an enabled stream: TableName: %', r.table_name
             USING ERRCODE = '22023';
     END IF;
     IF EXISTS (SELECT FROM @extschema@._tables t
@@ -156,7 +139,8 @@ BEGIN
         RETURN @extschema@._stream_description(r);
     END IF;
     IF r.relid IS NULL OR NOT r.stream_enabled THEN
-        RAISE EXCEPTION 'ValidationException: Table has no enabled stream: %', relation
+        RAISE EXCEPTION 'ValidationException: Table does not have an enabled stream: TableName: %',
+                        coalesce(r.table_name, (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = relation))
             USING ERRCODE = '22023';
     END IF;
     UPDATE @extschema@._tables t SET stream_enabled = false
