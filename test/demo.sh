@@ -15,5 +15,5 @@ ds_build_install
 ds_start_server
 
 ds_log "running test/demo.sql (queries are echoed, output follows each)"
-ds_psql --echo-queries --no-psqlrc -d postgres -f "$DS_SRC/test/demo.sql"
+ds_psql --echo-queries -d postgres <"$DS_ROOT/test/demo.sql"
 ds_log "demo finished; the server and its files are removed now"

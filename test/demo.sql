@@ -64,18 +64,34 @@ SELECT jsonb_pretty(dynamo.query('Music',
 \echo
 \echo '-- Pagination: limit => 2 returns a LastEvaluatedKey; pass it back as'
 \echo '-- exclusive_start_key for the next page.  Here backwards (scan_index_forward => false).'
-SELECT dynamo.query('Music', 'Artist = :a', '{":a":{"S":"Acme Band"}}',
-                    scan_index_forward => false, "limit" => 2) AS page1 \gset
-\echo :page1
-SELECT dynamo.query('Music', 'Artist = :a', '{":a":{"S":"Acme Band"}}',
+SELECT jsonb_path_query_array(p, '$.Items[*].SongTitle.S') AS songs, p->'Count' AS count,
+       coalesce(p->>'LastEvaluatedKey', '(none)') AS next
+  FROM dynamo.query('Music', 'Artist = :a', '{":a":{"S":"Acme Band"}}',
+                    scan_index_forward => false, "limit" => 2) AS p \gset
+\echo 'SongTitles' :songs ' Count' :count ' LastEvaluatedKey' :next
+SELECT jsonb_path_query_array(p, '$.Items[*].SongTitle.S') AS songs, p->'Count' AS count,
+       coalesce(p->>'LastEvaluatedKey', '(none)') AS next
+  FROM dynamo.query('Music', 'Artist = :a', '{":a":{"S":"Acme Band"}}',
                     scan_index_forward => false, "limit" => 2,
-                    exclusive_start_key => (:'page1'::jsonb)->'LastEvaluatedKey') AS page2;
+                    exclusive_start_key => :'next') AS p \gset
+\echo 'SongTitles' :songs ' Count' :count ' LastEvaluatedKey' :next
+SELECT jsonb_path_query_array(p, '$.Items[*].SongTitle.S') AS songs, p->'Count' AS count,
+       coalesce(p->>'LastEvaluatedKey', '(none)') AS next
+  FROM dynamo.query('Music', 'Artist = :a', '{":a":{"S":"Acme Band"}}',
+                    scan_index_forward => false, "limit" => 2,
+                    exclusive_start_key => :'next') AS p \gset
+\echo 'SongTitles' :songs ' Count' :count ' LastEvaluatedKey' :next
+\echo '-- No LastEvaluatedKey: that was the last page.  As in DynamoDB, a page that'
+\echo '-- reaches the limit always has one, so the last page can be empty.'
 
 \echo
-\echo '-- scan reads the whole table, also page by page.'
-SELECT dynamo.scan('Music', "limit" => 3) AS scan1 \gset
-\echo :scan1
-SELECT dynamo.scan('Music', exclusive_start_key => (:'scan1'::jsonb)->'LastEvaluatedKey') AS scan2;
+\echo '-- scan reads the whole table, also page by page (in no particular order).'
+SELECT jsonb_path_query_array(p, '$.Items[*].SongTitle.S') AS songs, coalesce(p->>'LastEvaluatedKey', '(none)') AS next
+  FROM dynamo.scan('Music', "limit" => 3) AS p \gset
+\echo 'SongTitles' :songs ' LastEvaluatedKey' :next
+SELECT jsonb_path_query_array(p, '$.Items[*].SongTitle.S') AS songs, coalesce(p->>'LastEvaluatedKey', '(none)') AS next
+  FROM dynamo.scan('Music', "limit" => 3, exclusive_start_key => :'next') AS p \gset
+\echo 'SongTitles' :songs ' LastEvaluatedKey' :next
 
 \echo
 \echo '==== 4. More writes ============================================================'
@@ -104,7 +120,7 @@ SELECT dynamo.put_item('Music', '{"Price":{"N":"1.500"},"Year":{"N":"2025"},"Alb
 \echo '-- fixed SQLSTATE per exception (docs/errors.md).  Nothing is written.'
 \set ON_ERROR_STOP 0
 \set SHOW_CONTEXT never
-\set sqlstate '\\echo ''   (SQLSTATE'' :LAST_ERROR_SQLSTATE '')'''
+\set sqlstate '\\echo ''   SQLSTATE:'' :LAST_ERROR_SQLSTATE'
 \echo '-- An empty string set:'
 SELECT dynamo.put_item('Music', '{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"Bad"},"Genre":{"SS":[]}}');
 :sqlstate
@@ -137,7 +153,29 @@ SELECT dynamo.create_table('Music', 'Artist');
 \set ON_ERROR_STOP 1
 
 \echo
-\echo '==== 6. The stream records ====================================================='
+\echo '==== 6. Helpers ================================================================='
+\echo '-- item_size: DynamoDB''s size of an item (names plus values), as AWS bills it.'
+SELECT dynamo.item_size('{"shirt-color":{"S":"R"},"shirt-size":{"S":"M"}}') AS bytes;
+\echo '-- marshall / unmarshall: plain JSON to AttributeValue JSON and back, as the'
+\echo '-- AWS SDK''s util-dynamodb does.'
+SELECT dynamo.marshall('{"Id":101,"Message":"New item!","Tags":["a","b"],"Meta":{"ok":true,"none":null}}');
+SELECT dynamo.unmarshall(item) FROM dynamo."Music" WHERE pk = 'The Beatles' AND sk = 'Help!';
+
+\echo
+\echo '==== 7. A stream on an ordinary table =========================================='
+\echo '-- enable_stream gives any table with a primary key a stream: columns become'
+\echo '-- attributes by type (text S, numbers N, bytea B, boolean BOOL, json M/L/...).'
+CREATE TABLE orders (id int PRIMARY KEY, status text NOT NULL, total numeric(10,2), note text);
+SELECT jsonb_pretty(dynamo.enable_stream('orders', 'NEW_IMAGE'))
+\g (format=unaligned tuples_only=on)
+INSERT INTO orders VALUES (1, 'NEW', 12.50, NULL), (2, 'NEW', 99.00, 'gift');
+UPDATE orders SET status = 'SHIPPED' WHERE id = 1;
+\echo '-- Setting a column to its own value changes nothing: no record.'
+UPDATE orders SET status = status;
+DELETE FROM orders WHERE id = 2;
+
+\echo
+\echo '==== 8. The stream records ====================================================='
 \echo '-- Read the slot: one DynamoDB Streams record (the Lambda event record) per'
 \echo '-- change.  First a summary (peek does not consume) ...'
 SELECT r->>'eventName' AS "eventName",
@@ -153,6 +191,7 @@ SELECT jsonb_pretty(data::jsonb) FROM pg_logical_slot_get_changes('demo', NULL, 
 
 \echo
 \echo '-- A slot retains WAL until it is read or dropped: drop slots you do not read.'
-SELECT pg_drop_replication_slot('demo');
+SELECT pg_drop_replication_slot('demo') \g /dev/null
+SELECT slot_name FROM pg_replication_slots;
 \echo
 \echo '==== Done ======================================================================='
