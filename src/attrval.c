@@ -17,6 +17,9 @@
  * keys are ordered by jsonb itself.  Together this makes equal DynamoDB items
  * byte-identical jsonb.
  *
+ * Attribute names: a top-level name must be 1 byte to under 64 KB long (the
+ * documented naming rule; AWS's wording is unknown); map keys are not checked.
+ *
  * Nesting: the value of a top-level attribute is at level 1 and each M or L
  * adds one level to its members; a value at level 33 is rejected, which is
  * what AWS does (31 nested maps below an attribute are accepted, 32 are not).
@@ -28,8 +31,8 @@
  */
 #include "postgres.h"
 
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
-#include "utils/numeric.h"
 
 #include "av_internal.h"
 
@@ -75,6 +78,10 @@ static const struct
 };
 
 static int64 av_value(AvWalk *w, JsonbValue *av);
+static void av_fail(AvWalk *w, const char *fmt,...)
+			pg_attribute_printf(2, 3) pg_attribute_noreturn();
+static void av_type_error(AvWalk *w, DynamoAvType type, const char *expected)
+			pg_attribute_noreturn();
 
 /* Type of a type key, AV_INVALID if it is not one of the ten. */
 DynamoAvType
@@ -120,7 +127,14 @@ dynamo_av_unwrap(JsonbContainer *av, DynamoAvType *type, JsonbValue *value)
 	return *type != AV_INVALID;
 }
 
-/* The path of the current value, as a.b[2].c. */
+/* Length of s cut to at most max bytes on a character boundary. */
+static int
+clip_len(const char *s, int len, int max)
+{
+	return (len <= max) ? len : pg_mbcliplen(s, len, max);
+}
+
+/* The path of the current value, as a.b[2].c (long names shortened). */
 static char *
 av_path(AvWalk *w)
 {
@@ -134,9 +148,15 @@ av_path(AvWalk *w)
 
 		if (e->name)
 		{
+			int			len = e->len;
+
 			if (k > 0)
 				appendStringInfoChar(&buf, '.');
-			appendBinaryStringInfo(&buf, e->name, e->len);
+			/* long names are cut to 100 bytes (on a character boundary) */
+			len = clip_len(e->name, e->len, 100);
+			appendBinaryStringInfo(&buf, e->name, len);
+			if (len < e->len)
+				appendStringInfoString(&buf, "...");
 		}
 		else
 			appendStringInfo(&buf, "[%d]", e->index);
@@ -146,7 +166,6 @@ av_path(AvWalk *w)
 
 /* Raise a ValidationException about the current value. */
 static void
-pg_attribute_printf(2, 3)
 av_fail(AvWalk *w, const char *fmt,...)
 {
 	StringInfoData msg;
@@ -202,8 +221,9 @@ av_number(AvWalk *w, JsonbValue *v, int *outlen, int *size)
 		av_type_error(w, AV_N, "string");
 	st = dynamo_number_parse(v->val.string.val, v->val.string.len, &num);
 	if (st == DYNAMO_NUM_NOT_NUMERIC)
-		av_fail(w, "%s: %.*s", dynamo_number_message(st),
-				v->val.string.len, v->val.string.val);
+		av_fail(w, "%s: %.*s%s", dynamo_number_message(st),
+				clip_len(v->val.string.val, v->val.string.len, 100),
+				v->val.string.val, v->val.string.len > 100 ? "..." : "");
 	if (st != DYNAMO_NUM_OK)
 		av_fail(w, "%s", dynamo_number_message(st));
 	text = dynamo_number_text(&num, outlen);
@@ -225,8 +245,9 @@ av_binary(AvWalk *w, DynamoAvType type, JsonbValue *v, int *outlen,
 		av_type_error(w, type, type == AV_B ? "string" : "array of strings");
 	if (!dynamo_base64_decode(v->val.string.val, v->val.string.len, bytes,
 							  blen, &canonical))
-		av_fail(w, AWS_INVALID "Invalid base64 in a binary value: \"%.*s\"",
-				Min(v->val.string.len, 100), v->val.string.val);
+		av_fail(w, AWS_INVALID "Invalid base64 in a binary value: \"%.*s%s\"",
+				clip_len(v->val.string.val, v->val.string.len, 100),
+				v->val.string.val, v->val.string.len > 100 ? "..." : "");
 	if (canonical)
 	{
 		*outlen = v->val.string.len;
@@ -252,7 +273,10 @@ set_member_cmp(const void *a, const void *b, void *arg)
 	return (ma->blen == mb->blen) ? 0 : (ma->blen < mb->blen ? -1 : 1);
 }
 
-/* AWS's message for a set with a repeated member (members in sorted order). */
+/*
+ * AWS's message for a set with a repeated member (members in sorted order;
+ * long lists and members are shortened).
+ */
 static void
 set_duplicates(AvWalk *w, DynamoAvType type, SetMember *m, int n)
 {
@@ -263,11 +287,12 @@ set_duplicates(AvWalk *w, DynamoAvType type, SetMember *m, int n)
 		av_fail(w, AWS_INVALID "Input collection contains duplicates");
 	initStringInfo(&list);
 	appendStringInfoChar(&list, '[');
-	for (i = 0; i < n; i++)
-		appendStringInfo(&list, "%s\"%.*s\"",
+	for (i = 0; i < n && list.len < 1000; i++)
+		appendStringInfo(&list, "%s\"%.*s%s\"",
 						 i == 0 ? "" : (type == AV_SS ? ", " : ","),
-						 m[i].len, m[i].str);
-	appendStringInfoChar(&list, ']');
+						 clip_len(m[i].str, m[i].len, 100), m[i].str,
+						 m[i].len > 100 ? "..." : "");
+	appendStringInfoString(&list, i < n ? ", ...]" : "]");
 	if (type == AV_SS)
 		av_fail(w, AWS_INVALID "Input collection %s contains duplicates", list.data);
 	av_fail(w, AWS_INVALID "Input collection %sof type BS contains duplicates", list.data);
@@ -420,7 +445,7 @@ av_find_type(AvWalk *w, JsonbValue *av, JsonbValue *value)
 		t = dynamo_av_type(k.val.string.val, k.val.string.len);
 		if (t == AV_INVALID)
 			av_fail(w, "Supplied AttributeValue has an unsupported datatype \"%.*s\", must contain exactly one of the supported datatypes",
-					Min(k.val.string.len, 100), k.val.string.val);
+					clip_len(k.val.string.val, k.val.string.len, 100), k.val.string.val);
 		if (JsonbIteratorNext(&it, &v, true) != WJB_VALUE)
 			elog(ERROR, "unexpected jsonb iterator token");
 		if (v.type == jbvNull)
@@ -531,6 +556,11 @@ av_item(AvWalk *w, JsonbContainer *item)
 		w->path[0].name = k.val.string.val;
 		w->path[0].len = k.val.string.len;
 		w->depth = 1;
+		/* DynamoDB's naming rule: at least one character, less than 64 KB */
+		if (k.val.string.len == 0)
+			av_fail(w, AWS_INVALID "An attribute name must be at least one character long");
+		if (k.val.string.len >= 65536)
+			av_fail(w, AWS_INVALID "An attribute name must be less than 64 KB long");
 		size += k.val.string.len + av_value(w, &v);
 		w->depth = 0;
 	}

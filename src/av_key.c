@@ -26,16 +26,24 @@
 #define KEY_ERROR(...) \
 	ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION), errmsg(__VA_ARGS__))
 
-/* The AttributeValue of attribute name in an item, or NULL. */
+/* Find attribute name of an item: its type and value; false if absent. */
 static bool
 find_attr(JsonbContainer *item, const char *name, DynamoAvType *type,
 		  JsonbValue *value)
 {
-	JsonbValue *av = getKeyJsonValueFromContainer(item, name, strlen(name), NULL);
+	JsonbValue *av;
 
+	if (!JsonContainerIsObject(item))
+		return false;
+	av = getKeyJsonValueFromContainer(item, name, strlen(name), NULL);
 	if (av == NULL || av->type != jbvBinary)
 		return false;
-	return dynamo_av_unwrap(av->val.binary.data, type, value);
+	if (!dynamo_av_unwrap(av->val.binary.data, type, value))
+		return false;
+	/* key types S, N and B hold strings; anything else is a mismatch */
+	if ((*type == AV_S || *type == AV_N || *type == AV_B) && value->type != jbvString)
+		*type = AV_INVALID;
+	return true;
 }
 
 /* Check one key attribute of a normalised item or key. */
@@ -160,8 +168,11 @@ static void
 push_attr(JsonbParseState **ps, JsonbContainer *item, const char *name)
 {
 	JsonbValue	k;
-	JsonbValue *av = getKeyJsonValueFromContainer(item, name, strlen(name), NULL);
+	JsonbValue *av;
 
+	if (!JsonContainerIsObject(item))
+		return;
+	av = getKeyJsonValueFromContainer(item, name, strlen(name), NULL);
 	if (av == NULL)
 		return;
 	k.type = jbvString;

@@ -33,6 +33,8 @@
  */
 #include "postgres.h"
 
+#include "mb/pg_wchar.h"
+
 #include "av_internal.h"
 
 /* Exponents are clamped to this magnitude; far beyond any valid number. */
@@ -168,39 +170,43 @@ dynamo_number_parse(const char *s, int len, DynamoNumber *num)
 char *
 dynamo_number_text(const DynamoNumber *num, int *len)
 {
-	StringInfoData buf;
+	/* sign, up to 126 integer digits or "0." and 129 zeros, the digits */
+	char	   *buf = palloc(num->ndigits + Abs(num->adj) + 4);
+	char	   *p = buf;
 	int			k;
 
-	initStringInfo(&buf);
 	if (num->zero)
-		appendStringInfoChar(&buf, '0');
+		*p++ = '0';
 	else
 	{
 		if (num->negative)
-			appendStringInfoChar(&buf, '-');
+			*p++ = '-';
 		if (num->adj >= 0)
 		{
 			/* adj + 1 integer digits, then the rest as the fraction */
 			for (k = 0; k <= num->adj; k++)
-				appendStringInfoChar(&buf, k < num->ndigits ? num->digits[k] : '0');
+				*p++ = k < num->ndigits ? num->digits[k] : '0';
 			if (num->ndigits > num->adj + 1)
 			{
-				appendStringInfoChar(&buf, '.');
-				appendBinaryStringInfo(&buf, num->digits + num->adj + 1,
-									   num->ndigits - num->adj - 1);
+				*p++ = '.';
+				memcpy(p, num->digits + num->adj + 1, num->ndigits - num->adj - 1);
+				p += num->ndigits - num->adj - 1;
 			}
 		}
 		else
 		{
-			appendStringInfoString(&buf, "0.");
+			*p++ = '0';
+			*p++ = '.';
 			for (k = 0; k < -num->adj - 1; k++)
-				appendStringInfoChar(&buf, '0');
-			appendBinaryStringInfo(&buf, num->digits, num->ndigits);
+				*p++ = '0';
+			memcpy(p, num->digits, num->ndigits);
+			p += num->ndigits;
 		}
 	}
+	*p = '\0';
 	if (len)
-		*len = buf.len;
-	return buf.data;
+		*len = (int) (p - buf);
+	return buf;
 }
 
 /* floor(a / 2) for any sign. */
@@ -255,8 +261,10 @@ dynamo_number_normalize(const char *str, int len, const char *attr)
 	if (st == DYNAMO_NUM_NOT_NUMERIC)
 		ereport(ERROR,
 				errcode(ERRCODE_DYNAMO_VALIDATION),
-				errmsg("%s: %s: %.*s%s%s%s", DYNAMO_VALIDATION,
-					   dynamo_number_message(st), len, str,
+				errmsg("%s: %s: %.*s%s%s%s%s", DYNAMO_VALIDATION,
+					   dynamo_number_message(st),
+					   len <= 100 ? len : pg_mbcliplen(str, len, 100), str,
+					   len > 100 ? "..." : "",
 					   attr ? " for attribute \"" : "", attr ? attr : "",
 					   attr ? "\"" : ""));
 	ereport(ERROR,

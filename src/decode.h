@@ -35,7 +35,10 @@ typedef enum DynamoColKind
 	DCOL_B,						/* bytea */
 	DCOL_BOOL,					/* boolean */
 	DCOL_JSON,					/* json: parse, marshall */
-	DCOL_JSONB					/* jsonb: marshall */
+	DCOL_JSONB,					/* jsonb: marshall */
+	DCOL_TIMESTAMPTZ,			/* ISO 8601 in UTC, as S */
+	DCOL_TIMESTAMP,				/* ISO 8601 without zone, as S */
+	DCOL_DATE					/* ISO 8601 date, as S */
 } DynamoColKind;
 
 /* One column of a stream-enabled ordinary table. */

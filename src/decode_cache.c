@@ -196,6 +196,12 @@ column_kind(Oid typid)
 			return DCOL_JSON;
 		case JSONBOID:
 			return DCOL_JSONB;
+		case TIMESTAMPTZOID:
+			return DCOL_TIMESTAMPTZ;
+		case TIMESTAMPOID:
+			return DCOL_TIMESTAMP;
+		case DATEOID:
+			return DCOL_DATE;
 		default:
 			return DCOL_S_OUT;
 	}

@@ -120,12 +120,37 @@ dynamo_key_values(DynamoItemTable *t, Jsonb *item, Datum *values)
 		values[1] = dynamo_key_datum(&item->root, t->ks.range_key, t->ks.range_type);
 }
 
+/*
+ * Re-raise an error of the upsert.  A key too large for the primary key's
+ * btree entry (hash plus range key beyond about 2,700 bytes after
+ * compression, possible within DynamoDB's 2048 + 1024 byte limits) becomes
+ * a ValidationException; everything else passes through unchanged.
+ */
+static void
+put_error_rethrow(MemoryContext cxt)
+{
+	ErrorData  *edata;
+
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	if (edata->sqlerrcode != ERRCODE_PROGRAM_LIMIT_EXCEEDED ||
+		strncmp(edata->message, "index row", 9) != 0)
+		PG_RE_THROW();
+	FlushErrorState();
+	ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
+			errmsg("%s: One or more parameter values were invalid: the key of the item is too large for the table's primary key index",
+				   DYNAMO_VALIDATION),
+			errdetail("%s", edata->message),
+			errhint("dynamo_streams stores the hash and range key in one btree entry; together they must fit in about 2,700 bytes after compression."));
+}
+
 /* Upsert a normalised item whose key values are keys[0..nkeys-1]. */
 void
 dynamo_put_normalized(DynamoItemTable *t, Jsonb *item, Datum *keys)
 {
 	Datum		values[3];
 	int			ret;
+	MemoryContext cxt = CurrentMemoryContext;
 
 	values[0] = keys[0];
 	values[1] = keys[1];
@@ -136,12 +161,15 @@ dynamo_put_normalized(DynamoItemTable *t, Jsonb *item, Datum *keys)
 	{
 		ret = SPI_execute_plan(dynamo_item_plan(t, DYNAMO_PLAN_PUT), values, NULL, false, 0);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
 		dynamo_trusted_relid = InvalidOid;
 		dynamo_trusted_item = NULL;
+		put_error_rethrow(cxt);
 	}
 	PG_END_TRY();
+	dynamo_trusted_relid = InvalidOid;
+	dynamo_trusted_item = NULL;
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "put_item upsert failed: %s", SPI_result_code_string(ret));
 }

@@ -23,17 +23,11 @@
  */
 #include "postgres.h"
 
-#include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/numeric.h"
 
 #include "av_internal.h"
-
-PG_FUNCTION_INFO_V1(dynamo_sql_validate_item);
-PG_FUNCTION_INFO_V1(dynamo_sql_item_size);
-PG_FUNCTION_INFO_V1(dynamo_sql_marshall);
-PG_FUNCTION_INFO_V1(dynamo_sql_unmarshall);
 
 /* Push a string with the given token. */
 static void
@@ -241,35 +235,4 @@ dynamo_unmarshall_jsonb(Jsonb *item)
 			res = pushJsonbValue(&ps, r, NULL);
 	}
 	return JsonbValueToJsonb(res);
-}
-
-/* dynamo.validate_item(item jsonb) RETURNS jsonb: the normalised item. */
-Datum
-dynamo_sql_validate_item(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_JSONB_P(dynamo_item_normalize(PG_GETARG_JSONB_P(0), NULL));
-}
-
-/* dynamo.item_size(item jsonb) RETURNS bigint: validates, no 400 KB limit. */
-Datum
-dynamo_sql_item_size(PG_FUNCTION_ARGS)
-{
-	int64		size;
-
-	(void) dynamo_item_check(PG_GETARG_JSONB_P(0), &size);
-	PG_RETURN_INT64(size);
-}
-
-/* dynamo.marshall(item jsonb) RETURNS jsonb. */
-Datum
-dynamo_sql_marshall(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_JSONB_P(dynamo_marshall_jsonb(PG_GETARG_JSONB_P(0)));
-}
-
-/* dynamo.unmarshall(item jsonb) RETURNS jsonb. */
-Datum
-dynamo_sql_unmarshall(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_JSONB_P(dynamo_unmarshall_jsonb(PG_GETARG_JSONB_P(0)));
 }

@@ -22,7 +22,11 @@
 
 #include "access/detoast.h"
 #include "access/htup_details.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/timestamp.h"
 #include "utils/jsonb.h"
 
 #include "av_internal.h"
@@ -96,6 +100,48 @@ put_b(StringInfo out, struct varlena *v)
 	return len;
 }
 
+/*
+ * Append a timestamp, timestamptz or date as S in ISO 8601 (UTC for
+ * timestamptz), whatever the session's DateStyle and TimeZone; infinities
+ * and out-of-range values use the output function.
+ */
+static int64
+put_datetime(StringInfo out, DynamoColumn *col, Datum d)
+{
+	char		buf[MAXDATELEN + 1];
+	struct pg_tm tm;
+	fsec_t		fsec = 0;
+
+	if (col->kind == DCOL_DATE)
+	{
+		DateADT		date = DatumGetDateADT(d);
+
+		if (DATE_NOT_FINITE(date))
+		{
+			char	   *txt = OutputFunctionCall(&col->out, d);
+
+			return put_s(out, txt, strlen(txt));
+		}
+		j2date(date + POSTGRES_EPOCH_JDATE, &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
+		EncodeDateOnly(&tm, USE_XSD_DATES, buf);
+	}
+	else
+	{
+		Timestamp	ts = DatumGetTimestamp(d);
+
+		if (TIMESTAMP_NOT_FINITE(ts) || timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
+		{
+			char	   *txt = OutputFunctionCall(&col->out, d);
+
+			return put_s(out, txt, strlen(txt));
+		}
+		EncodeDateTime(&tm, fsec, false, 0, NULL, USE_XSD_DATES, buf);
+		if (col->kind == DCOL_TIMESTAMPTZ)
+			strcat(buf, "Z");
+	}
+	return put_s(out, buf, strlen(buf));
+}
+
 /* Append one non-null column value as an AttributeValue; return its size. */
 static int64
 put_value(StringInfo out, DynamoColumn *col, Datum d)
@@ -130,6 +176,10 @@ put_value(StringInfo out, DynamoColumn *col, Datum d)
 				dynamo_marshall_container(out, &jb->root, &size);
 				return size;
 			}
+		case DCOL_TIMESTAMPTZ:
+		case DCOL_TIMESTAMP:
+		case DCOL_DATE:
+			return put_datetime(out, col, d);
 		case DCOL_S_OUT:
 			{
 				char	   *txt = OutputFunctionCall(&col->out, d);

@@ -30,3 +30,20 @@ CREATE FUNCTION @extschema@.unmarshall(item jsonb) RETURNS jsonb
     AS 'MODULE_PATHNAME', 'dynamo_sql_unmarshall';
 COMMENT ON FUNCTION @extschema@.unmarshall(jsonb) IS
     'DynamoDB AttributeValue JSON to plain JSON (AWS SDK util-dynamodb unmarshall)';
+
+-- Internal: validate an item (or, with is_key, a Key argument) against a key
+-- schema, as the item API does.  Used by the tests.
+CREATE FUNCTION @extschema@._check_item(item jsonb, hash_key text, hash_type text,
+                                        range_key text DEFAULT NULL,
+                                        range_type text DEFAULT NULL,
+                                        is_key boolean DEFAULT false)
+    RETURNS jsonb
+    LANGUAGE c IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'dynamo_sql_check_item';
+
+-- Internal: a key attribute of a normalised item as its column value (text,
+-- numeric or bytea, shown as text) followed by the Keys object.  Tests only.
+CREATE FUNCTION @extschema@._key_value(item jsonb, attr text, type text)
+    RETURNS text
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'dynamo_sql_key_value';
