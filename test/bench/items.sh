@@ -34,7 +34,7 @@ checkpoint_timeout = 30min"
 # below; "BOOL": true has a space so that pgbench does not take :true for
 # a variable).  @K@ is the key number and @V@ a number that changes on every
 # write; both are SQL expressions (pgbench variables or a column).
-ITEM="('{\"pk\":{\"S\":\"user#' || @K@ || '\"},\"name\":{\"S\":\"Customer ' || @K@ || '\"},\"email\":{\"S\":\"customer' || @K@ || '@example.com\"},\"visits\":{\"N\":\"' || @V@ || '\"},\"active\":{\"BOOL\": true},\"tags\":{\"SS\":[\"bench\",\"dynamo\",\"streams\"]},\"address\":{\"M\":{\"street\":{\"S\":\"1 Main Street\"},\"city\":{\"S\":\"Springfield\"},\"zip\":{\"S\":\"12345\"}}},\"note\":{\"S\":\"$(printf 'x%.0s' $(seq 140))\"}}')::jsonb"
+ITEM="('{\"pk\":{\"S\":\"user#' || @K@ || '\"},\"name\":{\"S\":\"Customer ' || @K@ || '\"},\"email\":{\"S\":\"customer' || @K@ || '@example.com\"},\"visits\":{\"N\":\"' || @V@ || '\"},\"active\":{\"BOOL\": true},\"tags\":{\"SS\":[\"bench\",\"dynamo\",\"streams\"]},\"address\":{\"M\":{\"street\":{\"S\":\"1 Main Street\"},\"city\":{\"S\":\"Springfield\"},\"zip\":{\"S\":\"12345\"}}},\"note\":{\"S\":\"$(printf 'x%.0s' $(seq 151))\"}}')::jsonb"
 
 # item K V: the generator with its placeholders filled in.
 item() {
@@ -83,14 +83,16 @@ RESULTS=$DS_WORK/results
 
 # run NAME: one pgbench run of $B/NAME.sql; appends "NAME round tps".
 run() {
-	local name=$1 round=$2 tps
+	local name=$1 round=$2 tps load
 	ds_psql -q -c 'VACUUM' -c 'CHECKPOINT'
+	load=$(cut -d' ' -f1 /proc/loadavg)
 	ds_as_user env PGHOST="$DS_SOCK" PGPORT="$DS_PORT" PGUSER=postgres \
 		"$DS_BIN/pgbench" -n -M prepared -c "$CLIENTS" -j "$CLIENTS" -T "$SECONDS_PER_RUN" \
 		-f "$B/$name.sql" postgres >"$B/$name.$round.log" 2>&1 || true
 	tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$B/$name.$round.log")
 	[ -n "$tps" ] || { echo "pgbench $name failed:" >&2; tail -n 20 "$B/$name.$round.log" >&2; exit 1; }
-	printf '%-13s round %d  %10.1f tps\n' "$name" "$round" "$tps"
+	printf '%-13s round %d  %10.1f tps   (load average before/after: %s / %s)\n' "$name" "$round" "$tps" \
+		"$load" "$(cut -d' ' -f1 /proc/loadavg)"
 	echo "$name $round $tps" >>"$RESULTS"
 }
 
