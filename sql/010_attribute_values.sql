@@ -132,6 +132,24 @@ SELECT dynamo.validate_item(jsonb_build_object('a', jsonb_build_object('SS',
 -- other way.
 SELECT dynamo.validate_item('{"s": {"SS": ["😀", "\uffff", "~"]}}');
 
+-- SS order equals bytea order of the UTF-8 text, BS order bytea order of the
+-- decoded bytes, over many members.
+WITH v AS (
+  SELECT DISTINCT chr(32 + (i * 7919) % 300)
+                  || chr(CASE WHEN c BETWEEN 55296 AND 57343 THEN c + 2048 ELSE c END)  -- no surrogates
+                  || repeat('a', i % 3) AS x
+    FROM generate_series(1, 500) i, LATERAL (SELECT 32 + (i * 104729) % 70000 AS c) l),
+stored AS (
+  SELECT dynamo.validate_item(jsonb_build_object(
+           'ss', jsonb_build_object('SS', jsonb_agg(x ORDER BY md5(x))),
+           'bs', jsonb_build_object('BS', jsonb_agg(encode(convert_to(x, 'UTF8'), 'base64') ORDER BY md5(x))))) AS item
+    FROM v)
+SELECT (SELECT count(*) FROM v) AS members,
+       (SELECT array_agg(e ORDER BY o) FROM stored, jsonb_array_elements_text(item->'ss'->'SS') WITH ORDINALITY t(e, o))
+     = (SELECT array_agg(x ORDER BY convert_to(x, 'UTF8')) FROM v) AS ss_byte_order,
+       (SELECT array_agg(decode(e, 'base64') ORDER BY o) FROM stored, jsonb_array_elements_text(item->'bs'->'BS') WITH ORDINALITY t(e, o))
+     = (SELECT array_agg(convert_to(x, 'UTF8') ORDER BY convert_to(x, 'UTF8')) FROM v) AS bs_byte_order;
+
 -- Already-normal items come back unchanged, byte for byte.
 SELECT dynamo.validate_item('{"a": {"N": "1.5"}, "s": {"SS": ["a", "b"]}}')::text;
 

@@ -68,3 +68,23 @@ SELECT v AS input, (pg_temp.n(v)).size FROM (VALUES
 -- The error names the attribute inside sets and maps too.
 SELECT dynamo.validate_item('{"m": {"M": {"x": {"NS": ["1", "1E126"]}}}}');
 SELECT dynamo.validate_item('{"m": {"L": [{"N": "1.234567890123456789012345678901234567890"}]}}');
+
+-- NS canonical order is numeric order: compare with numeric's own sort over
+-- many spellings (negative, fractions, exponents, values near 0 and 1).
+WITH v AS (
+  SELECT DISTINCT ON (x::numeric) x
+    FROM (SELECT (CASE i % 4 WHEN 0 THEN '' ELSE '-' END)
+                 || ((i * 7919) % 1000)::text || 'E' || ((i * 31) % 13 - 6)::text AS x
+            FROM generate_series(1, 400) i
+          UNION ALL
+          SELECT unnest(ARRAY['0', '1', '1.0001', '0.9999', '-1', '-0.9999', '-1.0001',
+                              '0.05', '0.5', '-0.05', '-0.5', '9.99', '10', '-9.99', '-10',
+                              '1E-130', '-1E-130', '1E125', '-1E125'])) s
+   ORDER BY x::numeric, x),
+stored AS (
+  SELECT dynamo.validate_item(jsonb_build_object('ns', jsonb_build_object('NS', jsonb_agg(x ORDER BY md5(x)))))
+         -> 'ns' -> 'NS' AS ns
+    FROM v)
+SELECT (SELECT count(*) FROM v) AS members,
+       (SELECT array_agg(e::numeric ORDER BY o) FROM stored, jsonb_array_elements_text(ns) WITH ORDINALITY AS t(e, o))
+     = (SELECT array_agg(x::numeric ORDER BY x::numeric) FROM v) AS numeric_order;

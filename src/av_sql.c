@@ -25,6 +25,7 @@ PG_FUNCTION_INFO_V1(dynamo_sql_marshall);
 PG_FUNCTION_INFO_V1(dynamo_sql_unmarshall);
 PG_FUNCTION_INFO_V1(dynamo_sql_check_item);
 PG_FUNCTION_INFO_V1(dynamo_sql_key_value);
+PG_FUNCTION_INFO_V1(dynamo_sql_stored_item_size);
 
 /* dynamo.validate_item(item jsonb) RETURNS jsonb: the normalised item. */
 Datum
@@ -121,4 +122,16 @@ dynamo_sql_key_value(PG_FUNCTION_ARGS)
 	appendStringInfo(&buf, "%s %s", OidOutputFunctionCall(outfn, d),
 					 JsonbToCString(NULL, &dynamo_item_keys(&item->root, &ks)->root, 0));
 	PG_RETURN_TEXT_P(cstring_to_text(buf.data));
+}
+
+/*
+ * dynamo._stored_item_size(item): dynamo_item_size, the size of an item that
+ * is already normalised, without validation (what the output plugin uses).
+ */
+Datum
+dynamo_sql_stored_item_size(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *item = PG_GETARG_JSONB_P(0);
+
+	PG_RETURN_INT64(dynamo_item_size(&item->root));
 }

@@ -37,7 +37,6 @@
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
-#include "utils/varlena.h"
 
 #include "decode.h"
 
@@ -146,6 +145,38 @@ option_identifier(DefElem *elem, bool account)
 	return pstrdup(v);
 }
 
+/* Split a comma-separated list of table names (case kept, spaces trimmed). */
+static List *
+split_table_names(DefElem *elem)
+{
+	char	   *v = elem->arg ? pstrdup(strVal(elem->arg)) : NULL;
+	List	   *names = NIL;
+	char	   *tok;
+
+	if (v == NULL)
+		bad_option(elem, "A comma-separated list of table names is expected.");
+	for (tok = v;;)
+	{
+		char	   *comma = strchr(tok, ',');
+		char	   *end;
+
+		if (comma)
+			*comma = '\0';
+		while (*tok == ' ')
+			tok++;
+		end = tok + strlen(tok);
+		while (end > tok && end[-1] == ' ')
+			*--end = '\0';
+		if (*tok == '\0')
+			bad_option(elem, "A comma-separated list of table names is expected.");
+		names = lappend(names, tok);
+		if (comma == NULL)
+			break;
+		tok = comma + 1;
+	}
+	return names;
+}
+
 /* Apply one option to the state. */
 static void
 apply_option(DecodeState *st, const DecodeOption *opt, DefElem *elem)
@@ -175,14 +206,8 @@ apply_option(DecodeState *st, const DecodeOption *opt, DefElem *elem)
 			st->account = option_identifier(elem, true);
 			break;
 		case OPT_TABLES:
-			{
-				List	   *names = NIL;
-
-				if (v == NULL || !SplitIdentifierString(pstrdup(v), ',', &names))
-					bad_option(elem, "A comma-separated list of table names is expected.");
-				st->tables = names;
-				break;
-			}
+			st->tables = split_table_names(elem);
+			break;
 	}
 }
 

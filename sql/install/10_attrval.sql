@@ -47,3 +47,9 @@ CREATE FUNCTION @extschema@._key_value(item jsonb, attr text, type text)
     RETURNS text
     LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
     AS 'MODULE_PATHNAME', 'dynamo_sql_key_value';
+
+-- Internal: the size of an already normalised item, without validation (the
+-- C function the output plugin uses for SizeBytes).  Tests only.
+CREATE FUNCTION @extschema@._stored_item_size(item jsonb) RETURNS bigint
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'dynamo_sql_stored_item_size';

@@ -167,6 +167,20 @@ BEGIN
 END
 $$;
 
+-- Streams are decoded from the WAL: refuse to enable one without
+-- wal_level = logical (item tables themselves work at any level).
+CREATE FUNCTION @extschema@._require_logical_wal()
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF pg_catalog.current_setting('wal_level') OPERATOR(pg_catalog.<>) 'logical' THEN
+        RAISE EXCEPTION 'ValidationException: Streams need wal_level = logical, but this server runs with wal_level = %',
+            pg_catalog.current_setting('wal_level')
+            USING ERRCODE = '22023',
+            HINT = 'Set wal_level = logical in postgresql.conf and restart the server; item tables work without it.';
+    END IF;
+END
+$$;
+
 -- SQL column type of a key type.
 CREATE FUNCTION @extschema@._key_column_type(type text)
 RETURNS text LANGUAGE sql IMMUTABLE AS $$
@@ -192,6 +206,9 @@ BEGIN
         END IF;
     END IF;
     PERFORM @extschema@._check_stream_view_type(stream_view_type);
+    IF stream_view_type IS NOT NULL THEN
+        PERFORM @extschema@._require_logical_wal();
+    END IF;
     IF EXISTS (SELECT FROM @extschema@._tables c WHERE c.table_name OPERATOR(pg_catalog.=) create_table.table_name) THEN
         RAISE EXCEPTION 'ResourceInUseException: Table already exists: %', table_name USING ERRCODE = '42P07';
     END IF;
@@ -253,6 +270,7 @@ BEGIN
     END IF;
 
     IF stream_enabled THEN
+        PERFORM @extschema@._require_logical_wal();
         UPDATE @extschema@._tables c
            SET stream_enabled = true, stream_view_type = update_table.stream_view_type,
                stream_label = @extschema@._new_stream_label(c.stream_label)
