@@ -31,9 +31,10 @@ max_wal_size = 8GB
 checkpoint_timeout = 30min"
 
 # The item generator: about 300 bytes by DynamoDB's size rules (printed
-# below).  @K@ is the key number and @V@ a number that changes on every
+# below; "BOOL": true has a space so that pgbench does not take :true for
+# a variable).  @K@ is the key number and @V@ a number that changes on every
 # write; both are SQL expressions (pgbench variables or a column).
-ITEM="('{\"pk\":{\"S\":\"user#' || @K@ || '\"},\"name\":{\"S\":\"Customer ' || @K@ || '\"},\"email\":{\"S\":\"customer' || @K@ || '@example.com\"},\"visits\":{\"N\":\"' || @V@ || '\"},\"active\":{\"BOOL\":true},\"tags\":{\"SS\":[\"bench\",\"dynamo\",\"streams\"]},\"address\":{\"M\":{\"street\":{\"S\":\"1 Main Street\"},\"city\":{\"S\":\"Springfield\"},\"zip\":{\"S\":\"12345\"}}},\"note\":{\"S\":\"$(printf 'x%.0s' $(seq 140))\"}}')::jsonb"
+ITEM="('{\"pk\":{\"S\":\"user#' || @K@ || '\"},\"name\":{\"S\":\"Customer ' || @K@ || '\"},\"email\":{\"S\":\"customer' || @K@ || '@example.com\"},\"visits\":{\"N\":\"' || @V@ || '\"},\"active\":{\"BOOL\": true},\"tags\":{\"SS\":[\"bench\",\"dynamo\",\"streams\"]},\"address\":{\"M\":{\"street\":{\"S\":\"1 Main Street\"},\"city\":{\"S\":\"Springfield\"},\"zip\":{\"S\":\"12345\"}}},\"note\":{\"S\":\"$(printf 'x%.0s' $(seq 151))\"}}')::jsonb"
 
 # item K V: the generator with its placeholders filled in.
 item() {
@@ -72,8 +73,9 @@ printf '%s\nSELECT item FROM plain WHERE pk = %s;\n' "\\set k random(1, $KEYS)" 
 [ "$(id -u)" -ne 0 ] || chown -R "$DS_USER" "$B"
 
 ds_log "server: $(ds_psql -Atc 'SELECT version()')"
-ds_log "settings: $(ds_psql -Atc "SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'shared_buffers', 'wal_level', 'max_wal_size', 'full_page_writes', 'autovacuum')")"
+ds_log "settings: $(ds_psql -Atc "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'shared_buffers', 'wal_level', 'max_wal_size', 'full_page_writes', 'autovacuum')")"
 ds_log "item size (DynamoDB rules): $(ds_psql -Atc "SELECT round(avg(dynamo.item_size(item))) FROM (SELECT item FROM dynamo.bench LIMIT 1000) s" 2>/dev/null || echo '?') bytes; jsonb: $(ds_psql -Atc 'SELECT round(avg(pg_column_size(item))) FROM (SELECT item FROM plain LIMIT 1000) s') bytes"
+ds_log "sizes after preload: item table $(ds_psql -Atc "SELECT pg_size_pretty(pg_total_relation_size('dynamo.bench'))"), plain table $(ds_psql -Atc "SELECT pg_size_pretty(pg_total_relation_size('plain'))")"
 ds_log "$CLIENTS clients, ${SECONDS_PER_RUN}s per run, $ROUNDS rounds, $KEYS keys, $(nproc) CPUs"
 
 RESULTS=$DS_WORK/results
@@ -81,14 +83,16 @@ RESULTS=$DS_WORK/results
 
 # run NAME: one pgbench run of $B/NAME.sql; appends "NAME round tps".
 run() {
-	local name=$1 round=$2 tps
+	local name=$1 round=$2 tps load
 	ds_psql -q -c 'VACUUM' -c 'CHECKPOINT'
-	tps=$(ds_as_user env PGHOST="$DS_SOCK" PGPORT="$DS_PORT" PGUSER=postgres \
+	load=$(cut -d' ' -f1 /proc/loadavg)
+	ds_as_user env PGHOST="$DS_SOCK" PGPORT="$DS_PORT" PGUSER=postgres \
 		"$DS_BIN/pgbench" -n -M prepared -c "$CLIENTS" -j "$CLIENTS" -T "$SECONDS_PER_RUN" \
-		-f "$B/$name.sql" postgres 2>&1 |
-		sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p')
-	[ -n "$tps" ] || { echo "pgbench $name failed" >&2; exit 1; }
-	printf '%-13s round %d  %10.1f tps\n' "$name" "$round" "$tps"
+		-f "$B/$name.sql" postgres >"$B/$name.$round.log" 2>&1 || true
+	tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$B/$name.$round.log")
+	[ -n "$tps" ] || { echo "pgbench $name failed:" >&2; tail -n 20 "$B/$name.$round.log" >&2; exit 1; }
+	printf '%-13s round %d  %10.1f tps   (load average before/after: %s / %s)\n' "$name" "$round" "$tps" \
+		"$load" "$(cut -d' ' -f1 /proc/loadavg)"
 	echo "$name $round $tps" >>"$RESULTS"
 }
 
