@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# test/bench/items.sh: item API throughput against plain SQL (issue 2, item 8).
+#
+# A benchmark, not a test: it prints figures and never fails on them.  On a
+# throwaway server (test/lib.sh) it preloads the same items into an item
+# table made by dynamo.create_table and into an equivalent plain table
+# (pk text COLLATE "C" PRIMARY KEY, item jsonb), then runs pgbench (4 clients,
+# 30 s per run, prepared statements) for
+#   (a) dynamo.put_item  vs  INSERT ... ON CONFLICT (pk) DO UPDATE SET item = EXCLUDED.item
+#   (b) dynamo.get_item  vs  SELECT item FROM plain WHERE pk = ...
+# with random keys over a fixed key space and one item generator (ITEM below)
+# shared by both sides.  Each pair runs several rounds in alternating order so
+# that drift and noise show; the ratios are taken from the medians.
+#
+# Knobs: DS_BENCH_SECONDS (30), DS_BENCH_ROUNDS (3), DS_BENCH_CLIENTS (4),
+# DS_BENCH_KEYS (100000).  Server settings: test/postgresql.conf plus the
+# BENCH_CONF lines below (see docs/benchmarks.md for why).
+source "$(dirname "$0")/../lib.sh"
+
+SECONDS_PER_RUN=${DS_BENCH_SECONDS:-30}
+ROUNDS=${DS_BENCH_ROUNDS:-3}
+CLIENTS=${DS_BENCH_CLIENTS:-4}
+KEYS=${DS_BENCH_KEYS:-100000}
+
+# Appended to the server configuration.  fsync = off (from test/postgresql.conf)
+# and a buffer pool that holds the whole data set make the runs measure CPU
+# cost per call rather than disk latency, which would hide the difference
+# between the two sides; max_wal_size keeps checkpoints out of the runs.
+BENCH_CONF="shared_buffers = 512MB
+max_wal_size = 8GB
+checkpoint_timeout = 30min"
+
+# The item generator: about 300 bytes by DynamoDB's size rules (printed
+# below; "BOOL": true has a space so that pgbench does not take :true for
+# a variable).  @K@ is the key number and @V@ a number that changes on every
+# write; both are SQL expressions (pgbench variables or a column).
+ITEM="('{\"pk\":{\"S\":\"user#' || @K@ || '\"},\"name\":{\"S\":\"Customer ' || @K@ || '\"},\"email\":{\"S\":\"customer' || @K@ || '@example.com\"},\"visits\":{\"N\":\"' || @V@ || '\"},\"active\":{\"BOOL\": true},\"tags\":{\"SS\":[\"bench\",\"dynamo\",\"streams\"]},\"address\":{\"M\":{\"street\":{\"S\":\"1 Main Street\"},\"city\":{\"S\":\"Springfield\"},\"zip\":{\"S\":\"12345\"}}},\"note\":{\"S\":\"$(printf 'x%.0s' $(seq 151))\"}}')::jsonb"
+
+# item K V: the generator with its placeholders filled in.
+item() {
+	local s=${ITEM//@K@/$1}
+	echo "${s//@V@/$2}"
+}
+
+ds_base_packages
+ds_setup_work
+ds_build_install
+ds_start_server
+echo "$BENCH_CONF" >>"$DS_DATA/postgresql.conf"
+ds_as_user "$DS_BIN/pg_ctl" -D "$DS_DATA" -l "$DS_WORK/server.log" -w restart >/dev/null
+
+ds_log "preloading $KEYS items into both tables"
+ds_psql -q <<SQL
+CREATE EXTENSION dynamo_streams;
+SELECT dynamo.create_table('bench', 'pk') \\g /dev/null
+CREATE TABLE plain (pk text COLLATE "C" PRIMARY KEY, item jsonb NOT NULL);
+SELECT count(dynamo.put_item('bench', $(item k 0))) FROM generate_series(1, $KEYS) k \\g /dev/null
+INSERT INTO plain SELECT 'user#' || k, $(item k 0) FROM generate_series(1, $KEYS) k;
+VACUUM ANALYZE;
+SQL
+
+# The four pgbench scripts.
+B=$DS_WORK/bench
+mkdir -p "$B"
+rand="\\set k random(1, $KEYS)
+\\set v random(1, 1000000000)"
+printf '%s\nSELECT dynamo.put_item(%s, %s);\n' "$rand" "'bench'" "$(item :k :v)" >"$B/put_item.sql"
+printf '%s\nINSERT INTO plain VALUES (%s, %s) ON CONFLICT (pk) DO UPDATE SET item = EXCLUDED.item;\n' \
+	"$rand" "'user#' || :k" "$(item :k :v)" >"$B/plain_upsert.sql"
+printf '%s\nSELECT dynamo.get_item(%s, %s);\n' "\\set k random(1, $KEYS)" "'bench'" \
+	"('{\"pk\":{\"S\":\"user#' || :k || '\"}}')::jsonb" >"$B/get_item.sql"
+printf '%s\nSELECT item FROM plain WHERE pk = %s;\n' "\\set k random(1, $KEYS)" "'user#' || :k" >"$B/plain_select.sql"
+[ "$(id -u)" -ne 0 ] || chown -R "$DS_USER" "$B"
+
+ds_log "server: $(ds_psql -Atc 'SELECT version()')"
+ds_log "settings: $(ds_psql -Atc "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'shared_buffers', 'wal_level', 'max_wal_size', 'full_page_writes', 'autovacuum')")"
+ds_log "item size (DynamoDB rules): $(ds_psql -Atc "SELECT round(avg(dynamo.item_size(item))) FROM (SELECT item FROM dynamo.bench LIMIT 1000) s" 2>/dev/null || echo '?') bytes; jsonb: $(ds_psql -Atc 'SELECT round(avg(pg_column_size(item))) FROM (SELECT item FROM plain LIMIT 1000) s') bytes"
+ds_log "sizes after preload: item table $(ds_psql -Atc "SELECT pg_size_pretty(pg_total_relation_size('dynamo.bench'))"), plain table $(ds_psql -Atc "SELECT pg_size_pretty(pg_total_relation_size('plain'))")"
+ds_log "$CLIENTS clients, ${SECONDS_PER_RUN}s per run, $ROUNDS rounds, $KEYS keys, $(nproc) CPUs"
+
+RESULTS=$DS_WORK/results
+: >"$RESULTS"
+
+# run NAME: one pgbench run of $B/NAME.sql; appends "NAME round tps".
+run() {
+	local name=$1 round=$2 tps load
+	ds_psql -q -c 'VACUUM' -c 'CHECKPOINT'
+	load=$(cut -d' ' -f1 /proc/loadavg)
+	ds_as_user env PGHOST="$DS_SOCK" PGPORT="$DS_PORT" PGUSER=postgres \
+		"$DS_BIN/pgbench" -n -M prepared -c "$CLIENTS" -j "$CLIENTS" -T "$SECONDS_PER_RUN" \
+		-f "$B/$name.sql" postgres >"$B/$name.$round.log" 2>&1 || true
+	tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$B/$name.$round.log")
+	[ -n "$tps" ] || { echo "pgbench $name failed:" >&2; tail -n 20 "$B/$name.$round.log" >&2; exit 1; }
+	printf '%-13s round %d  %10.1f tps   (load average before/after: %s / %s)\n' "$name" "$round" "$tps" \
+		"$load" "$(cut -d' ' -f1 /proc/loadavg)"
+	echo "$name $round $tps" >>"$RESULTS"
+}
+
+for ((r = 1; r <= ROUNDS; r++)); do
+	if ((r % 2)); then
+		run put_item $r; run plain_upsert $r; run get_item $r; run plain_select $r
+	else
+		run plain_upsert $r; run put_item $r; run plain_select $r; run get_item $r
+	fi
+done
+
+# Medians per script, per-round ratios and the ratio of the medians.
+awk -v rounds="$ROUNDS" '
+	function median(name,   n, i, j, t, a) {
+		n = 0
+		for (i = 1; i <= rounds; i++) a[++n] = tps[name, i]
+		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	{ tps[$1, $2] = $3 }
+	END {
+		printf "\n%-26s %12s %12s %8s   per round\n", "comparison", "dynamo tps", "plain tps", "ratio"
+		split("put_item plain_upsert 0.6 get_item plain_select 0.7", p, " ")
+		for (c = 0; c < 2; c++) {
+			d = p[3 * c + 1]; s = p[3 * c + 2]; target = p[3 * c + 3]
+			md = median(d); ms = median(s)
+			per = ""
+			for (i = 1; i <= rounds; i++) per = per sprintf(" %.2f", tps[d, i] / tps[s, i])
+			printf "%-26s %12.1f %12.1f %8.2f  %s   (target >= %s)\n", d "/" s, md, ms, md / ms, per, target
+		}
+	}' "$RESULTS"

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# test/demo.sh: the README's demo.  Builds dynamo_streams, starts a throwaway
+# local server (test/lib.sh: private install, unprivileged user, Unix socket
+# only, removed on exit) and runs test/demo.sql through psql with every query
+# echoed: an item table with a stream, item writes and reads, what bad items
+# get, and the DynamoDB Streams records the writes produced.
+#
+# Run as root on a fresh Debian 12 machine (it installs the Debian packages
+# it needs), or as any user who has them.  DS_KEEP=1 keeps the work dir.
+source "$(dirname "$0")/lib.sh"
+
+ds_base_packages
+ds_setup_work
+ds_build_install
+ds_start_server
+
+ds_log "running test/demo.sql (queries are echoed, output follows each)"
+ds_psql --echo-queries -d postgres <"$DS_ROOT/test/demo.sql"
+ds_log "demo finished; the server and its files are removed now"

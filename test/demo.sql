@@ -1,0 +1,197 @@
+-- test/demo.sql: the README's demo, run by test/demo.sh on a throwaway server.
+--
+-- psql echoes every query before its output (--echo-queries); the \echo
+-- lines narrate.  JSON results are printed as plain text (\g with
+-- format=unaligned) so that pretty-printed JSON reads as JSON.
+\set ON_ERROR_STOP 1
+\set QUIET 1
+\pset null '(null)'
+\set VERBOSITY default
+
+\echo
+\echo '==== 1. An item table with a stream ==========================================='
+\echo '-- The extension lives in schema dynamo.  create_table takes DynamoDB''s key'
+\echo '-- schema (partition key Artist, sort key SongTitle, both strings) and a'
+\echo '-- stream view type; it answers with DynamoDB''s TableDescription.'
+CREATE EXTENSION dynamo_streams;
+SELECT jsonb_pretty(dynamo.create_table('Music', 'Artist', 'S', 'SongTitle', 'S',
+                                        stream_view_type => 'NEW_AND_OLD_IMAGES'))
+\g (format=unaligned tuples_only=on)
+
+\echo
+\echo '-- A logical replication slot with the output plugin dynamo_streams.  It sees'
+\echo '-- every change committed after its creation, so it is made before the writes.'
+SELECT slot_name FROM pg_create_logical_replication_slot('demo', 'dynamo_streams');
+
+\echo
+\echo '==== 2. Writing items =========================================================='
+\echo '-- put_item takes an item in AttributeValue JSON.  A new key is an INSERT'
+\echo '-- stream record; the answer is {} as in DynamoDB.'
+SELECT dynamo.put_item('Music', '{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"Happy Day"},"AlbumTitle":{"S":"Songs About Life"},"Year":{"N":"2024"},"Genre":{"SS":["Rock","Pop"]}}');
+SELECT dynamo.put_item('Music', '{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"PartiQL Rocks"},"AlbumTitle":{"S":"Another Album Title"},"Year":{"N":"2025"},"Price":{"N":"1.50"}}');
+SELECT dynamo.put_item('Music', '{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"Pizza Party"},"Year":{"N":"2023"},"Explicit":{"BOOL":false}}');
+SELECT dynamo.put_item('Music', '{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"Zebra Crossing"},"Year":{"N":"2023"}}');
+SELECT dynamo.put_item('Music', '{"Artist":{"S":"No One You Know"},"SongTitle":{"S":"Call Me Today"},"Year":{"N":"2021"},"Awards":{"L":[{"S":"Best Song"},{"N":"1e2"}]}}');
+
+\echo
+\echo '-- Putting a changed item over an existing key is a MODIFY record.'
+\echo '-- return_values => ''ALL_OLD'' returns the item it replaced.'
+SELECT jsonb_pretty(dynamo.put_item('Music', '{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"Happy Day"},"AlbumTitle":{"S":"Songs About Life"},"Year":{"N":"2024"},"Genre":{"SS":["Rock","Pop","Indie"]}}',
+                                    return_values => 'ALL_OLD'))
+\g (format=unaligned tuples_only=on)
+
+\echo
+\echo '-- Numbers are normalised ("1.50" is stored as "1.5", "1e2" as "100") and sets'
+\echo '-- are stored in a canonical order, so equal items are stored identically.'
+\echo '-- Each item table is an ordinary table dynamo."<TableName>" (pk, sk, item):'
+SELECT pk, sk, item FROM dynamo."Music" ORDER BY pk, sk;
+
+\echo
+\echo '==== 3. Reading items =========================================================='
+\echo '-- get_item by full key: {"Item": ...}, or {} when there is no such item.'
+SELECT jsonb_pretty(dynamo.get_item('Music', '{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"PartiQL Rocks"}}'))
+\g (format=unaligned tuples_only=on)
+SELECT dynamo.get_item('Music', '{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"No Such Song"}}');
+
+\echo
+\echo '-- query: one partition, with a sort key condition, in sort key order'
+\echo '-- (DynamoDB''s order: UTF-8 bytes for strings, never the database collation).'
+SELECT jsonb_pretty(dynamo.query('Music',
+    key_condition_expression => 'Artist = :a AND begins_with(SongTitle, :p)',
+    expression_attribute_values => '{":a":{"S":"Acme Band"},":p":{"S":"P"}}'))
+\g (format=unaligned tuples_only=on)
+
+\echo
+\echo '-- Pagination: limit => 2 returns a LastEvaluatedKey; pass it back as'
+\echo '-- exclusive_start_key for the next page.  Here backwards (scan_index_forward => false).'
+SELECT jsonb_path_query_array(p, '$.Items[*].SongTitle.S') AS songs, p->'Count' AS count,
+       coalesce(p->>'LastEvaluatedKey', '(none)') AS next
+  FROM dynamo.query('Music', 'Artist = :a', '{":a":{"S":"Acme Band"}}',
+                    scan_index_forward => false, "limit" => 2) AS p \gset
+\echo 'SongTitles' :songs ' Count' :count ' LastEvaluatedKey' :next
+SELECT jsonb_path_query_array(p, '$.Items[*].SongTitle.S') AS songs, p->'Count' AS count,
+       coalesce(p->>'LastEvaluatedKey', '(none)') AS next
+  FROM dynamo.query('Music', 'Artist = :a', '{":a":{"S":"Acme Band"}}',
+                    scan_index_forward => false, "limit" => 2,
+                    exclusive_start_key => :'next') AS p \gset
+\echo 'SongTitles' :songs ' Count' :count ' LastEvaluatedKey' :next
+SELECT jsonb_path_query_array(p, '$.Items[*].SongTitle.S') AS songs, p->'Count' AS count,
+       coalesce(p->>'LastEvaluatedKey', '(none)') AS next
+  FROM dynamo.query('Music', 'Artist = :a', '{":a":{"S":"Acme Band"}}',
+                    scan_index_forward => false, "limit" => 2,
+                    exclusive_start_key => :'next') AS p \gset
+\echo 'SongTitles' :songs ' Count' :count ' LastEvaluatedKey' :next
+\echo '-- No LastEvaluatedKey: that was the last page.  As in DynamoDB, a page that'
+\echo '-- reaches the limit always has one, so the last page can be empty.'
+
+\echo
+\echo '-- scan reads the whole table, also page by page (in no particular order).'
+SELECT jsonb_path_query_array(p, '$.Items[*].SongTitle.S') AS songs, coalesce(p->>'LastEvaluatedKey', '(none)') AS next
+  FROM dynamo.scan('Music', "limit" => 3) AS p \gset
+\echo 'SongTitles' :songs ' LastEvaluatedKey' :next
+SELECT jsonb_path_query_array(p, '$.Items[*].SongTitle.S') AS songs, coalesce(p->>'LastEvaluatedKey', '(none)') AS next
+  FROM dynamo.scan('Music', "limit" => 3, exclusive_start_key => :'next') AS p \gset
+\echo 'SongTitles' :songs ' LastEvaluatedKey' :next
+
+\echo
+\echo '==== 4. More writes ============================================================'
+\echo '-- batch_write_item: up to 25 puts and deletes over several tables, all or nothing.'
+SELECT dynamo.batch_write_item('{"Music":[
+    {"PutRequest":{"Item":{"Artist":{"S":"The Beatles"},"SongTitle":{"S":"Yesterday"},"Year":{"N":"1965"}}}},
+    {"PutRequest":{"Item":{"Artist":{"S":"The Beatles"},"SongTitle":{"S":"Help!"},"Year":{"N":"1965"}}}},
+    {"DeleteRequest":{"Key":{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"Zebra Crossing"}}}}]}');
+
+\echo
+\echo '-- delete_item: a REMOVE record.  return_values => ''ALL_OLD'' returns the item.'
+SELECT dynamo.delete_item('Music', '{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"Pizza Party"}}',
+                          return_values => 'ALL_OLD');
+\echo '-- Deleting a missing item succeeds and emits nothing.'
+SELECT dynamo.delete_item('Music', '{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"Pizza Party"}}');
+
+\echo
+\echo '-- Re-putting an identical item changes nothing, so, as in DynamoDB, it emits no'
+\echo '-- stream record.  "1.5" written as "1.500" is the same number: no record either.'
+SELECT dynamo.put_item('Music', '{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"PartiQL Rocks"},"AlbumTitle":{"S":"Another Album Title"},"Year":{"N":"2025"},"Price":{"N":"1.50"}}');
+SELECT dynamo.put_item('Music', '{"Price":{"N":"1.500"},"Year":{"N":"2025"},"AlbumTitle":{"S":"Another Album Title"},"SongTitle":{"S":"PartiQL Rocks"},"Artist":{"S":"Acme Band"}}');
+
+\echo
+\echo '==== 5. What bad items get ====================================================='
+\echo '-- Errors name the AWS exception first, then the offending value, with a'
+\echo '-- fixed SQLSTATE per exception (docs/errors.md).  Nothing is written.'
+\set ON_ERROR_STOP 0
+\set SHOW_CONTEXT never
+\set sqlstate '\\echo ''   SQLSTATE:'' :LAST_ERROR_SQLSTATE'
+\echo '-- An empty string set:'
+SELECT dynamo.put_item('Music', '{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"Bad"},"Genre":{"SS":[]}}');
+:sqlstate
+\echo '-- A duplicate in a number set (1 and 1.0 are the same number):'
+SELECT dynamo.put_item('Music', '{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"Bad"},"Ratings":{"NS":["1","1.0"]}}');
+:sqlstate
+\echo '-- A number with 39 significant digits:'
+SELECT dynamo.put_item('Music', '{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"Bad"},"Plays":{"N":"123456789012345678901234567890123456789"}}');
+:sqlstate
+\echo '-- NULL must be true:'
+SELECT dynamo.put_item('Music', '{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"Bad"},"Label":{"NULL":false}}');
+:sqlstate
+\echo '-- A missing sort key, and a key attribute of the wrong type:'
+SELECT dynamo.put_item('Music', '{"Artist":{"S":"Acme Band"}}');
+:sqlstate
+SELECT dynamo.put_item('Music', '{"Artist":{"S":"Acme Band"},"SongTitle":{"N":"7"}}');
+:sqlstate
+\echo '-- An item over 400 KB:'
+SELECT dynamo.put_item('Music', jsonb_build_object('Artist', '{"S":"Acme Band"}'::jsonb,
+    'SongTitle', '{"S":"Long"}'::jsonb, 'Lyrics', jsonb_build_object('S', repeat('la', 205000))));
+:sqlstate
+\echo '-- The same rules hold for plain SQL writes to the item table:'
+INSERT INTO dynamo."Music" (item) VALUES ('{"Artist":{"S":""},"SongTitle":{"S":"Empty key"}}');
+:sqlstate
+\echo '-- An unknown table, and a table that already exists:'
+SELECT dynamo.get_item('Movies', '{"Title":{"S":"Alien"}}');
+:sqlstate
+SELECT dynamo.create_table('Music', 'Artist');
+:sqlstate
+\set ON_ERROR_STOP 1
+
+\echo
+\echo '==== 6. Helpers ================================================================='
+\echo '-- item_size: DynamoDB''s size of an item (names plus values), as AWS bills it.'
+SELECT dynamo.item_size('{"shirt-color":{"S":"R"},"shirt-size":{"S":"M"}}') AS bytes;
+\echo '-- marshall / unmarshall: plain JSON to AttributeValue JSON and back, as the'
+\echo '-- AWS SDK''s util-dynamodb does.'
+SELECT dynamo.marshall('{"Id":101,"Message":"New item!","Tags":["a","b"],"Meta":{"ok":true,"none":null}}');
+SELECT dynamo.unmarshall(item) FROM dynamo."Music" WHERE pk = 'The Beatles' AND sk = 'Help!';
+
+\echo
+\echo '==== 7. A stream on an ordinary table =========================================='
+\echo '-- enable_stream gives any table with a primary key a stream: columns become'
+\echo '-- attributes by type (text S, numbers N, bytea B, boolean BOOL, json M/L/...).'
+CREATE TABLE orders (id int PRIMARY KEY, status text NOT NULL, total numeric(10,2), note text);
+SELECT jsonb_pretty(dynamo.enable_stream('orders', 'NEW_IMAGE'))
+\g (format=unaligned tuples_only=on)
+INSERT INTO orders VALUES (1, 'NEW', 12.50, NULL), (2, 'NEW', 99.00, 'gift');
+UPDATE orders SET status = 'SHIPPED' WHERE id = 1;
+\echo '-- Setting a column to its own value changes nothing: no record.'
+UPDATE orders SET status = status;
+DELETE FROM orders WHERE id = 2;
+
+\echo
+\echo '==== 8. The stream records ====================================================='
+\echo '-- Read the slot: one DynamoDB Streams record (the Lambda event record) per'
+\echo '-- change.  First a summary (peek does not consume) ...'
+SELECT r->>'eventName' AS "eventName",
+       r->'dynamodb'->'Keys' AS "Keys",
+       r->'dynamodb'->'SizeBytes' AS "SizeBytes",
+       r->'dynamodb'->>'SequenceNumber' AS "SequenceNumber"
+  FROM (SELECT data::jsonb AS r FROM pg_logical_slot_peek_changes('demo', NULL, NULL)) s;
+
+\echo
+\echo '-- ... then every record in full (get consumes them).'
+SELECT jsonb_pretty(data::jsonb) FROM pg_logical_slot_get_changes('demo', NULL, NULL)
+\g (format=unaligned tuples_only=on)
+
+\echo
+\echo '-- A slot retains WAL until it is read or dropped: drop slots you do not read.'
+SELECT pg_drop_replication_slot('demo') \g /dev/null
+SELECT slot_name FROM pg_replication_slots;
+\echo
+\echo '==== Done ======================================================================='

@@ -1,0 +1,264 @@
+// test/e2e/client-dynamodb-streams.test.mjs: the real DynamoDB Streams SDK
+// client parses GetRecords-format records from the dynamo_streams plugin.
+//
+// A local HTTP stub speaks the DynamoDB Streams JSON 1.0 protocol
+// (X-Amz-Target DynamoDBStreams_20120810.*) and answers GetRecords with the
+// records a slot produced with format=streams, spliced verbatim into the
+// response body.  @aws-sdk/client-dynamodb-streams, pointed at the stub
+// with dummy credentials, walks ListStreams → DescribeStream →
+// GetShardIterator → GetRecords as a consumer would; the test asserts what
+// the SDK's deserializer made of every field (SequenceNumber string,
+// ApproximateCreationDateTime as a Date, AttributeValues, SizeBytes, ...).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import {
+  DynamoDBStreamsClient, ListStreamsCommand, DescribeStreamCommand,
+  GetShardIteratorCommand, GetRecordsCommand,
+} from '@aws-sdk/client-dynamodb-streams';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import {
+  psql, freshDatabase, dropDatabase, createSlot, slotRows, streamArn, jsonb, lit,
+} from './lib/pg.mjs';
+
+const DB = 'e2e_client_streams';
+const SLOT = 'e2e_client_streams';
+const TABLES = { E2eStream: 'NEW_AND_OLD_IMAGES', E2eKeysOnly: 'KEYS_ONLY' };
+const SHARD = 'shardId-00000001763916338000-0a1b2c3d';
+
+const a1 = {
+  id: { S: 'a' }, n: { N: '-12.5' }, big: { N: '99999999999999999999999999999999999999' },
+  b: { B: 'AAEC/w==' }, ok: { BOOL: true }, nil: { NULL: true },
+  m: { M: { x: { L: [{ S: 'y' }, { N: '1' }] } } },
+  ss: { SS: ['p', 'q'] }, ns: { NS: ['1', '2.5'] }, bs: { BS: ['AQ==', 'Ag=='] },
+};
+const a2 = { ...a1, n: { N: '13' }, extra: { S: 'ünïcödé' } };
+const b1 = { id: { S: 'b' }, n: { N: '0' } };
+
+const streams = {};        // stream ARN -> { table, view, raw: [record text] }
+const targets = [];        // X-Amz-Target of every request the stub got
+let server;
+let client;
+
+// The stub: a minimal DynamoDB Streams endpoint over the recorded streams.
+function handle(target, input) {
+  const s = streams[input.StreamArn];
+  switch (target) {
+    case 'ListStreams':
+      return {
+        Streams: Object.entries(streams).map(([arn, x]) => ({
+          StreamArn: arn, TableName: x.table, StreamLabel: arn.split('/stream/')[1],
+        })),
+      };
+    case 'DescribeStream':
+      return {
+        StreamDescription: {
+          StreamArn: input.StreamArn, StreamLabel: input.StreamArn.split('/stream/')[1],
+          StreamStatus: 'ENABLED', StreamViewType: s.view, TableName: s.table,
+          CreationRequestDateTime: 1763916338.123,
+          KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+          Shards: [{
+            ShardId: SHARD,
+            SequenceNumberRange: { StartingSequenceNumber: JSON.parse(s.raw[0]).dynamodb.SequenceNumber },
+          }],
+        },
+      };
+    case 'GetShardIterator': {
+      let pos = 0;
+      if (input.ShardIteratorType === 'AFTER_SEQUENCE_NUMBER') {
+        pos = s.raw.findIndex((r) => JSON.parse(r).dynamodb.SequenceNumber === input.SequenceNumber) + 1;
+        if (pos === 0) return null;
+      }
+      return { ShardIterator: `${input.StreamArn}|${pos}` };
+    }
+    default:
+      return null;
+  }
+}
+
+// GetRecords: the plugin's record text, unchanged, inside the response.
+function getRecords(input) {
+  const [arn, posText] = input.ShardIterator.split('|');
+  const pos = Number(posText);
+  const end = Math.min(streams[arn].raw.length, pos + (input.Limit ?? 1000));
+  return `{"Records":[${streams[arn].raw.slice(pos, end).join(',')}],` +
+    `"NextShardIterator":${JSON.stringify(`${arn}|${end}`)}}`;
+}
+
+function startStub() {
+  server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      const full = req.headers['x-amz-target'] ?? '';
+      targets.push(full);
+      const [service, op] = full.split('.');
+      const input = JSON.parse(body || '{}');
+      let out = null;
+      try {
+        if (service === 'DynamoDBStreams_20120810' &&
+            req.headers['content-type'] === 'application/x-amz-json-1.0') {
+          out = op === 'GetRecords' ? getRecords(input) : JSON.stringify(handle(op, input));
+        }
+      } catch (err) {
+        out = null;  // answered as a ValidationException below
+      }
+      if (out === null || out === 'null') {
+        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
+        res.end(JSON.stringify({ __type: 'com.amazon.coral.validate#ValidationException', message: `bad request ${full}` }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+      res.end(out);
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+}
+
+before(async () => {
+  freshDatabase(DB);
+  for (const [table, view] of Object.entries(TABLES)) {
+    psql(DB, `SELECT dynamo.create_table(${lit(table)}, 'id', 'S', NULL, 'S', ${lit(view)});`);
+  }
+  createSlot(DB, SLOT);
+  const put = (t, item) => `SELECT dynamo.put_item(${lit(t)}, ${jsonb(item)});\n`;
+  psql(DB, [
+    put('E2eStream', a1), put('E2eKeysOnly', a1), put('E2eStream', b1), put('E2eStream', a2),
+    put('E2eKeysOnly', a2),
+    `SELECT dynamo.delete_item('E2eStream', ${jsonb({ id: { S: 'a' } })});\n`,
+  ].join(''));
+  for (const [table, view] of Object.entries(TABLES)) {
+    streams[streamArn(DB, table)] = {
+      table, view, raw: slotRows(DB, SLOT, { format: 'streams', tables: table }, { peek: true }),
+    };
+  }
+  await startStub();
+  client = new DynamoDBStreamsClient({
+    endpoint: `http://127.0.0.1:${server.address().port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'dummy-secret' },
+    maxAttempts: 1,
+    requestHandler: { requestTimeout: 10000, connectionTimeout: 5000 },
+  });
+});
+
+after(() => {
+  client?.destroy();
+  server?.close();
+  dropDatabase(DB);
+});
+
+// The SDK's AttributeValue objects with binary as base64 again, to compare
+// with the JSON the plugin sent.
+function sdkToJson(v) {
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
+  if (Array.isArray(v)) return v.map(sdkToJson);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined)
+      .map(([k, x]) => [k, sdkToJson(x)]));
+  }
+  return v;
+}
+
+// Read a whole stream through the SDK the way a consumer does.
+async function readStream(arn, limit) {
+  const desc = await client.send(new DescribeStreamCommand({ StreamArn: arn }));
+  const shard = desc.StreamDescription.Shards[0];
+  let it = (await client.send(new GetShardIteratorCommand({
+    StreamArn: arn, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON',
+  }))).ShardIterator;
+  const out = [];
+  for (;;) {
+    const page = await client.send(new GetRecordsCommand({ ShardIterator: it, Limit: limit }));
+    if (page.Records.length === 0) break;
+    out.push(...page.Records);
+    it = page.NextShardIterator;
+  }
+  return out;
+}
+
+test('the slot gave GetRecords-format records for each table', () => {
+  const [main, keys] = Object.values(streams);
+  assert.equal(main.raw.length, 4);
+  assert.equal(keys.raw.length, 2);
+  for (const r of [...main.raw, ...keys.raw].map((x) => JSON.parse(x))) {
+    assert.equal(r.eventSourceARN, undefined, 'streams format has no eventSourceARN');
+  }
+});
+
+test('the SDK lists and describes the streams', async () => {
+  const list = await client.send(new ListStreamsCommand({}));
+  assert.deepEqual(list.Streams.map((s) => s.TableName).sort(), ['E2eKeysOnly', 'E2eStream']);
+  const desc = await client.send(new DescribeStreamCommand({ StreamArn: list.Streams[0].StreamArn }));
+  assert.equal(desc.StreamDescription.Shards[0].ShardId, SHARD);
+  assert.ok(desc.StreamDescription.CreationRequestDateTime instanceof Date);
+});
+
+test('GetRecords: every field as the SDK deserializes it', async () => {
+  for (const [arn, s] of Object.entries(streams)) {
+    const got = await readStream(arn, 3);
+    const raw = s.raw.map((x) => JSON.parse(x));
+    assert.equal(got.length, raw.length);
+    got.forEach((rec, i) => {
+      const want = raw[i];
+      assert.equal(rec.eventID, want.eventID);
+      assert.match(rec.eventID, /^[0-9a-f]{32}$/);
+      assert.equal(rec.eventName, want.eventName);
+      assert.equal(rec.eventVersion, '1.1');
+      assert.equal(rec.eventSource, 'aws:dynamodb');
+      assert.equal(rec.awsRegion, 'us-east-1');
+      assert.equal(rec.userIdentity, undefined);
+      const d = rec.dynamodb;
+      assert.equal(typeof d.SequenceNumber, 'string');
+      assert.equal(d.SequenceNumber, want.dynamodb.SequenceNumber);
+      assert.match(d.SequenceNumber, /^\d{21,40}$/);
+      assert.ok(d.ApproximateCreationDateTime instanceof Date, 'ApproximateCreationDateTime is a Date');
+      assert.equal(d.ApproximateCreationDateTime.getTime(), want.dynamodb.ApproximateCreationDateTime * 1000);
+      assert.ok(Math.abs(d.ApproximateCreationDateTime.getTime() - Date.now()) < 600000);
+      assert.equal(d.SizeBytes, want.dynamodb.SizeBytes);
+      assert.ok(Number.isInteger(d.SizeBytes) && d.SizeBytes > 0);
+      assert.equal(d.StreamViewType, s.view);
+      for (const image of ['Keys', 'NewImage', 'OldImage']) {
+        assert.deepEqual(sdkToJson(d[image]), want.dynamodb[image], `${s.table} record ${i} ${image}`);
+      }
+    });
+    const seqs = got.map((r) => BigInt(r.dynamodb.SequenceNumber));
+    seqs.slice(1).forEach((q, i) => assert.ok(q > seqs[i], 'sequence numbers increase'));
+  }
+});
+
+test('GetRecords: event names, images and view types', async () => {
+  const arnOf = (t) => Object.keys(streams).find((a) => streams[a].table === t);
+  const main = await readStream(arnOf('E2eStream'), 1000);
+  assert.deepEqual(main.map((r) => r.eventName), ['INSERT', 'INSERT', 'MODIFY', 'REMOVE']);
+  const img = (r, k) => (r.dynamodb[k] ? unmarshall(r.dynamodb[k], { wrapNumbers: true }) : undefined);
+  assert.equal(img(main[0], 'NewImage').big.value, '99999999999999999999999999999999999999');
+  assert.deepEqual([...img(main[0], 'NewImage').bs].map((b) => [...b]), [[1], [2]]);
+  assert.deepEqual(img(main[1], 'Keys'), { id: 'b' });
+  assert.equal(img(main[2], 'OldImage').n.value, '-12.5');
+  assert.equal(img(main[2], 'NewImage').n.value, '13');
+  assert.equal(img(main[2], 'NewImage').extra, 'ünïcödé');
+  assert.equal(img(main[3], 'NewImage'), undefined);
+  assert.equal(img(main[3], 'OldImage').extra, 'ünïcödé');
+  const keys = await readStream(arnOf('E2eKeysOnly'), 1000);
+  assert.deepEqual(keys.map((r) => r.eventName), ['INSERT', 'MODIFY']);
+  for (const r of keys) {
+    assert.deepEqual(unmarshall(r.dynamodb.Keys), { id: 'a' });
+    assert.equal(r.dynamodb.NewImage, undefined);
+    assert.equal(r.dynamodb.OldImage, undefined);
+    assert.equal(r.dynamodb.StreamViewType, 'KEYS_ONLY');
+  }
+});
+
+test('a SequenceNumber goes back to the service as a request parameter', async () => {
+  const arn = Object.keys(streams).find((a) => streams[a].table === 'E2eStream');
+  const first = JSON.parse(streams[arn].raw[1]).dynamodb.SequenceNumber;
+  const { ShardIterator } = await client.send(new GetShardIteratorCommand({
+    StreamArn: arn, ShardId: SHARD, ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: first,
+  }));
+  const page = await client.send(new GetRecordsCommand({ ShardIterator }));
+  assert.deepEqual(page.Records.map((r) => r.eventName), ['MODIFY', 'REMOVE']);
+  assert.ok(targets.includes('DynamoDBStreams_20120810.GetRecords'));
+  assert.ok(targets.every((t) => t.startsWith('DynamoDBStreams_20120810.')));
+});
