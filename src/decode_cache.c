@@ -88,7 +88,7 @@ relinfo_reset(Oid relid)
 		return;
 	}
 	/* global, catalog, or any change while the extension is absent */
-	if (!OidIsValid(relid) || relid == catalog_relid)
+	if (!OidIsValid(relid) || !OidIsValid(catalog_relid) || relid == catalog_relid)
 		catalog_known = false;
 	hash_seq_init(&seq, relinfo_cache);
 	while ((e = hash_seq_search(&seq)) != NULL)
