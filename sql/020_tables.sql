@@ -124,6 +124,24 @@ SELECT dynamo.create_table('Users', 'Other', 'N')->'TableDescription'->'Attribut
 SELECT dynamo.put_item('Users', '{"Other": {"N": "1"}}');
 SELECT dynamo.get_item('Users', '{"Other": {"N": "1.0"}}');
 
+-- A table dropped with plain DDL loses its catalog row as well.
+SELECT dynamo.create_table('Dropped', 'k') IS NOT NULL AS created;
+DROP TABLE dynamo."Dropped";
+SELECT count(*) FROM dynamo._tables WHERE table_name = 'Dropped';
+SELECT dynamo.get_item('Dropped', '{"k": {"S": "x"}}');
+SELECT dynamo.create_table('Dropped', 'k', 'N') -> 'TableDescription' -> 'AttributeDefinitions';
+BEGIN;
+DROP TABLE dynamo."Dropped";
+ROLLBACK;
+SELECT dynamo.describe_table('Dropped') -> 'Table' ->> 'TableStatus';
+-- Other drops are not affected, also for roles without rights on the catalog.
+CREATE ROLE dynamo_tables_dropper;
+SET ROLE dynamo_tables_dropper;
+CREATE TEMP TABLE unrelated (x int);
+DROP TABLE unrelated;
+RESET ROLE;
+DROP ROLE dynamo_tables_dropper;
+
 SELECT count(*) FROM (SELECT dynamo.delete_table(table_name) FROM dynamo._tables
-                       WHERE table_name IN ('Users', 'Events.v-1', 'lt_b', 'lt_B', 'lt_a', 'lt_-', 'lt_Z9')
+                       WHERE table_name IN ('Users', 'Events.v-1', 'Dropped', 'lt_b', 'lt_B', 'lt_a', 'lt_-', 'lt_Z9')
                           OR table_name = repeat('L', 63)) s;

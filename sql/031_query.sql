@@ -127,6 +127,14 @@ SELECT dynamo.query('Q_N', 'h = :h', '{":h": {"N": "1e999"}}');
 SELECT dynamo.query('Q_S', 'h = :h', '{":h": {"S": "p"}}', "limit" => 0);
 SELECT dynamo.query('Q_S', 'h = :h', '{":h": {"S": "p"}}', exclusive_start_key => '{"h": {"S": "p"}}');
 SELECT dynamo.query('Q_S', 'h = :h', '{":h": {"S": "p"}}', exclusive_start_key => '{"h": {"S": "q"}, "r": {"S": "a"}}');
+SELECT dynamo.query('Q_N', 'h = :h AND r > :v', '{":h": {"N": "7"}, ":v": {"N": "0"}}', exclusive_start_key => '{"h": {"N": "7"}, "r": {"N": "0"}}');
+SELECT dynamo.query('Q_N', 'h = :h AND r BETWEEN :a AND :b', '{":h": {"N": "7"}, ":a": {"N": "0"}, ":b": {"N": "2"}}', exclusive_start_key => '{"h": {"N": "7"}, "r": {"N": "2.5"}}');
+SELECT dynamo.query('Q_S', 'h = :h AND begins_with(r, :p)', '{":h": {"S": "p"}, ":p": {"S": "a"}}', exclusive_start_key => '{"h": {"S": "p"}, "r": {"S": "b"}}');
+-- A start key that satisfies the condition is accepted.
+SELECT pg_temp.keys(dynamo.query('Q_S', 'h = :h AND begins_with(r, :p)', '{":h": {"S": "p"}, ":p": {"S": "a"}}',
+                                 exclusive_start_key => '{"h": {"S": "p"}, "r": {"S": "a b"}}'));
+SELECT pg_temp.keys(dynamo.query('Q_N', 'h = :h AND r BETWEEN :a AND :b', '{":h": {"N": "7"}, ":a": {"N": "0"}, ":b": {"N": "2"}}',
+                                 exclusive_start_key => '{"h": {"N": "7"}, "r": {"N": "0.001"}}'));
 SELECT dynamo.query('Nope', 'h = :h', '{":h": {"S": "p"}}');
 
 SELECT count(dynamo.delete_table(t)) FROM unnest(ARRAY['Q_S', 'Q_N', 'Q_B', 'Q_H']) t;

@@ -37,6 +37,10 @@ SELECT dynamo.batch_write_item(jsonb_build_object(
          'BwA', (SELECT jsonb_agg(jsonb_build_object('PutRequest', jsonb_build_object('Item',
                    jsonb_build_object('id', jsonb_build_object('S', 'x' || i)))))
                    FROM generate_series(1, 6) i)));
+-- The count is checked first: 26 requests that are also invalid.
+SELECT dynamo.batch_write_item(jsonb_build_object('Nope', jsonb_agg(jsonb_build_object('PutRequest',
+         jsonb_build_object('Item', '{"id": {"S": ""}}'::jsonb)))))
+  FROM generate_series(1, 26) i;
 -- Duplicate keys: two puts, a put and a delete, or keys equal after
 -- number normalisation.
 SELECT dynamo.batch_write_item('{"BwA": [{"PutRequest": {"Item": {"id": {"S": "new"}, "v": {"N": "3"}}}},

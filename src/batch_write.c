@@ -88,6 +88,21 @@ parse_request(DynamoItemTable *t, JsonbValue *req, BatchWrite *w)
 	dynamo_key_values(t, w->item, w->keys);
 }
 
+/* Count the requests of all tables (non-arrays count as none). */
+static int
+count_requests(Jsonb *req)
+{
+	JsonbIterator *it = JsonbIteratorInit(&req->root);
+	JsonbValue	v;
+	JsonbIteratorToken r;
+	int			n = 0;
+
+	while ((r = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+		if (r == WJB_VALUE && v.type == jbvBinary && JsonContainerIsArray(v.val.binary.data))
+			n += JsonContainerSize(v.val.binary.data);
+	return n;
+}
+
 /* Parse and validate the whole request into writes; returns the count. */
 static int
 parse_batch(Jsonb *req, BatchWrite *writes)
@@ -100,11 +115,15 @@ parse_batch(Jsonb *req, BatchWrite *writes)
 
 	if (!JB_ROOT_IS_OBJECT(req) || JB_ROOT_IS_SCALAR(req) || JB_ROOT_COUNT(req) == 0)
 		batch_invalid("1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1");
+	/* As DynamoDB, refuse an oversized batch before looking at its requests. */
+	if (count_requests(req) > DYNAMO_BATCH_WRITE_MAX)
+		batch_invalid("Too many items requested for the BatchWriteItem call");
 	it = JsonbIteratorInit(&req->root);
 	while ((r = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
 		if (r == WJB_KEY)
-			t = dynamo_item_table(cstring_to_text_with_len(v.val.string.val, v.val.string.len));
+			t = dynamo_item_table(cstring_to_text_with_len(v.val.string.val, v.val.string.len),
+								  RowExclusiveLock);
 		else if (r == WJB_VALUE)
 		{
 			JsonbIterator *ait;

@@ -19,15 +19,23 @@
  * freed (a plan might still be on the call stack); they cost a few
  * kilobytes per dropped table per backend.
  *
+ * Locking.  dynamo_item_table() locks the relation in the mode the caller's
+ * statements will take, before they run.  A concurrent delete_table (ACCESS
+ * EXCLUSIVE) is thus waited for here; the invalidations accepted with the
+ * lock mark the entry, and a relation that is gone by then is reported as
+ * ResourceNotFoundException instead of an SQL error from the plan.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
+#include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 
 #include "items.h"
 
@@ -173,29 +181,13 @@ same_table(DynamoItemTable *a, DynamoItemTable *b)
 		(a->ks.range_key == NULL || strcmp(a->ks.range_key, b->ks.range_key) == 0);
 }
 
-/*
- * The item table called name, from the cache or the catalog.  Must be called
- * inside an SPI connection.  Raises ResourceNotFoundException if there is
- * no such item table.
- */
-DynamoItemTable *
-dynamo_item_table(text *name)
+/* The cached entry of table key, re-read from the catalog if invalid. */
+static DynamoItemTable *
+item_table_lookup(const char *key)
 {
-	char		key[NAMEDATALEN];
-	int			len = VARSIZE_ANY_EXHDR(name);
 	DynamoItemTable *t;
 	DynamoItemTable fresh;
 	bool		found;
-
-	dynamo_check_table_name(VARDATA_ANY(name), len);
-	if (len > DYNAMO_TABLE_NAME_MAX)
-		ereport(ERROR, errcode(ERRCODE_DYNAMO_NOT_FOUND),
-				errmsg("%s: Requested resource not found: Table: %.*s not found",
-					   DYNAMO_NOT_FOUND, len, VARDATA_ANY(name)));
-	if (item_tables == NULL)
-		item_cache_init();
-	memset(key, 0, sizeof(key));
-	memcpy(key, VARDATA_ANY(name), len);
 
 	t = hash_search(item_tables, key, HASH_FIND, &found);
 	if (t != NULL && t->valid)
@@ -206,9 +198,7 @@ dynamo_item_table(text *name)
 	{
 		if (t != NULL)
 			hash_search(item_tables, key, HASH_REMOVE, NULL);
-		ereport(ERROR, errcode(ERRCODE_DYNAMO_NOT_FOUND),
-				errmsg("%s: Requested resource not found: Table: %s not found",
-					   DYNAMO_NOT_FOUND, key));
+		return NULL;
 	}
 	if (t == NULL)
 		t = hash_search(item_tables, key, HASH_ENTER, &found);
@@ -222,6 +212,52 @@ dynamo_item_table(text *name)
 										 quote_qualified_identifier(DYNAMO_SCHEMA, key));
 	fresh.valid = true;
 	*t = fresh;
+	return t;
+}
+
+/* ResourceNotFoundException for table name. */
+static void
+table_not_found(const char *name, int len)
+{
+	ereport(ERROR, errcode(ERRCODE_DYNAMO_NOT_FOUND),
+			errmsg("%s: Requested resource not found: Table: %.*s not found",
+				   DYNAMO_NOT_FOUND, len, name));
+}
+
+/*
+ * The item table called name, from the cache or the catalog, with its
+ * relation locked in lockmode (the mode the caller's statements take, so
+ * that a concurrent delete_table is waited for here).  Must be called
+ * inside an SPI connection.  Raises ResourceNotFoundException if there is no
+ * such item table, also when it was dropped while we waited for the lock.
+ */
+DynamoItemTable *
+dynamo_item_table(text *name, LOCKMODE lockmode)
+{
+	char		key[NAMEDATALEN];
+	int			len = VARSIZE_ANY_EXHDR(name);
+	DynamoItemTable *t;
+
+	dynamo_check_table_name(VARDATA_ANY(name), len);
+	if (len > DYNAMO_TABLE_NAME_MAX)
+		table_not_found(VARDATA_ANY(name), len);
+	if (item_tables == NULL)
+		item_cache_init();
+	memset(key, 0, sizeof(key));
+	memcpy(key, VARDATA_ANY(name), len);
+
+	for (;;)
+	{
+		t = item_table_lookup(key);
+		if (t == NULL)
+			table_not_found(key, len);
+		/* Locking accepts invalidations: retry if they hit this entry. */
+		LockRelationOid(t->relid, lockmode);
+		if (t->valid)
+			break;
+	}
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(t->relid)))
+		table_not_found(key, len);
 	return t;
 }
 
@@ -248,6 +284,12 @@ plan_sql(DynamoItemTable *t, DynamoPlanKind kind)
 			appendStringInfo(&buf, "INSERT INTO %s AS t (%s, item) VALUES ($1, %s$%d) "
 							 "ON CONFLICT (%s) DO UPDATE SET item = EXCLUDED.item "
 							 "WHERE NOT (t.item OPERATOR(pg_catalog.=) EXCLUDED.item)",
+							 t->qualname, cols, t->nkeys == 2 ? "$2, " : "",
+							 t->nkeys + 1, cols);
+			break;
+		case DYNAMO_PLAN_INSERT:
+			appendStringInfo(&buf, "INSERT INTO %s (%s, item) VALUES ($1, %s$%d) "
+							 "ON CONFLICT (%s) DO NOTHING",
 							 t->qualname, cols, t->nkeys == 2 ? "$2, " : "",
 							 t->nkeys + 1, cols);
 			break;
@@ -284,7 +326,7 @@ dynamo_item_plan(DynamoItemTable *t, DynamoPlanKind kind)
 	argtypes[0] = dynamo_key_type_oid(t->ks.hash_type);
 	if (t->nkeys == 2)
 		argtypes[1] = dynamo_key_type_oid(t->ks.range_type);
-	if (kind == DYNAMO_PLAN_PUT)
+	if (kind == DYNAMO_PLAN_PUT || kind == DYNAMO_PLAN_INSERT)
 		argtypes[nargs++] = JSONBOID;
 	plan = SPI_prepare(plan_sql(t, kind), nargs, argtypes);
 	if (plan == NULL || SPI_keepplan(plan) != 0)

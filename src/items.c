@@ -13,12 +13,15 @@
  * compares bytes instead of validating again (see item_guard.c).
  *
  * ALL_OLD first locks and reads the current item (SELECT ... FOR UPDATE)
- * and then upserts, in the same transaction.
+ * and then upserts; when there is none it inserts with ON CONFLICT DO
+ * NOTHING and, if a concurrent put won the race, starts over, so the item
+ * returned is always the one this put replaced.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "miscadmin.h"
 #include "utils/builtins.h"
 
 #include "attrval.h"
@@ -144,9 +147,12 @@ put_error_rethrow(MemoryContext cxt)
 			errhint("dynamo_streams stores the hash and range key in one btree entry; together they must fit in about 2,700 bytes after compression."));
 }
 
-/* Upsert a normalised item whose key values are keys[0..nkeys-1]. */
-void
-dynamo_put_normalized(DynamoItemTable *t, Jsonb *item, Datum *keys)
+/*
+ * Run the put or insert plan of t for a normalised item whose key values are
+ * keys[0..nkeys-1]; returns the number of rows written.
+ */
+static uint64
+run_put_plan(DynamoItemTable *t, DynamoPlanKind kind, Jsonb *item, Datum *keys)
 {
 	Datum		values[3];
 	int			ret;
@@ -159,7 +165,7 @@ dynamo_put_normalized(DynamoItemTable *t, Jsonb *item, Datum *keys)
 	dynamo_trusted_item = item;
 	PG_TRY();
 	{
-		ret = SPI_execute_plan(dynamo_item_plan(t, DYNAMO_PLAN_PUT), values, NULL, false, 0);
+		ret = SPI_execute_plan(dynamo_item_plan(t, kind), values, NULL, false, 0);
 	}
 	PG_CATCH();
 	{
@@ -172,6 +178,14 @@ dynamo_put_normalized(DynamoItemTable *t, Jsonb *item, Datum *keys)
 	dynamo_trusted_item = NULL;
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "put_item upsert failed: %s", SPI_result_code_string(ret));
+	return SPI_processed;
+}
+
+/* Upsert a normalised item whose key values are keys[0..nkeys-1]. */
+void
+dynamo_put_normalized(DynamoItemTable *t, Jsonb *item, Datum *keys)
+{
+	run_put_plan(t, DYNAMO_PLAN_PUT, item, keys);
 }
 
 /* Delete the item with key values keys; true if there was one. */
@@ -207,6 +221,32 @@ spi_first_item(MemoryContext cxt)
 }
 
 /*
+ * put_item with ALL_OLD: lock and read the current item, then replace it;
+ * with none, insert.  If a concurrent put inserts the key first, the insert
+ * writes nothing and the loop locks and replaces that item, so the caller
+ * always gets the item it replaced.  Returns it (copied into cxt) or NULL.
+ */
+static Jsonb *
+put_all_old(DynamoItemTable *t, Jsonb *item, Datum *keys, MemoryContext cxt)
+{
+	for (;;)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (SPI_execute_plan(dynamo_item_plan(t, DYNAMO_PLAN_LOCK), keys, NULL, false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "put_item lock failed");
+		if (SPI_processed > 0)
+		{
+			Jsonb	   *old = spi_first_item(cxt);
+
+			dynamo_put_normalized(t, item, keys);
+			return old;
+		}
+		if (run_put_plan(t, DYNAMO_PLAN_INSERT, item, keys) > 0)
+			return NULL;
+	}
+}
+
+/*
  * put_item(table_name text, item jsonb, return_values text DEFAULT 'NONE')
  * → {} or {"Attributes": old item}
  */
@@ -223,16 +263,13 @@ dynamo_put_item(PG_FUNCTION_ARGS)
 	Datum		keys[2];
 
 	SPI_connect();
-	t = dynamo_item_table(name);
+	t = dynamo_item_table(name, RowExclusiveLock);
 	norm = dynamo_item_normalize(item, &t->ks);
 	dynamo_key_values(t, norm, keys);
 	if (all_old)
-	{
-		if (SPI_execute_plan(dynamo_item_plan(t, DYNAMO_PLAN_LOCK), keys, NULL, false, 1) != SPI_OK_SELECT)
-			elog(ERROR, "put_item lock failed");
-		old = spi_first_item(callcxt);
-	}
-	dynamo_put_normalized(t, norm, keys);
+		old = put_all_old(t, norm, keys, callcxt);
+	else
+		dynamo_put_normalized(t, norm, keys);
 	SPI_finish();
 	PG_RETURN_JSONB_P(dynamo_wrap_object("Attributes", old));
 }
@@ -252,7 +289,7 @@ dynamo_get_item(PG_FUNCTION_ARGS)
 	Datum		keys[2];
 
 	SPI_connect();
-	t = dynamo_item_table(name);
+	t = dynamo_item_table(name, AccessShareLock);
 	key = dynamo_key_normalize(key, &t->ks);
 	dynamo_key_values(t, key, keys);
 	if (SPI_execute_plan(dynamo_item_plan(t, DYNAMO_PLAN_GET), keys, NULL, true, 1) != SPI_OK_SELECT)
@@ -278,7 +315,7 @@ dynamo_delete_item(PG_FUNCTION_ARGS)
 	Datum		keys[2];
 
 	SPI_connect();
-	t = dynamo_item_table(name);
+	t = dynamo_item_table(name, RowExclusiveLock);
 	key = dynamo_key_normalize(key, &t->ks);
 	dynamo_key_values(t, key, keys);
 	if (all_old)

@@ -17,6 +17,7 @@
 
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "storage/lockdefs.h"
 #include "utils/jsonb.h"
 
 #include "dynamo_streams.h"
@@ -28,6 +29,7 @@
 typedef enum DynamoPlanKind
 {
 	DYNAMO_PLAN_PUT,			/* upsert that skips identical items */
+	DYNAMO_PLAN_INSERT,			/* INSERT ... ON CONFLICT DO NOTHING */
 	DYNAMO_PLAN_LOCK,			/* SELECT item ... FOR UPDATE */
 	DYNAMO_PLAN_GET,			/* SELECT item */
 	DYNAMO_PLAN_DELETE,			/* DELETE */
@@ -48,7 +50,7 @@ typedef struct DynamoItemTable
 } DynamoItemTable;
 
 /* item_cache.c */
-extern DynamoItemTable *dynamo_item_table(text *name);
+extern DynamoItemTable *dynamo_item_table(text *name, LOCKMODE lockmode);
 extern SPIPlanPtr dynamo_item_plan(DynamoItemTable *t, DynamoPlanKind kind);
 extern Oid	dynamo_key_type_oid(char type);
 extern void dynamo_check_table_name(const char *name, int len);

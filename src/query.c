@@ -254,6 +254,63 @@ append_range_condition(PageQuery *q, DynamoItemTable *t, DynamoKeyCond *c, Jsonb
 		appendStringInfo(&q->sql, " AND sk OPERATOR(pg_catalog.%s) %s", op_sql(c->op), p1);
 }
 
+/* Does bytes value a (text or bytea) start with b? */
+static bool
+has_prefix(Datum a, Datum b)
+{
+	struct varlena *va = PG_DETOAST_DATUM_PACKED(a);
+	struct varlena *vb = PG_DETOAST_DATUM_PACKED(b);
+
+	return VARSIZE_ANY_EXHDR(va) >= VARSIZE_ANY_EXHDR(vb) &&
+		memcmp(VARDATA_ANY(va), VARDATA_ANY(vb), VARSIZE_ANY_EXHDR(vb)) == 0;
+}
+
+/* Does range key value sk satisfy the range condition c? */
+static bool
+range_satisfied(DynamoItemTable *t, DynamoKeyCond *c, Jsonb *values, Datum sk)
+{
+	char		type = t->ks.range_type;
+	Datum		v1 = value_datum(values, c->value1, type, c->attr);
+	int			cmp = c->op == DYNAMO_OP_BEGINS_WITH ? 0 : key_cmp(type, sk, v1);
+
+	switch (c->op)
+	{
+		case DYNAMO_OP_EQ:
+			return cmp == 0;
+		case DYNAMO_OP_LT:
+			return cmp < 0;
+		case DYNAMO_OP_LE:
+			return cmp <= 0;
+		case DYNAMO_OP_GT:
+			return cmp > 0;
+		case DYNAMO_OP_GE:
+			return cmp >= 0;
+		case DYNAMO_OP_BETWEEN:
+			return cmp >= 0 &&
+				key_cmp(type, sk, value_datum(values, c->value2, type, c->attr)) <= 0;
+		case DYNAMO_OP_BEGINS_WITH:
+			return has_prefix(sk, v1);
+	}
+	return false;
+}
+
+/* The exclusive start key of a query: its key values, checked as AWS does. */
+static void
+query_start_key(DynamoItemTable *t, DynamoKeyCondition *kc, Jsonb *values,
+				Jsonb *esk, Datum hash, Datum *keys)
+{
+	esk = dynamo_key_normalize(esk, &t->ks);
+	dynamo_key_values(t, esk, keys);
+	if (key_cmp(t->ks.hash_type, keys[0], hash) != 0)
+		ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
+				errmsg("%s: The provided starting key is invalid: its partition key value differs from the one in the KeyConditionExpression",
+					   DYNAMO_VALIDATION));
+	if (kc->has_range && !range_satisfied(t, &kc->range, values, keys[1]))
+		ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
+				errmsg("%s: The provided starting key does not match the range key predicate",
+					   DYNAMO_VALIDATION));
+}
+
 /*
  * query(table_name, key_condition_expression, expression_attribute_values,
  *		 expression_attribute_names, scan_index_forward, "limit",
@@ -282,7 +339,7 @@ dynamo_query(PG_FUNCTION_ARGS)
 					   DYNAMO_VALIDATION));
 	expr = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	SPI_connect();
-	t = dynamo_item_table(name);
+	t = dynamo_item_table(name, AccessShareLock);
 	dynamo_parse_key_condition(expr, names, values, &t->ks, &kc);
 	values = dynamo_item_normalize(values, NULL);
 
@@ -297,12 +354,7 @@ dynamo_query(PG_FUNCTION_ARGS)
 	{
 		Datum		keys[2];
 
-		esk = dynamo_key_normalize(esk, &t->ks);
-		dynamo_key_values(t, esk, keys);
-		if (key_cmp(t->ks.hash_type, keys[0], hash) != 0)
-			ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-					errmsg("%s: The provided starting key is invalid: its partition key value differs from the one in the KeyConditionExpression",
-						   DYNAMO_VALIDATION));
+		query_start_key(t, &kc, values, esk, hash, keys);
 		if (t->nkeys == 1)
 			appendStringInfoString(&q.sql, " AND false");
 		else
@@ -329,7 +381,7 @@ dynamo_scan(PG_FUNCTION_ARGS)
 	Jsonb	   *res;
 
 	SPI_connect();
-	t = dynamo_item_table(name);
+	t = dynamo_item_table(name, AccessShareLock);
 	memset(&q, 0, sizeof(q));
 	initStringInfo(&q.sql);
 	appendStringInfo(&q.sql, "SELECT item FROM %s", t->qualname);

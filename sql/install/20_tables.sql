@@ -209,6 +209,10 @@ BEGIN
     IF stream_view_type IS NOT NULL THEN
         PERFORM @extschema@._require_logical_wal();
     END IF;
+    -- Serialise creations of one name, so that the loser of a race gets
+    -- ResourceInUseException rather than a duplicate-key error of pg_class.
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dynamo_streams.create_table'),
+                                             pg_catalog.hashtext(table_name));
     IF EXISTS (SELECT FROM @extschema@._tables c WHERE c.table_name OPERATOR(pg_catalog.=) create_table.table_name) THEN
         RAISE EXCEPTION 'ResourceInUseException: Table already exists: %', table_name USING ERRCODE = '42P07';
     END IF;
@@ -332,3 +336,23 @@ BEGIN
     RETURN pg_catalog.jsonb_build_object('TableDescription', d);
 END
 $$;
+
+-- An item table dropped with plain DDL (DROP TABLE, DROP SCHEMA ... CASCADE)
+-- loses its catalog row too, so no dangling entry is left behind.  SECURITY
+-- DEFINER: the trigger fires for every DROP in the database, also for roles
+-- that may not write dynamo._tables.
+CREATE FUNCTION @extschema@._item_table_dropped() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    DELETE FROM @extschema@._tables t
+     USING pg_catalog.pg_event_trigger_dropped_objects() d
+     WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+       AND d.objsubid OPERATOR(pg_catalog.=) 0
+       AND t.relid::pg_catalog.oid OPERATOR(pg_catalog.=) d.objid
+       AND t.kind OPERATOR(pg_catalog.=) 'item';
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@._item_table_dropped() FROM PUBLIC;
+
+CREATE EVENT TRIGGER dynamo_streams_item_table_dropped ON sql_drop
+    EXECUTE FUNCTION @extschema@._item_table_dropped();

@@ -7,17 +7,7 @@
 -- each change, so the switch takes effect exactly at the commit that made
 -- it.  Given an item table, both behave like update_table.
 
--- Refuse stream features without wal_level = logical (SPEC 3).
-CREATE FUNCTION @extschema@._require_logical_wal() RETURNS void
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    IF pg_catalog.current_setting('wal_level') <> 'logical' THEN
-        RAISE EXCEPTION 'ValidationException: streams need wal_level = logical (it is %)',
-                        pg_catalog.current_setting('wal_level')
-            USING ERRCODE = '55000',
-                  HINT = 'Set wal_level = logical in postgresql.conf and restart the server.';
-    END IF;
-END $$;
+-- _require_logical_wal() (wal_level check) comes from 20_tables.sql.
 
 -- The stream description both functions return.
 CREATE FUNCTION @extschema@._stream_description(r @extschema@._tables) RETURNS jsonb
@@ -94,6 +84,10 @@ BEGIN
         RAISE EXCEPTION 'ValidationException: Table already has an enabled stream: TableName: %', r.table_name
             USING ERRCODE = '22023';
     END IF;
+    -- the row of a dropped table that had a stream no longer holds its name
+    DELETE FROM @extschema@._tables t
+     WHERE t.kind = 'relation' AND t.table_name = name AND t.relid <> relation
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = t.relid);
     IF EXISTS (SELECT FROM @extschema@._tables t
                 WHERE t.table_name = name AND t.relid <> relation) THEN
         RAISE EXCEPTION 'ResourceInUseException: Table already exists: %', name

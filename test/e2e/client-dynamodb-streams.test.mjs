@@ -96,9 +96,13 @@ function startStub() {
       const [service, op] = full.split('.');
       const input = JSON.parse(body || '{}');
       let out = null;
-      if (service === 'DynamoDBStreams_20120810' &&
-          req.headers['content-type'] === 'application/x-amz-json-1.0') {
-        out = op === 'GetRecords' ? getRecords(input) : JSON.stringify(handle(op, input));
+      try {
+        if (service === 'DynamoDBStreams_20120810' &&
+            req.headers['content-type'] === 'application/x-amz-json-1.0') {
+          out = op === 'GetRecords' ? getRecords(input) : JSON.stringify(handle(op, input));
+        }
+      } catch (err) {
+        out = null;  // answered as a ValidationException below
       }
       if (out === null || out === 'null') {
         res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
@@ -135,6 +139,7 @@ before(async () => {
     region: 'us-east-1',
     credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'dummy-secret' },
     maxAttempts: 1,
+    requestHandler: { requestTimeout: 10000, connectionTimeout: 5000 },
   });
 });
 

@@ -87,7 +87,9 @@ export function slotRows(db, slot, options = {}, { peek = false } = {}) {
 
 // The stream ARN of an item table, as the plugin puts it in eventSourceARN.
 export function streamArn(db, table) {
+  // LOAD defines the extension's settings in this new session.
   return value(db, `
+    LOAD 'dynamo_streams';
     SELECT 'arn:aws:dynamodb:' || current_setting('dynamo_streams.region') || ':' ||
            current_setting('dynamo_streams.account_id') || ':table/' || table_name ||
            '/stream/' || stream_label

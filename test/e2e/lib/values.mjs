@@ -67,3 +67,18 @@ export function canonicalFromNative(v) {
   }
   throw new Error(`unexpected native value ${String(v)}`);
 }
+
+// An image as the AWS SDK's JSON deserializer hands it to unmarshall():
+// binary (B, BS) decoded from base64 into Uint8Array.  unmarshall() itself
+// passes B through untouched, so on raw event JSON it returns base64 text.
+export function withBinary(av) {
+  if (Array.isArray(av)) return av.map(withBinary);
+  if (av === null || typeof av !== 'object') return av;
+  return Object.fromEntries(Object.entries(av).map(([k, v]) => {
+    if (k === 'B' && typeof v === 'string') return [k, new Uint8Array(Buffer.from(v, 'base64'))];
+    if (k === 'BS' && Array.isArray(v)) {
+      return [k, v.map((b) => new Uint8Array(Buffer.from(b, 'base64')))];
+    }
+    return [k, withBinary(v)];
+  }));
+}
