@@ -10,7 +10,8 @@
 #   (b) dynamo.get_item  vs  SELECT item FROM plain WHERE pk = ...
 # with random keys over a fixed key space and one item generator (ITEM below)
 # shared by both sides.  Each pair runs several rounds in alternating order so
-# that drift and noise show; the ratios are taken from the medians.
+# that drift and noise show; the headline ratios are the medians of the
+# per-round ratios.
 #
 # Knobs: DS_BENCH_SECONDS (30), DS_BENCH_ROUNDS (3), DS_BENCH_CLIENTS (4),
 # DS_BENCH_KEYS (100000).  Server settings: test/postgresql.conf plus the
@@ -119,11 +120,13 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	fi
 done
 
-# Medians per script, per-round ratios and the ratio of the medians, for
-# throughput and for server CPU per call (plain CPU / dynamo CPU, so that
-# both read "dynamo's speed relative to plain": higher is better).  The CPU
-# figure does not depend on how much CPU other processes on the machine took
-# during the run, so it is the steadier of the two on a busy machine.
+# Per pair: the median tps and server CPU per call of each side, the ratio
+# of every round (the two runs of a round are adjacent in time, so they share
+# the machine's conditions) and, as the headline, the median of the per-round
+# ratios.  Throughput ratio = dynamo tps / plain tps; CPU ratio = plain CPU /
+# dynamo CPU per call, so that both read "dynamo's speed relative to plain"
+# (higher is better).  CPU per call does not depend on how much CPU other
+# processes took during the run, so it is the steadier figure on a busy machine.
 awk -v rounds="$ROUNDS" '
 	function median(arr, name,   n, i, j, t, a) {
 		n = 0
@@ -133,18 +136,18 @@ awk -v rounds="$ROUNDS" '
 	}
 	{ tps[$1, $2] = $3; cpu[$1, $2] = $4 }
 	END {
-		printf "\n%-26s %11s %11s %6s  %-18s %9s %9s %6s  %s\n", "comparison", "dynamo tps", "plain tps", "ratio",
-			"per round", "dynamo us", "plain us", "ratio", "per round"
+		printf "\n%-26s %10s %10s %-26s %6s   %9s %9s %-26s %6s\n", "comparison", "dynamo tps", "plain tps",
+			"tps ratio per round", "median", "dynamo us", "plain us", "CPU ratio per round", "median"
 		split("put_item plain_upsert 0.6 get_item plain_select 0.7", p, " ")
 		for (c = 0; c < 2; c++) {
 			d = p[3 * c + 1]; s = p[3 * c + 2]; target = p[3 * c + 3]
 			per = ""; perc = ""
 			for (i = 1; i <= rounds; i++) {
-				per = per sprintf(" %.2f", tps[d, i] / tps[s, i])
-				perc = perc sprintf(" %.2f", cpu[s, i] / cpu[d, i])
+				r["t", i] = tps[d, i] / tps[s, i]; per = per sprintf(" %.2f", r["t", i])
+				r["c", i] = cpu[s, i] / cpu[d, i]; perc = perc sprintf(" %.2f", r["c", i])
 			}
-			printf "%-26s %11.1f %11.1f %6.2f %-18s  %9.1f %9.1f %6.2f %s   (target >= %s)\n", d "/" s,
-				median(tps, d), median(tps, s), median(tps, d) / median(tps, s), per,
-				median(cpu, d), median(cpu, s), median(cpu, s) / median(cpu, d), perc, target
+			printf "%-26s %10.1f %10.1f %-26s %6.2f   %9.1f %9.1f %-26s %6.2f   (target >= %s)\n", d "/" s,
+				median(tps, d), median(tps, s), per, median(r, "t"),
+				median(cpu, d), median(cpu, s), perc, median(r, "c"), target
 		}
 	}' "$RESULTS"
