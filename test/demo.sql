@@ -188,6 +188,11 @@ SELECT r->>'eventName' AS "eventName",
        r->'dynamodb'->>'SequenceNumber' AS "SequenceNumber"
   FROM (SELECT data::jsonb AS r FROM pg_logical_slot_peek_changes('demo', NULL, NULL)) s;
 
+\echo '-- One record per changing write, in commit order: the five puts, the MODIFY'
+\echo '-- of "Happy Day", the batch (three records, one transaction), the delete and'
+\echo '-- the orders changes.  Nothing for the identical re-puts, the delete of a'
+\echo '-- missing item, the rejected items or the UPDATE that changed nothing.'
+
 \echo
 \echo '-- Plugin options change the output; format streams gives GetRecords records'
 \echo '-- (no eventSourceARN), tables filters by table name:'
