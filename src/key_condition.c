@@ -17,7 +17,9 @@
  * "sk > :v").  The result must be exactly one equality on the hash key and
  * at most one condition on the range key.  Every #name and :value used
  * must be defined, and every one defined must be used, as in DynamoDB.
- * The values themselves are checked by the caller (query.c).
+ * The values themselves are checked by the caller (query.c).  An expression
+ * is at most 4 KB long, as in DynamoDB, which also bounds the recursion of
+ * nested parentheses.
  *
  *-------------------------------------------------------------------------
  */
@@ -59,6 +61,9 @@ typedef struct Parser
 	List	   *used_names;
 	List	   *used_values;
 } Parser;
+
+/* Longest expression string DynamoDB accepts. */
+#define DYNAMO_MAX_EXPRESSION_BYTES 4096
 
 /* Raise a KeyConditionExpression error with a formatted reason. */
 #define KC_ERROR(...) \
@@ -443,6 +448,10 @@ dynamo_parse_key_condition(const char *expr, Jsonb *names, Jsonb *values,
 	Parser		p;
 	int			i;
 
+	/* DynamoDB's limit on any expression string: 4 KB */
+	if (strlen(expr) > DYNAMO_MAX_EXPRESSION_BYTES)
+		KC_ERROR("%s: Invalid KeyConditionExpression: Expression size has exceeded the maximum allowed size; expression size: %zu",
+				 DYNAMO_VALIDATION, strlen(expr));
 	memset(&p, 0, sizeof(p));
 	p.expr = expr;
 	tokenize(&p);

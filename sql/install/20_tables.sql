@@ -8,6 +8,14 @@
 CREATE FUNCTION @extschema@._item_guard() RETURNS trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_item_guard';
 
+-- Every item function reads the catalog with the caller's privileges, so
+-- any role allowed to use an item table must be able to read it.  Its rows
+-- hold nothing that pg_class and pg_trigger do not already show to every
+-- role; writing it stays with the extension's owner (and whoever the owner
+-- grants it to).
+REVOKE ALL ON @extschema@._tables FROM PUBLIC;
+GRANT SELECT ON @extschema@._tables TO PUBLIC;
+
 -- Raise a ValidationException with AWS's "1 validation error" wording.
 CREATE FUNCTION @extschema@._invalid_parameter(value text, what text, rule text)
 RETURNS void LANGUAGE plpgsql AS $$
