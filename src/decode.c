@@ -414,6 +414,8 @@ write_record(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 			 ReorderBufferChange *change, DynamoRelInfo *info,
 			 EventKind ev, RecordImages *im, int part, bool noop)
 {
+	/* only the REMOVE half of a key-changing update is followed by more */
+	bool		last = !(ev == EV_REMOVE && (im->new_item != NULL || im->new_row != NULL));
 	DecodeState *st = ctx->output_plugin_private;
 	StringInfo	out;
 	char		seq[32];
@@ -428,7 +430,7 @@ write_record(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	}
 	dynamo_sequence_number(seq, txn->final_lsn, st->change_no, part);
 	dynamo_event_id(id, info->stream_arn, info->stream_arn_len, seq);
-	OutputPluginPrepareWrite(ctx, true);
+	OutputPluginPrepareWrite(ctx, last);
 	out = ctx->out;
 	appendStringInfo(out, "{\"eventID\":\"%s\",\"eventName\":\"%s\",\"eventVersion\":\"1.1\","
 					 "\"eventSource\":\"aws:dynamodb\",\"awsRegion\":\"%s\",",
@@ -459,7 +461,7 @@ write_record(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	if (st->include_xids || st->include_lsn || st->include_timestamp)
 		put_metadata(out, st, txn, change);
 	appendStringInfoCharMacro(out, '}');
-	OutputPluginWrite(ctx, true);
+	OutputPluginWrite(ctx, last);
 	st->records++;
 }
 

@@ -40,6 +40,19 @@
 
 #include "decode.h"
 
+/* StreamViewType names and what each record carries. */
+static const struct
+{
+	const char *name;
+	int			view;
+}			view_types[] =
+{
+	{"KEYS_ONLY", 0},
+	{"NEW_IMAGE", DYNAMO_VIEW_NEW},
+	{"OLD_IMAGE", DYNAMO_VIEW_OLD},
+	{"NEW_AND_OLD_IMAGES", DYNAMO_VIEW_NEW | DYNAMO_VIEW_OLD},
+};
+
 static HTAB *relinfo_cache = NULL;
 static MemoryContext cache_cxt = NULL;
 static Oid	catalog_relid = InvalidOid;
@@ -75,7 +88,7 @@ relinfo_reset(Oid relid)
 		return;
 	}
 	/* global, catalog, or any change while the extension is absent */
-	if (!OidIsValid(relid) || relid == catalog_relid)
+	if (!OidIsValid(relid) || !OidIsValid(catalog_relid) || relid == catalog_relid)
 		catalog_known = false;
 	hash_seq_init(&seq, relinfo_cache);
 	while ((e = hash_seq_search(&seq)) != NULL)
@@ -251,21 +264,19 @@ fill_from_row(DynamoRelInfo *e, Relation rel, Relation cat, HeapTuple tup)
 	char	   *label = catalog_text(tup, cat, "stream_label");
 	Datum		enabled = heap_getattr(tup, attnameAttNum(cat, "stream_enabled", false),
 									   RelationGetDescr(cat), &isnull);
+	int			i;
 
 	e->table_name = cache_strdup(catalog_text(tup, cat, "table_name"));
 	if (isnull || !DatumGetBool(enabled) || view == NULL || label == NULL ||
 		kind == NULL || e->table_name == NULL || !table_wanted(e->table_name))
 		return;
-	if (strcmp(view, "KEYS_ONLY") == 0)
-		e->view_name = "KEYS_ONLY";
-	else if (strcmp(view, "NEW_IMAGE") == 0)
-		e->view_name = "NEW_IMAGE", e->view = DYNAMO_VIEW_NEW;
-	else if (strcmp(view, "OLD_IMAGE") == 0)
-		e->view_name = "OLD_IMAGE", e->view = DYNAMO_VIEW_OLD;
-	else if (strcmp(view, "NEW_AND_OLD_IMAGES") == 0)
-		e->view_name = "NEW_AND_OLD_IMAGES", e->view = DYNAMO_VIEW_NEW | DYNAMO_VIEW_OLD;
-	else
+	for (i = 0; i < lengthof(view_types); i++)
+		if (strcmp(view, view_types[i].name) == 0)
+			break;
+	if (i == lengthof(view_types))
 		return;
+	e->view_name = view_types[i].name;
+	e->view = view_types[i].view;
 	e->is_item = (strcmp(kind, "item") == 0);
 	if (e->is_item)
 	{

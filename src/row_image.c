@@ -142,6 +142,33 @@ put_datetime(StringInfo out, DynamoColumn *col, Datum d)
 	return put_s(out, buf, strlen(buf));
 }
 
+/*
+ * The jsonb of a json column's text, or NULL when jsonb refuses it (a
+ * \u0000 escape, a number beyond numeric's range): such values are sent as
+ * S rather than stopping decoding.  jsonb_in is a pure function (it only
+ * allocates memory and raises errors), so its error can be caught and
+ * discarded without a subtransaction.
+ */
+static Jsonb *
+json_text_to_jsonb(char *txt)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	Jsonb	   *volatile jb = NULL;
+
+	PG_TRY();
+	{
+		jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(txt)));
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		FlushErrorState();
+		jb = NULL;
+	}
+	PG_END_TRY();
+	return jb;
+}
+
 /* Append one non-null column value as an AttributeValue; return its size. */
 static int64
 put_value(StringInfo out, DynamoColumn *col, Datum d)
@@ -171,8 +198,13 @@ put_value(StringInfo out, DynamoColumn *col, Datum d)
 				if (col->kind == DCOL_JSONB)
 					jb = DatumGetJsonbP(d);
 				else
-					jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
-															CStringGetDatum(OutputFunctionCall(&col->out, d))));
+				{
+					char	   *txt = OutputFunctionCall(&col->out, d);
+
+					jb = json_text_to_jsonb(txt);
+					if (jb == NULL)
+						return put_s(out, txt, strlen(txt));
+				}
 				dynamo_marshall_container(out, &jb->root, &size);
 				return size;
 			}
