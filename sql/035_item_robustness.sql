@@ -108,4 +108,24 @@ REVOKE ALL ON dynamo.robust_q FROM regress_dynamo_user;
 REVOKE USAGE ON SCHEMA dynamo FROM regress_dynamo_user;
 DROP ROLE regress_dynamo_user;
 
+-- The table functions ignore the caller's search_path: an operator that a
+-- schema ahead of pg_catalog brings in is never called.
+CREATE SCHEMA robust_evil;
+CREATE FUNCTION robust_evil.lt(int, int) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE NOTICE 'hijacked';
+    RETURN $1 OPERATOR(pg_catalog.<) $2;
+END $$;
+CREATE OPERATOR robust_evil.< (LEFTARG = int, RIGHTARG = int, FUNCTION = robust_evil.lt);
+SET search_path = robust_evil, pg_catalog, public;
+SELECT 1 < 2 AS hijack_works;
+SELECT dynamo.create_table('robust_sp', 'id') -> 'TableDescription' -> 'TableName' AS created;
+SELECT dynamo.create_table('sp', 'id');
+SELECT dynamo.list_tables('robust_sp', 1);
+SELECT dynamo.update_table('robust_sp', false);
+SELECT dynamo.describe_table('robust_sp') -> 'Table' -> 'ItemCount' AS items;
+SELECT dynamo.delete_table('robust_sp') -> 'TableDescription' -> 'TableName' AS deleted;
+RESET search_path;
+DROP SCHEMA robust_evil CASCADE;
+
 SELECT dynamo.delete_table('robust_q') -> 'TableDescription' -> 'ItemCount' AS items;
