@@ -491,6 +491,9 @@ def stmt_sql():
     if r == 5:
         return "INSERT INTO %s (item) SELECT item FROM %s ON CONFLICT DO NOTHING;" % (
             rel, 'dynamo.%s' % quote_ident(rand_table()[0]))
+    if R.random() < 0.5:
+        return "SELECT fuzz_query_paginate(%s, %d, %s);" % (sqlstr(t[0]), R.randint(1, 3),
+                                                             R.choice(['true', 'false']))
     return "SELECT fuzz_paginate(%s, %d);" % (sqlstr(t[0]), R.randint(1, 4))
 
 
@@ -598,6 +601,29 @@ BEGIN
                    '{}', rel) INTO want;
     IF seen IS DISTINCT FROM want THEN PERFORM fuzz_fail('scan pagination of ' || t, cardinality(seen) || ' vs ' || cardinality(want)); END IF;
 END $$;
+-- Paging through query (both directions) visits the partition's items once,
+-- in key order.
+CREATE OR REPLACE FUNCTION fuzz_query_paginate(t text, lim int, fwd boolean) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE c dynamo._tables; page jsonb; esk jsonb; seen jsonb[] := '{}'; want jsonb[]; n int := 0; hv jsonb;
+BEGIN
+    SELECT * INTO c FROM dynamo._tables WHERE table_name = t;
+    EXECUTE format('SELECT item -> %L FROM %s ORDER BY random() LIMIT 1', c.hash_key, c.relid) INTO hv;
+    IF hv IS NULL THEN RETURN; END IF;
+    LOOP
+        page := dynamo.query(t, '#h = :h', jsonb_build_object(':h', hv), jsonb_build_object('#h', c.hash_key),
+                             fwd, lim, esk);
+        seen := seen || ARRAY(SELECT jsonb_array_elements(page -> 'Items'));
+        esk := page -> 'LastEvaluatedKey';
+        n := n + 1;
+        EXIT WHEN esk IS NULL OR n > 10000;
+    END LOOP;
+    EXECUTE format('SELECT coalesce(array_agg(item ORDER BY %s), %L) FROM %s WHERE item -> %L = %L',
+                   CASE WHEN c.range_key IS NULL THEN 'pk' WHEN fwd THEN 'sk' ELSE 'sk DESC' END,
+                   '{}', c.relid, c.hash_key, hv) INTO want;
+    IF seen IS DISTINCT FROM want THEN
+        PERFORM fuzz_fail('query pagination of ' || t, cardinality(seen) || ' vs ' || cardinality(want));
+    END IF;
+END $$;
 """
 
 
@@ -627,6 +653,7 @@ def gen(seed, count):
     out.append('SELECT fuzz_check_tables();')
     for (name, *_rest) in TABLES:
         out.append('SELECT fuzz_paginate(%s, 3);' % sqlstr(name))
+        out.append('SELECT fuzz_query_paginate(%s, 2, false);' % sqlstr(name))
     print('\n'.join(out))
 
 # ---------------------------------------------------------------------------
