@@ -32,6 +32,7 @@
 #include "postgres.h"
 
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 
 #include "av_internal.h"
@@ -348,6 +349,7 @@ av_set(AvWalk *w, DynamoAvType type, JsonbValue *v)
 	{
 		if (r != WJB_ELEM)
 			continue;			/* the begin/end tokens of the array itself */
+		CHECK_FOR_INTERRUPTS();	/* a set may have millions of members */
 		set_member(w, type, &e, &m[i]);
 		if (i > 0 && set_member_cmp(&m[i - 1], &m[i], &type) >= 0)
 			w->dirty = true;	/* not in canonical order (or a duplicate) */
@@ -395,6 +397,7 @@ av_container(AvWalk *w, DynamoAvType type, JsonbValue *v)
 		JsonbValue	member;
 		AvPathElem *e = &w->path[w->depth];
 
+		CHECK_FOR_INTERRUPTS();	/* an M or L may have millions of members */
 		if (r == WJB_KEY)
 		{
 			if (JsonbIteratorNext(&it, &member, true) != WJB_VALUE)
@@ -551,6 +554,7 @@ av_item(AvWalk *w, JsonbContainer *item)
 		}
 		if (r != WJB_KEY || JsonbIteratorNext(&it, &v, true) != WJB_VALUE)
 			elog(ERROR, "unexpected jsonb iterator token");
+		CHECK_FOR_INTERRUPTS();
 		if (w->build)
 			pushJsonbValue(&w->ps, WJB_KEY, &k);
 		w->path[0].name = k.val.string.val;

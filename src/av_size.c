@@ -49,6 +49,7 @@ container_size(DynamoAvType type, JsonbContainer *c)
 
 	while ((r = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (r == WJB_KEY)
 			size += 1 + v.val.string.len;
 		else if (r == WJB_ELEM && type == AV_L)

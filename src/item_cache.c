@@ -13,9 +13,12 @@
  * InvalidOid reset marks every entry invalid; a reset for an item table's
  * own OID marks that entry.  Callbacks only set flags: they may run while a
  * plan of the entry is executing, so nothing is freed there.  The next
- * lookup re-reads the catalog row; if the relation and key schema are
- * unchanged the plans stay (the plan cache itself re-plans after DDL),
- * otherwise fresh plans are prepared.  Plans of a dropped table are not
+ * lookup re-reads the catalog row; if the relation (its OID and its current
+ * qualified name) and key schema are unchanged the plans stay (the plan cache
+ * itself re-plans after DDL), otherwise fresh plans are prepared.  Plans name
+ * the relation by its current name, looked up from the catalog row's relid,
+ * so a renamed item table keeps working and a relation that took its old
+ * name is never written.  Plans of a dropped table are not
  * freed (a plan might still be on the call stack); they cost a few
  * kilobytes per dropped table per backend.
  *
@@ -34,6 +37,7 @@
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
@@ -143,7 +147,9 @@ item_table_read(DynamoItemTable *t, const char *name)
 	Oid			argtype = TEXTOID;
 	bool		isnull;
 	char	   *hash_type,
-			   *range_type;
+			   *range_type,
+			   *relname,
+			   *nspname;
 
 	if (catalog_plan == NULL)
 	{
@@ -167,14 +173,40 @@ item_table_read(DynamoItemTable *t, const char *name)
 	range_type = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5);
 	t->ks.range_type = range_type ? range_type[0] : '\0';
 	t->nkeys = t->ks.range_key ? 2 : 1;
+
+	/*
+	 * Statements name the relation the catalog row points to, not
+	 * dynamo."<TableName>": after ALTER TABLE ... RENAME (or SET SCHEMA) the
+	 * name may belong to another relation, or to none.
+	 */
+	relname = get_rel_name(t->relid);
+	nspname = OidIsValid(get_rel_namespace(t->relid)) ?
+		get_namespace_name(get_rel_namespace(t->relid)) : NULL;
+	if (relname == NULL || nspname == NULL)
+		return false;
+	t->qualname = MemoryContextStrdup(item_cache_cxt,
+									  quote_qualified_identifier(nspname, relname));
 	return true;
+}
+
+/* Free the strings item_table_read() copied into the cache context. */
+static void
+item_table_free(DynamoItemTable *t)
+{
+	if (t->ks.hash_key)
+		pfree(t->ks.hash_key);
+	if (t->ks.range_key)
+		pfree(t->ks.range_key);
+	if (t->qualname)
+		pfree(t->qualname);
 }
 
 /* Do two catalog readings describe the same relation and key schema? */
 static bool
 same_table(DynamoItemTable *a, DynamoItemTable *b)
 {
-	return a->relid == b->relid && a->ks.hash_type == b->ks.hash_type &&
+	return a->relid == b->relid && strcmp(a->qualname, b->qualname) == 0 &&
+		a->ks.hash_type == b->ks.hash_type &&
 		strcmp(a->ks.hash_key, b->ks.hash_key) == 0 &&
 		a->ks.range_type == b->ks.range_type &&
 		(a->ks.range_key == NULL) == (b->ks.range_key == NULL) &&
@@ -196,6 +228,7 @@ item_table_lookup(const char *key)
 	memset(&fresh, 0, sizeof(fresh));
 	if (!item_table_read(&fresh, key))
 	{
+		item_table_free(&fresh);
 		if (t != NULL)
 			hash_search(item_tables, key, HASH_REMOVE, NULL);
 		return NULL;
@@ -204,12 +237,11 @@ item_table_lookup(const char *key)
 		t = hash_search(item_tables, key, HASH_ENTER, &found);
 	else if (same_table(t, &fresh))
 	{
+		item_table_free(&fresh);
 		t->valid = true;
 		return t;
 	}
 	memcpy(fresh.name, key, NAMEDATALEN);
-	fresh.qualname = MemoryContextStrdup(item_cache_cxt,
-										 quote_qualified_identifier(DYNAMO_SCHEMA, key));
 	fresh.valid = true;
 	*t = fresh;
 	return t;

@@ -21,8 +21,10 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "utils/builtins.h"
 #include "utils/rel.h"
 
 #include "attrval.h"
@@ -30,18 +32,47 @@
 
 PG_FUNCTION_INFO_V1(dynamo_item_guard);
 
+/* Is s one of the key types "S", "N", "B"? */
+static bool
+guard_key_type(const char *s)
+{
+	return strlen(s) == 1 && strchr("SNB", s[0]) != NULL;
+}
+
 /* Key schema from the trigger's arguments. */
 static void
 guard_key_schema(Trigger *tg, DynamoKeySchema *ks)
 {
 	if ((tg->tgnargs != 2 && tg->tgnargs != 4) ||
-		strlen(tg->tgargs[1]) != 1 ||
-		(tg->tgnargs == 4 && strlen(tg->tgargs[3]) != 1))
-		elog(ERROR, "_item_guard: bad trigger arguments");
+		!guard_key_type(tg->tgargs[1]) ||
+		(tg->tgnargs == 4 && !guard_key_type(tg->tgargs[3])))
+		ereport(ERROR, errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				errmsg("_item_guard: bad trigger arguments"),
+				errhint("The arguments are the hash key name and type (S, N or B), then optionally the range key name and type."));
 	ks->hash_key = tg->tgargs[0];
 	ks->hash_type = tg->tgargs[1][0];
 	ks->range_key = tg->tgnargs == 4 ? tg->tgargs[2] : NULL;
 	ks->range_type = tg->tgnargs == 4 ? tg->tgargs[3][0] : '\0';
+}
+
+/*
+ * Column number of column name of the trigger's relation, checked to have
+ * type typid: the trigger writes datums of that type into it, so any other
+ * type (the trigger attached by hand to some other table) would corrupt
+ * memory.
+ */
+static int
+guard_column(Relation rel, const char *name, Oid typid)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			col = SPI_fnumber(desc, name);
+
+	if (col <= 0 || TupleDescAttr(desc, col - 1)->atttypid != typid)
+		ereport(ERROR, errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				errmsg("_item_guard: relation \"%s\" has no column \"%s\" of type %s",
+					   RelationGetRelationName(rel), name, format_type_be(typid)),
+				errhint("_item_guard only works on item tables made by dynamo.create_table."));
+	return col;
 }
 
 /* Is item the one put_item normalised for this relation? */
@@ -73,14 +104,17 @@ dynamo_item_guard(PG_FUNCTION_ARGS)
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event) ||
 		TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
-		elog(ERROR, "_item_guard must be a BEFORE INSERT OR UPDATE FOR EACH ROW trigger");
+		ereport(ERROR, errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				errmsg("_item_guard must be a BEFORE INSERT OR UPDATE FOR EACH ROW trigger"));
 	guard_key_schema(td->tg_trigger, &ks);
 	desc = RelationGetDescr(td->tg_relation);
 	tuple = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
 
-	cols[2] = SPI_fnumber(desc, "item");
-	if (cols[2] <= 0)
-		elog(ERROR, "_item_guard: relation has no column \"item\"");
+	/* check every column the trigger writes before touching the tuple */
+	cols[0] = guard_column(td->tg_relation, "pk", dynamo_key_type_oid(ks.hash_type));
+	if (ks.range_key)
+		cols[1] = guard_column(td->tg_relation, "sk", dynamo_key_type_oid(ks.range_type));
+	cols[2] = guard_column(td->tg_relation, "item", JSONBOID);
 	values[2] = heap_getattr(tuple, cols[2], desc, &isnull);
 	if (isnull)
 		ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
@@ -91,15 +125,9 @@ dynamo_item_guard(PG_FUNCTION_ARGS)
 		item = dynamo_item_normalize(item, &ks);
 	values[2] = JsonbPGetDatum(item);
 
-	cols[ncols] = SPI_fnumber(desc, "pk");
 	values[ncols++] = dynamo_key_datum(&item->root, ks.hash_key, ks.hash_type);
 	if (ks.range_key)
-	{
-		cols[ncols] = SPI_fnumber(desc, "sk");
 		values[ncols++] = dynamo_key_datum(&item->root, ks.range_key, ks.range_type);
-	}
-	if (cols[0] <= 0 || (ks.range_key && cols[1] <= 0))
-		elog(ERROR, "_item_guard: relation lacks its key columns");
 	if (ncols == 1)
 	{
 		cols[1] = cols[2];

@@ -136,8 +136,10 @@ put_error_rethrow(MemoryContext cxt)
 
 	MemoryContextSwitchTo(cxt);
 	edata = CopyErrorData();
+	/* message_id is the untranslated text: lc_messages does not matter */
 	if (edata->sqlerrcode != ERRCODE_PROGRAM_LIMIT_EXCEEDED ||
-		strncmp(edata->message, "index row", 9) != 0)
+		edata->message_id == NULL ||
+		strncmp(edata->message_id, "index row", 9) != 0)
 		PG_RE_THROW();
 	FlushErrorState();
 	ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),

@@ -45,7 +45,7 @@ typedef struct DynamoItemTable
 	Oid			relid;
 	DynamoKeySchema ks;
 	int			nkeys;			/* 1 or 2 */
-	char	   *qualname;		/* dynamo."TableName", quoted */
+	char	   *qualname;		/* quoted schema.name of relation relid */
 	SPIPlanPtr	plans[DYNAMO_PLAN_COUNT];
 } DynamoItemTable;
 

@@ -17,13 +17,17 @@
  * "sk > :v").  The result must be exactly one equality on the hash key and
  * at most one condition on the range key.  Every #name and :value used
  * must be defined, and every one defined must be used, as in DynamoDB.
- * The values themselves are checked by the caller (query.c).
+ * The values themselves are checked by the caller (query.c).  An expression
+ * is at most 4 KB long, as in DynamoDB, which also bounds the recursion of
+ * nested parentheses.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
 
 #include "items.h"
 #include "key_condition.h"
@@ -58,6 +62,9 @@ typedef struct Parser
 	List	   *used_values;
 } Parser;
 
+/* Longest expression string DynamoDB accepts. */
+#define DYNAMO_MAX_EXPRESSION_BYTES 4096
+
 /* Raise a KeyConditionExpression error with a formatted reason. */
 #define KC_ERROR(...) \
 	ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION), \
@@ -69,6 +76,28 @@ name_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		(c >= '0' && c <= '9') || c == '_' || (unsigned char) c >= 0x80;
+}
+
+/* At most the first 100 bytes of s (whole characters), for messages. */
+static char *
+clip(const char *s)
+{
+	int			len = strlen(s);
+	int			cut = len <= 100 ? len : pg_mbcliplen(s, len, 100);
+
+	return psprintf("%.*s%s", cut, s, cut < len ? "..." : "");
+}
+
+static void char_error(const char *near) pg_attribute_noreturn();
+
+/* Syntax error at an unexpected character; near is the text from there. */
+static void
+char_error(const char *near)
+{
+	int			len = strlen(near);
+
+	KC_ERROR("%s: Invalid KeyConditionExpression: Syntax error; token: \"%c\", near: \"%.*s\"",
+			 DYNAMO_VALIDATION, *near, len <= 10 ? len : pg_mbcliplen(near, len, 10), near);
 }
 
 /* Split expr into tokens. */
@@ -110,12 +139,10 @@ tokenize(Parser *p)
 			while (name_char(*s))
 				s++;
 			if (t.kind != TOK_NAME && s == start + 1)
-				KC_ERROR("%s: Invalid KeyConditionExpression: Syntax error; token: \"%c\", near: \"%.10s\"",
-						 DYNAMO_VALIDATION, *start, start);
+				char_error(start);
 		}
 		else
-			KC_ERROR("%s: Invalid KeyConditionExpression: Syntax error; token: \"%c\", near: \"%.10s\"",
-					 DYNAMO_VALIDATION, *s, s);
+			char_error(s);
 		t.text = pnstrdup(start, s - start);
 		if (p->ntoks == cap)
 			p->toks = repalloc(p->toks, sizeof(Token) * (cap *= 2));
@@ -145,13 +172,13 @@ static void
 syntax_error(Parser *p)
 {
 	Token	   *t = peek(p);
-	const char *near = p->pos > 0 ? p->toks[p->pos - 1].text : "";
+	const char *near = clip(p->pos > 0 ? p->toks[p->pos - 1].text : "");
 
 	if (t->kind == TOK_END)
 		KC_ERROR("%s: Invalid KeyConditionExpression: Syntax error; token: \"<EOF>\", near: \"%s\"",
 				 DYNAMO_VALIDATION, near);
 	KC_ERROR("%s: Invalid KeyConditionExpression: Syntax error; token: \"%s\", near: \"%s %s\"",
-			 DYNAMO_VALIDATION, t->text, near, t->text);
+			 DYNAMO_VALIDATION, clip(t->text), near, clip(t->text));
 }
 
 /* Consume a token of kind k or fail. */
@@ -273,6 +300,7 @@ parse_simple(Parser *p)
 static void
 parse_prim(Parser *p)
 {
+	check_stack_depth();		/* "((((..." recurses once per parenthesis */
 	if (at_keyword(p, "NOT"))
 		KC_ERROR("%s: Invalid operator used in KeyConditionExpression: NOT", DYNAMO_VALIDATION);
 	if (peek(p)->kind == TOK_LPAREN)
@@ -420,6 +448,10 @@ dynamo_parse_key_condition(const char *expr, Jsonb *names, Jsonb *values,
 	Parser		p;
 	int			i;
 
+	/* DynamoDB's limit on any expression string: 4 KB */
+	if (strlen(expr) > DYNAMO_MAX_EXPRESSION_BYTES)
+		KC_ERROR("%s: Invalid KeyConditionExpression: Expression size has exceeded the maximum allowed size; expression size: %zu",
+				 DYNAMO_VALIDATION, strlen(expr));
 	memset(&p, 0, sizeof(p));
 	p.expr = expr;
 	tokenize(&p);

@@ -86,6 +86,7 @@ marshall_value(JsonbParseState **ps, JsonbValue *v, StringInfo path)
 				push_text(ps, WJB_KEY, is_obj ? "M" : "L", 1);
 				while ((r = JsonbIteratorNext(&it, &m, true)) != WJB_DONE)
 				{
+					CHECK_FOR_INTERRUPTS();
 					if (r == WJB_KEY)
 					{
 						pushJsonbValue(ps, WJB_KEY, &m);
@@ -190,6 +191,7 @@ unmarshall_value(JsonbParseState **ps, JsonbContainer *av, JsonbIteratorToken to
 	it = JsonbIteratorInit(v.val.binary.data);
 	while ((r = JsonbIteratorNext(&it, &m, true)) != WJB_DONE)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (r == WJB_KEY)
 			pushJsonbValue(ps, WJB_KEY, &m);
 		else if ((r == WJB_VALUE || r == WJB_ELEM) && (type == AV_M || type == AV_L))

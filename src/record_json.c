@@ -23,6 +23,7 @@
 
 #include "access/xlogdefs.h"
 #include "common/hashfn.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
@@ -172,6 +173,9 @@ write_container(StringInfo out, JsonbContainer *jc)
 	uint32		start;
 	int			i;
 
+	/* recursion depth follows the JSON nesting of ordinary-table columns */
+	check_stack_depth();
+
 	if (JsonContainerIsScalar(jc))
 	{
 		cursor_init(&v, jc, 0);
@@ -276,6 +280,9 @@ write_av(StringInfo out, JsonbContainer *av)
 	const char *t;
 	char	   *vdata;
 	int64		size = 0;
+
+	/* recursion depth follows the JSON nesting of ordinary-table columns */
+	check_stack_depth();
 
 	if (!JsonContainerIsObject(av) || JsonContainerSize(av) != 1)
 	{
@@ -578,6 +585,9 @@ dynamo_marshall_container(StringInfo out, JsonbContainer *jc, int64 *size)
 	JCursor		v;
 	uint32		start;
 	int			i;
+
+	/* recursion depth follows the JSON nesting of ordinary-table columns */
+	check_stack_depth();
 
 	if (JsonContainerIsScalar(jc))
 	{

@@ -19,6 +19,10 @@ SELECT jsonb_pretty(dynamo.create_table('Music', 'Artist', 'S', 'SongTitle', 'S'
 \g (format=unaligned tuples_only=on)
 
 \echo
+\echo '-- list_tables: the item tables, as DynamoDB''s ListTables answers.'
+SELECT dynamo.list_tables();
+
+\echo
 \echo '-- A logical replication slot with the output plugin dynamo_streams.  It sees'
 \echo '-- every change committed after its creation, so it is made before the writes.'
 SELECT slot_name FROM pg_create_logical_replication_slot('demo', 'dynamo_streams');
@@ -183,6 +187,18 @@ SELECT r->>'eventName' AS "eventName",
        r->'dynamodb'->'SizeBytes' AS "SizeBytes",
        r->'dynamodb'->>'SequenceNumber' AS "SequenceNumber"
   FROM (SELECT data::jsonb AS r FROM pg_logical_slot_peek_changes('demo', NULL, NULL)) s;
+
+\echo '-- One record per changing write, in commit order: the five puts, the MODIFY'
+\echo '-- of "Happy Day", the batch (three records, one transaction), the delete and'
+\echo '-- the orders changes.  Nothing for the identical re-puts, the delete of a'
+\echo '-- missing item, the rejected items or the UPDATE that changed nothing.'
+
+\echo
+\echo '-- Plugin options change the output; format streams gives GetRecords records'
+\echo '-- (no eventSourceARN), tables filters by table name:'
+SELECT data FROM pg_logical_slot_peek_changes('demo', NULL, NULL,
+                                              'format', 'streams', 'tables', 'orders')
+\g (format=unaligned tuples_only=on)
 
 \echo
 \echo '-- ... then every record in full (get consumes them).'

@@ -1,6 +1,10 @@
 -- dynamo_streams install script, part 20: item tables.
 --
 -- create_table, update_table, describe_table, list_tables, delete_table.
+-- Every function here runs with search_path = pg_catalog, pg_temp, so that
+-- no operator, function or type a caller's search_path brings in can stand
+-- in for the built-in ones (names of the extension's own objects are
+-- qualified with @extschema@).
 -- Each item table is the relation dynamo."<TableName>" (columns pk[, sk],
 -- item; see docs/item-tables.md) plus its row in dynamo._tables.  The
 -- _item_guard trigger (C, src/item_guard.c) keeps plain SQL writes valid.
@@ -8,9 +12,17 @@
 CREATE FUNCTION @extschema@._item_guard() RETURNS trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_item_guard';
 
+-- Every item function reads the catalog with the caller's privileges, so
+-- any role allowed to use an item table must be able to read it.  Its rows
+-- hold nothing that pg_class and pg_trigger do not already show to every
+-- role; writing it stays with the extension's owner (and whoever the owner
+-- grants it to).
+REVOKE ALL ON @extschema@._tables FROM PUBLIC;
+GRANT SELECT ON @extschema@._tables TO PUBLIC;
+
 -- Raise a ValidationException with AWS's "1 validation error" wording.
 CREATE FUNCTION @extschema@._invalid_parameter(value text, what text, rule text)
-RETURNS void LANGUAGE plpgsql AS $$
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RAISE EXCEPTION 'ValidationException: 1 validation error detected: Value % at ''%'' failed to satisfy constraint: %',
         coalesce(pg_catalog.quote_literal(value), 'null'), what, rule
@@ -20,7 +32,7 @@ $$;
 
 -- Check a TableName: DynamoDB's rules, plus PostgreSQL's 63-byte limit.
 CREATE FUNCTION @extschema@._check_table_name(table_name text, creating boolean)
-RETURNS void LANGUAGE plpgsql AS $$
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF table_name IS NULL THEN
         PERFORM @extschema@._invalid_parameter(NULL, 'tableName', 'Member must not be null');
@@ -43,7 +55,7 @@ $$;
 
 -- The catalog row of item table table_name, or ResourceNotFoundException.
 CREATE FUNCTION @extschema@._item_table(table_name text, lock boolean DEFAULT false)
-RETURNS @extschema@._tables LANGUAGE plpgsql AS $$
+RETURNS @extschema@._tables LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     t @extschema@._tables;
 BEGIN
@@ -67,7 +79,7 @@ $$;
 -- A stream label for a new stream of t: its creation time, made strictly
 -- later than the table's previous label so that every stream ARN is new.
 CREATE FUNCTION @extschema@._new_stream_label(previous text)
-RETURNS text LANGUAGE sql AS $$
+RETURNS text LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     SELECT pg_catalog.to_char(GREATEST(
                pg_catalog.clock_timestamp() AT TIME ZONE 'UTC',
                previous::timestamp + interval '1 millisecond'),
@@ -76,7 +88,7 @@ $$;
 
 -- TableArn of a table.
 CREATE FUNCTION @extschema@._table_arn(table_name text)
-RETURNS text LANGUAGE sql STABLE AS $$
+RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT 'arn:aws:dynamodb:' OPERATOR(pg_catalog.||) pg_catalog.current_setting('dynamo_streams.region')
         OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) pg_catalog.current_setting('dynamo_streams.account_id')
         OPERATOR(pg_catalog.||) ':table/' OPERATOR(pg_catalog.||) table_name
@@ -85,14 +97,14 @@ $$;
 -- A TableId: uuid-shaped, derived from the name and creation time, so it
 -- is stable for the table's life (and across dump and restore).
 CREATE FUNCTION @extschema@._table_id(t @extschema@._tables)
-RETURNS text LANGUAGE sql STABLE AS $$
+RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT pg_catalog.md5(t.table_name OPERATOR(pg_catalog.||) '/'
                           OPERATOR(pg_catalog.||) pg_catalog.to_char(t.created_at AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSUS'))::uuid::text
 $$;
 
 -- The TableDescription object of DescribeTable/CreateTable/DeleteTable.
 CREATE FUNCTION @extschema@._table_description(t @extschema@._tables, status text DEFAULT 'ACTIVE')
-RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+RETURNS jsonb LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     n bigint;
     size numeric;
@@ -136,7 +148,7 @@ $$;
 
 -- Check a key attribute name and type of create_table.
 CREATE FUNCTION @extschema@._check_key(name text, type text, n int)
-RETURNS void LANGUAGE plpgsql AS $$
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF name IS NULL THEN
         PERFORM @extschema@._invalid_parameter(NULL, pg_catalog.format('keySchema.%s.member.attributeName', n),
@@ -157,7 +169,7 @@ $$;
 
 -- Check a StreamViewType.
 CREATE FUNCTION @extschema@._check_stream_view_type(stream_view_type text)
-RETURNS void LANGUAGE plpgsql AS $$
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF stream_view_type IS NOT NULL AND stream_view_type NOT IN
             ('KEYS_ONLY', 'NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES') THEN
@@ -170,7 +182,7 @@ $$;
 -- Streams are decoded from the WAL: refuse to enable one without
 -- wal_level = logical (item tables themselves work at any level).
 CREATE FUNCTION @extschema@._require_logical_wal()
-RETURNS void LANGUAGE plpgsql AS $$
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF pg_catalog.current_setting('wal_level') OPERATOR(pg_catalog.<>) 'logical' THEN
         RAISE EXCEPTION 'ValidationException: Streams need wal_level = logical, but this server runs with wal_level = %',
@@ -183,7 +195,7 @@ $$;
 
 -- SQL column type of a key type.
 CREATE FUNCTION @extschema@._key_column_type(type text)
-RETURNS text LANGUAGE sql IMMUTABLE AS $$
+RETURNS text LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE type WHEN 'S' THEN 'text COLLATE "C"' WHEN 'N' THEN 'numeric' ELSE 'bytea' END
 $$;
 
@@ -191,7 +203,7 @@ CREATE FUNCTION @extschema@.create_table(
     table_name text, hash_key text, hash_key_type text DEFAULT 'S',
     range_key text DEFAULT NULL, range_key_type text DEFAULT 'S',
     stream_view_type text DEFAULT NULL)
-RETURNS jsonb LANGUAGE plpgsql AS $$
+RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     rel text;
     t @extschema@._tables;
@@ -251,7 +263,7 @@ $$;
 
 CREATE FUNCTION @extschema@.update_table(
     table_name text, stream_enabled boolean, stream_view_type text DEFAULT NULL)
-RETURNS jsonb LANGUAGE plpgsql AS $$
+RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     t @extschema@._tables := @extschema@._item_table(table_name, true);
 BEGIN
@@ -290,13 +302,13 @@ END
 $$;
 
 CREATE FUNCTION @extschema@.describe_table(table_name text)
-RETURNS jsonb LANGUAGE sql STABLE AS $$
+RETURNS jsonb LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT pg_catalog.jsonb_build_object('Table',
         @extschema@._table_description(@extschema@._item_table(table_name)))
 $$;
 
 CREATE FUNCTION @extschema@.list_tables(exclusive_start_table_name text DEFAULT NULL, "limit" int DEFAULT 100)
-RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+RETURNS jsonb LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     names text[];
 BEGIN
@@ -326,7 +338,7 @@ END
 $$;
 
 CREATE FUNCTION @extschema@.delete_table(table_name text)
-RETURNS jsonb LANGUAGE plpgsql AS $$
+RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     t @extschema@._tables := @extschema@._item_table(table_name, true);
     d jsonb := @extschema@._table_description(t, 'DELETING');

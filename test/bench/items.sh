@@ -10,7 +10,8 @@
 #   (b) dynamo.get_item  vs  SELECT item FROM plain WHERE pk = ...
 # with random keys over a fixed key space and one item generator (ITEM below)
 # shared by both sides.  Each pair runs several rounds in alternating order so
-# that drift and noise show; the ratios are taken from the medians.
+# that drift and noise show; the headline ratios are the medians of the
+# per-round ratios.
 #
 # Knobs: DS_BENCH_SECONDS (30), DS_BENCH_ROUNDS (3), DS_BENCH_CLIENTS (4),
 # DS_BENCH_KEYS (100000).  Server settings: test/postgresql.conf plus the
@@ -81,19 +82,34 @@ ds_log "$CLIENTS clients, ${SECONDS_PER_RUN}s per run, $ROUNDS rounds, $KEYS key
 RESULTS=$DS_WORK/results
 : >"$RESULTS"
 
-# run NAME: one pgbench run of $B/NAME.sql; appends "NAME round tps".
+# CPU time (clock ticks) of the server's exited children: backends add
+# their user and system time to the postmaster's cutime/cstime when they exit.
+server_child_ticks() {
+	local pid
+	pid=$(head -n 1 "$DS_DATA/postmaster.pid")
+	awk '{ print $16 + $17 }' "/proc/$pid/stat"
+}
+
+# run NAME ROUND: one pgbench run of $B/NAME.sql; appends
+# "NAME ROUND tps server-CPU-microseconds-per-transaction" to $RESULTS.
 run() {
-	local name=$1 round=$2 tps load
+	local name=$1 round=$2 tps load n t0 t1 us
 	ds_psql -q -c 'VACUUM' -c 'CHECKPOINT'
 	load=$(cut -d' ' -f1 /proc/loadavg)
+	t0=$(server_child_ticks)
 	ds_as_user env PGHOST="$DS_SOCK" PGPORT="$DS_PORT" PGUSER=postgres \
 		"$DS_BIN/pgbench" -n -M prepared -c "$CLIENTS" -j "$CLIENTS" -T "$SECONDS_PER_RUN" \
 		-f "$B/$name.sql" postgres >"$B/$name.$round.log" 2>&1 || true
+	sleep 1						# let the postmaster reap the backends
+	t1=$(server_child_ticks)
 	tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$B/$name.$round.log")
-	[ -n "$tps" ] || { echo "pgbench $name failed:" >&2; tail -n 20 "$B/$name.$round.log" >&2; exit 1; }
-	printf '%-13s round %d  %10.1f tps   (load average before/after: %s / %s)\n' "$name" "$round" "$tps" \
-		"$load" "$(cut -d' ' -f1 /proc/loadavg)"
-	echo "$name $round $tps" >>"$RESULTS"
+	n=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$B/$name.$round.log")
+	[ -n "$tps" ] && [ -n "$n" ] && [ "$n" -gt 0 ] ||
+		{ echo "pgbench $name failed:" >&2; tail -n 20 "$B/$name.$round.log" >&2; exit 1; }
+	us=$(awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v n="$n" 'BEGIN { printf "%.1f", d * 1e6 / hz / n }')
+	printf '%-13s round %d  %10.1f tps  %7.1f us server CPU/call  (load average %s -> %s)\n' \
+		"$name" "$round" "$tps" "$us" "$load" "$(cut -d' ' -f1 /proc/loadavg)"
+	echo "$name $round $tps $us" >>"$RESULTS"
 }
 
 for ((r = 1; r <= ROUNDS; r++)); do
@@ -104,23 +120,34 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	fi
 done
 
-# Medians per script, per-round ratios and the ratio of the medians.
+# Per pair: the median tps and server CPU per call of each side, the ratio
+# of every round (the two runs of a round are adjacent in time, so they share
+# the machine's conditions) and, as the headline, the median of the per-round
+# ratios.  Throughput ratio = dynamo tps / plain tps; CPU ratio = plain CPU /
+# dynamo CPU per call, so that both read "dynamo's speed relative to plain"
+# (higher is better).  CPU per call does not depend on how much CPU other
+# processes took during the run, so it is the steadier figure on a busy machine.
 awk -v rounds="$ROUNDS" '
-	function median(name,   n, i, j, t, a) {
+	function median(arr, name,   n, i, j, t, a) {
 		n = 0
-		for (i = 1; i <= rounds; i++) a[++n] = tps[name, i]
+		for (i = 1; i <= rounds; i++) a[++n] = arr[name, i]
 		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
 		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 	}
-	{ tps[$1, $2] = $3 }
+	{ tps[$1, $2] = $3; cpu[$1, $2] = $4 }
 	END {
-		printf "\n%-26s %12s %12s %8s   per round\n", "comparison", "dynamo tps", "plain tps", "ratio"
+		printf "\n%-26s %10s %10s %-26s %6s   %9s %9s %-26s %6s\n", "comparison", "dynamo tps", "plain tps",
+			"tps ratio per round", "median", "dynamo us", "plain us", "CPU ratio per round", "median"
 		split("put_item plain_upsert 0.6 get_item plain_select 0.7", p, " ")
 		for (c = 0; c < 2; c++) {
 			d = p[3 * c + 1]; s = p[3 * c + 2]; target = p[3 * c + 3]
-			md = median(d); ms = median(s)
-			per = ""
-			for (i = 1; i <= rounds; i++) per = per sprintf(" %.2f", tps[d, i] / tps[s, i])
-			printf "%-26s %12.1f %12.1f %8.2f  %s   (target >= %s)\n", d "/" s, md, ms, md / ms, per, target
+			per = ""; perc = ""
+			for (i = 1; i <= rounds; i++) {
+				r["t", i] = tps[d, i] / tps[s, i]; per = per sprintf(" %.2f", r["t", i])
+				r["c", i] = cpu[s, i] / cpu[d, i]; perc = perc sprintf(" %.2f", r["c", i])
+			}
+			printf "%-26s %10.1f %10.1f %-26s %6.2f   %9.1f %9.1f %-26s %6.2f   (target >= %s)\n", d "/" s,
+				median(tps, d), median(tps, s), per, median(r, "t"),
+				median(cpu, d), median(cpu, s), perc, median(r, "c"), target
 		}
 	}' "$RESULTS"

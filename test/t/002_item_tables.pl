@@ -47,6 +47,13 @@ like($err, qr/HINT: .*wal_level = logical/, 'with a hint');
 isnt($rc, 0, 'creating a table with a stream without wal_level = logical fails');
 is($plain->safe_psql('postgres', q{SELECT count(*) FROM dynamo._tables WHERE table_name = 'Streamed'}),
 	'0', 'and leaves nothing half-made');
+$plain->safe_psql('postgres', 'CREATE TABLE accounts (id int PRIMARY KEY, owner text)');
+($rc, $out, $err) = $plain->psql('postgres',
+	q{SELECT dynamo.enable_stream('accounts', 'NEW_IMAGE')});
+isnt($rc, 0, 'enable_stream on an ordinary table without wal_level = logical fails');
+like($err, qr/wal_level/, 'and names wal_level');
+is($plain->safe_psql('postgres', q{SELECT count(*) FROM dynamo._tables WHERE table_name = 'accounts'}),
+	'0', 'and records nothing');
 $plain->stop;
 
 # --- pg_dump and restore --------------------------------------------------
