@@ -46,7 +46,12 @@
 #define MarkGUCPrefixReserved(prefix) EmitWarningsOnPlaceholders(prefix)
 #endif
 
-/* pg_b64_* lost their (unused) length bound argument order change in 14. */
+/* pg_b64_encode takes its input as uint8 from 18 on. */
 #include "common/base64.h"
+#if PG_VERSION_NUM >= 180000
+#define DYNAMO_B64_SRC(p) ((const uint8 *) (p))
+#else
+#define DYNAMO_B64_SRC(p) ((const char *) (p))
+#endif
 
 #endif							/* DYNAMO_COMPAT_H */

@@ -92,7 +92,7 @@ put_b(StringInfo out, struct varlena *v)
 
 	appendBinaryStringInfo(out, "{\"B\":\"", 6);
 	enlargeStringInfo(out, enc + 3);
-	n = pg_b64_encode(VARDATA_ANY(v), len, out->data + out->len, enc);
+	n = pg_b64_encode(DYNAMO_B64_SRC(VARDATA_ANY(v)), len, out->data + out->len, enc);
 	if (n < 0)
 		elog(ERROR, "could not encode bytea as base64");
 	out->len += n;
