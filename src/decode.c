@@ -111,6 +111,7 @@ typedef struct RecordImages
 	JsonbContainer *old_item;
 	DynamoImage *new_row;
 	DynamoImage *old_row;
+	bool		old_keys_only;	/* old_row holds only the replica identity */
 } RecordImages;
 
 extern void _PG_output_plugin_init(OutputPluginCallbacks *cb);
@@ -446,7 +447,7 @@ write_record(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	if ((info->view & DYNAMO_VIEW_NEW) && ev != EV_REMOVE)
 		size += put_image(out, "NewImage", im->new_item, im->new_row);
 	if ((info->view & DYNAMO_VIEW_OLD) && ev != EV_INSERT &&
-		(im->old_item || im->old_row))
+		(im->old_item || im->old_row) && !im->old_keys_only)
 		size += put_image(out, "OldImage", im->old_item, im->old_row);
 	appendStringInfo(out, ",\"SequenceNumber\":\"%s\",\"SizeBytes\":" INT64_FORMAT
 					 ",\"StreamViewType\":\"%s\"}",
@@ -559,7 +560,8 @@ strings_equal(StringInfo a, StringInfo b)
 /* A change of a stream-enabled ordinary table. */
 static void
 change_row(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
-		   ReorderBufferChange *change, DynamoRelInfo *info, TupleDesc desc)
+		   ReorderBufferChange *change, DynamoRelInfo *info, TupleDesc desc,
+		   char relreplident)
 {
 	HeapTuple	newtup = DYNAMO_CHANGE_NEWTUPLE(change);
 	HeapTuple	oldtup = DYNAMO_CHANGE_OLDTUPLE(change);
@@ -576,6 +578,8 @@ change_row(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	{
 		dynamo_row_image(info, desc, oldtup, NULL, &oldimg);
 		im.old_row = &oldimg;
+		/* without REPLICA IDENTITY FULL the old tuple holds only the key */
+		im.old_keys_only = (relreplident != REPLICA_IDENTITY_FULL);
 	}
 	switch (change->action)
 	{
@@ -615,7 +619,8 @@ decode_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		if (info->is_item)
 			change_item(ctx, txn, change, info, RelationGetDescr(relation));
 		else
-			change_row(ctx, txn, change, info, RelationGetDescr(relation));
+			change_row(ctx, txn, change, info, RelationGetDescr(relation),
+					   relation->rd_rel->relreplident);
 	}
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(st->change_cxt);

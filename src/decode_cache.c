@@ -28,6 +28,7 @@
 #include "access/htup_details.h"
 #include "access/sysattr.h"
 #include "access/table.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "nodes/bitmapset.h"
 #include "parser/parse_relation.h"
@@ -37,6 +38,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "decode.h"
 
@@ -300,6 +302,34 @@ fill_from_row(DynamoRelInfo *e, Relation rel, Relation cat, HeapTuple tup)
 	e->streamed = true;
 }
 
+/*
+ * Does the relation exist now (not as of the decoding position)?  Opening
+ * a user_catalog_table under a historic snapshot looks up its current
+ * pg_class row to find its file (relcache.c, RelationInitPhysicalAddr), so
+ * a catalog that was dropped since (DROP EXTENSION after writes the slot
+ * has not decoded yet) cannot be opened, and would make every later
+ * decode of that WAL fail.  Its contents are gone then: treat the
+ * extension as absent at that position.
+ */
+static bool
+relation_exists_now(Oid relid)
+{
+	Relation	pgclass = table_open(RelationRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	bool		found;
+
+	ScanKeyInit(&key, Anum_pg_class_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relid));
+	scan = systable_beginscan(pgclass, ClassOidIndexId, true,
+							  GetNonHistoricCatalogSnapshot(RelationRelationId),
+							  1, &key);
+	found = HeapTupleIsValid(systable_getnext(scan));
+	systable_endscan(scan);
+	table_close(pgclass, AccessShareLock);
+	return found;
+}
+
 /* Read the relation's catalog row (historic snapshot) into the entry. */
 static void
 relinfo_fill(DynamoRelInfo *e, Relation rel)
@@ -314,6 +344,8 @@ relinfo_fill(DynamoRelInfo *e, Relation rel)
 	if (!catalog_known)
 	{
 		catalog_relid = dynamo_catalog_relid();
+		if (OidIsValid(catalog_relid) && !relation_exists_now(catalog_relid))
+			catalog_relid = InvalidOid;
 		catalog_known = true;
 	}
 	if (!OidIsValid(catalog_relid) || e->relid == catalog_relid)
