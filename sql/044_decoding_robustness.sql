@@ -85,6 +85,66 @@ SELECT dynamo.put_item('RobItems', '{"Id":{"S":"c"}}');
 SELECT dynamo.delete_table('RobItems') IS NOT NULL;
 COMMIT;
 SELECT rob_short(x) FROM ds_take('rob') x;
+
+-- sequence numbers and event ids do not depend on the options: the
+-- records a filtered or include-noop read returns are the same records,
+-- across savepoints and two tables in one transaction
+CREATE TABLE seq_a (id int PRIMARY KEY, v int);
+CREATE TABLE seq_b (id int PRIMARY KEY, v int);
+SELECT dynamo.enable_stream('seq_a', 'NEW_IMAGE') IS NOT NULL, dynamo.enable_stream('seq_b', 'NEW_IMAGE') IS NOT NULL;
+BEGIN;
+INSERT INTO seq_a VALUES (1, 1);
+SAVEPOINT s;
+INSERT INTO seq_b VALUES (1, 1);
+ROLLBACK TO s;
+INSERT INTO seq_b VALUES (2, 2);
+UPDATE seq_a SET v = v;
+SAVEPOINT t;
+INSERT INTO seq_a VALUES (2, 2);
+RELEASE t;
+UPDATE seq_b SET v = 3;
+COMMIT;
+INSERT INTO seq_b VALUES (3, 3);
+CREATE TABLE rob_reads AS
+  SELECT o, data::jsonb->>'eventID' id, data::jsonb->'dynamodb'->>'SequenceNumber' seq, ds_mask(data) masked
+    FROM unnest(ARRAY['', 'tables', 'include-noop', 'format']) o,
+    LATERAL pg_logical_slot_peek_changes('rob', NULL, NULL, VARIADIC
+      CASE o WHEN 'tables' THEN ARRAY['tables', 'seq_b'] WHEN 'include-noop' THEN ARRAY['include-noop', 'on']
+             WHEN 'format' THEN ARRAY['format', 'streams'] ELSE '{}' END);
+SELECT o, count(*) FROM rob_reads GROUP BY o ORDER BY o;
+-- each read's (id, seq) pairs are among the include-noop read's
+SELECT o, bool_and(EXISTS (SELECT FROM rob_reads n WHERE n.o = 'include-noop' AND n.id = r.id AND n.seq = r.seq))
+  FROM rob_reads r GROUP BY o ORDER BY o;
+SELECT masked FROM rob_reads WHERE o = 'include-noop';
+SELECT count(*) FROM ds_take('rob');
+
+-- a 32-column primary key
+SELECT format('CREATE TABLE wide (%s, v int, PRIMARY KEY (%s))', string_agg(format('k%s int', i), ', '),
+              string_agg(format('k%s', i), ', ')) FROM generate_series(1, 32) i \gexec
+SELECT dynamo.enable_stream('wide', 'OLD_IMAGE') IS NOT NULL;
+INSERT INTO wide SELECT 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
+  25, 26, 27, 28, 29, 30, 31, 32, 0;
+UPDATE wide SET v = 1;
+UPDATE wide SET k32 = 0;
+DELETE FROM wide;
+SELECT data::jsonb->>'eventName' ev, (SELECT count(*) FROM jsonb_object_keys(data::jsonb->'dynamodb'->'Keys')) keys,
+       data::jsonb->'dynamodb'->'Keys'->'k32' k32, data::jsonb->'dynamodb'->'OldImage'->'v' old_v
+  FROM pg_logical_slot_get_changes('rob', NULL, NULL);
+
+-- more distinct tables in one session than the plugin caches (1024): the
+-- cache is emptied and refilled, records of streamed tables keep coming
+CREATE TABLE many_s (id int PRIMARY KEY);
+SELECT dynamo.enable_stream('many_s', 'KEYS_ONLY') IS NOT NULL;
+DO $$ BEGIN FOR i IN 1..1100 LOOP EXECUTE format('CREATE TABLE rob_many_%s (id int)', i); END LOOP; END $$;
+DO $$ BEGIN
+  FOR i IN 1..1100 LOOP
+    EXECUTE format('INSERT INTO rob_many_%s VALUES (1)', i);
+    IF i % 100 = 0 THEN INSERT INTO many_s VALUES (i); END IF;
+  END LOOP;
+END $$;
+SELECT string_agg(data::jsonb->'dynamodb'->'Keys'->'id'->>'N', ',') FROM pg_logical_slot_get_changes('rob', NULL, NULL);
+DO $$ BEGIN FOR i IN 1..1100 LOOP EXECUTE format('DROP TABLE rob_many_%s', i); END LOOP; END $$;
+
 -- sequence numbers, ids, sizes of every record above
 SELECT * FROM ds_check('rob', :'t0');
 SELECT pg_drop_replication_slot('rob');

@@ -59,6 +59,7 @@ typedef struct DynamoColumn
 typedef struct DynamoRelInfo
 {
 	Oid			relid;			/* hash key */
+	MemoryContext cxt;			/* what the entry points to, or NULL */
 	bool		valid;
 	bool		streamed;		/* produces records at this WAL position */
 	bool		is_item;		/* item table (else ordinary relation) */

@@ -55,6 +55,13 @@ static const struct
 	{"NEW_AND_OLD_IMAGES", DYNAMO_VIEW_NEW | DYNAMO_VIEW_OLD},
 };
 
+/*
+ * At most this many relations are cached: a session that sees more (many
+ * short-lived tables) empties the cache and starts again, so its memory
+ * stays bounded.
+ */
+#define RELINFO_CACHE_MAX 1024
+
 static HTAB *relinfo_cache = NULL;
 static MemoryContext cache_cxt = NULL;
 static Oid	catalog_relid = InvalidOid;
@@ -131,24 +138,24 @@ dynamo_relinfo_init(MemoryContext parent, const char *region,
 static void
 relinfo_clear(DynamoRelInfo *e)
 {
-	int			i;
-
-	if (e->table_name)
-		pfree(e->table_name);
-	if (e->stream_arn)
-		pfree(e->stream_arn);
-	if (e->hash_key)
-		pfree(e->hash_key);
-	if (e->range_key)
-		pfree(e->range_key);
-	if (e->cols)
-	{
-		for (i = 0; i < e->natts; i++)
-			if (e->cols[i].name_json)
-				pfree(e->cols[i].name_json);
-		pfree(e->cols);
-	}
+	if (e->cxt)
+		MemoryContextDelete(e->cxt);
 	memset(((char *) e) + sizeof(Oid), 0, sizeof(DynamoRelInfo) - sizeof(Oid));
+}
+
+/* Empty the cache (called between changes, when no entry is in use). */
+static void
+relinfo_purge(void)
+{
+	HASH_SEQ_STATUS seq;
+	DynamoRelInfo *e;
+
+	hash_seq_init(&seq, relinfo_cache);
+	while ((e = hash_seq_search(&seq)) != NULL)
+	{
+		relinfo_clear(e);
+		hash_search(relinfo_cache, &e->relid, HASH_REMOVE, NULL);
+	}
 }
 
 /* Text column of a catalog row as a C string, or NULL. */
@@ -164,11 +171,11 @@ catalog_text(HeapTuple tup, Relation cat, const char *col)
 	return TextDatumGetCString(d);
 }
 
-/* Copy a string into the cache's memory (NULL stays NULL). */
+/* Copy a string into the entry's memory (NULL stays NULL). */
 static char *
-cache_strdup(const char *s)
+cache_strdup(DynamoRelInfo *e, const char *s)
 {
-	return s ? MemoryContextStrdup(cache_cxt, s) : NULL;
+	return s ? MemoryContextStrdup(e->cxt, s) : NULL;
 }
 
 /* Is the table name in the session's table filter (or is there none)? */
@@ -231,7 +238,7 @@ fill_columns(DynamoRelInfo *e, Relation rel)
 	int			i;
 
 	e->natts = desc->natts;
-	e->cols = MemoryContextAllocZero(cache_cxt, sizeof(DynamoColumn) * Max(desc->natts, 1));
+	e->cols = MemoryContextAllocZero(e->cxt, sizeof(DynamoColumn) * Max(desc->natts, 1));
 	for (i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
@@ -249,10 +256,10 @@ fill_columns(DynamoRelInfo *e, Relation rel)
 		col->is_key = bms_is_member(att->attnum - FirstLowInvalidHeapAttributeNumber, pk);
 		initStringInfo(&buf);
 		dynamo_json_string(&buf, NameStr(att->attname), strlen(NameStr(att->attname)));
-		col->name_json = MemoryContextStrdup(cache_cxt, buf.data);
+		col->name_json = MemoryContextStrdup(e->cxt, buf.data);
 		col->name_len = strlen(NameStr(att->attname));
 		getTypeOutputInfo(att->atttypid, &outfn, &varlena);
-		fmgr_info_cxt(outfn, &col->out, cache_cxt);
+		fmgr_info_cxt(outfn, &col->out, e->cxt);
 	}
 }
 
@@ -268,7 +275,7 @@ fill_from_row(DynamoRelInfo *e, Relation rel, Relation cat, HeapTuple tup)
 									   RelationGetDescr(cat), &isnull);
 	int			i;
 
-	e->table_name = cache_strdup(catalog_text(tup, cat, "table_name"));
+	e->table_name = cache_strdup(e, catalog_text(tup, cat, "table_name"));
 	if (isnull || !DatumGetBool(enabled) || view == NULL || label == NULL ||
 		kind == NULL || e->table_name == NULL || !table_wanted(e->table_name))
 		return;
@@ -283,8 +290,8 @@ fill_from_row(DynamoRelInfo *e, Relation rel, Relation cat, HeapTuple tup)
 	if (e->is_item)
 	{
 		e->item_attnum = attnameAttNum(rel, "item", true);
-		e->hash_key = cache_strdup(catalog_text(tup, cat, "hash_key"));
-		e->range_key = cache_strdup(catalog_text(tup, cat, "range_key"));
+		e->hash_key = cache_strdup(e, catalog_text(tup, cat, "hash_key"));
+		e->range_key = cache_strdup(e, catalog_text(tup, cat, "range_key"));
 		if (e->item_attnum <= 0 || e->hash_key == NULL)
 			return;
 	}
@@ -295,7 +302,7 @@ fill_from_row(DynamoRelInfo *e, Relation rel, Relation cat, HeapTuple tup)
 			return;
 		fill_columns(e, rel);
 	}
-	e->stream_arn = cache_strdup(psprintf("arn:aws:dynamodb:%s:%s:table/%s/stream/%s",
+	e->stream_arn = cache_strdup(e, psprintf("arn:aws:dynamodb:%s:%s:table/%s/stream/%s",
 												 cache_region, cache_account,
 												 e->table_name, label));
 	e->stream_arn_len = strlen(e->stream_arn);
@@ -356,7 +363,11 @@ relinfo_fill(DynamoRelInfo *e, Relation rel)
 	scan = systable_beginscan(cat, InvalidOid, false, NULL, 1, &key);
 	tup = systable_getnext(scan);
 	if (HeapTupleIsValid(tup))
+	{
+		e->cxt = AllocSetContextCreate(cache_cxt, "dynamo_streams relation",
+									   ALLOCSET_SMALL_SIZES);
 		fill_from_row(e, rel, cat, tup);
+	}
 	systable_endscan(scan);
 	table_close(cat, AccessShareLock);
 }
@@ -369,6 +380,8 @@ dynamo_relinfo_get(Relation rel)
 	DynamoRelInfo *e;
 	bool		found;
 
+	if (hash_get_num_entries(relinfo_cache) >= RELINFO_CACHE_MAX)
+		relinfo_purge();
 	e = hash_search(relinfo_cache, &relid, HASH_ENTER, &found);
 	if (!found)
 	{
