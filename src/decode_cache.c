@@ -292,7 +292,9 @@ fill_from_row(DynamoRelInfo *e, Relation rel, Relation cat, HeapTuple tup)
 		e->item_attnum = attnameAttNum(rel, "item", true);
 		e->hash_key = cache_strdup(e, catalog_text(tup, cat, "hash_key"));
 		e->range_key = cache_strdup(e, catalog_text(tup, cat, "range_key"));
-		if (e->item_attnum <= 0 || e->hash_key == NULL)
+		/* the user may have changed the column: only jsonb is read as items */
+		if (e->item_attnum <= 0 || e->hash_key == NULL ||
+			TupleDescAttr(RelationGetDescr(rel), e->item_attnum - 1)->atttypid != JSONBOID)
 			return;
 	}
 	else
