@@ -143,6 +143,27 @@ put_datetime(StringInfo out, DynamoColumn *col, Datum d)
 }
 
 /*
+ * In a PG_CATCH block: discard an error about the value (SQLSTATE class
+ * 22, data exception, or 54, program limit exceeded: stack depth); re-throw
+ * any other (a cancel or an out-of-memory must not be swallowed).
+ */
+static void
+rethrow_unless_value_error(MemoryContext cxt)
+{
+	ErrorData  *edata;
+	int			errclass;
+
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	errclass = ERRCODE_TO_CATEGORY(edata->sqlerrcode);
+	if (errclass != ERRCODE_DATA_EXCEPTION &&
+		errclass != ERRCODE_PROGRAM_LIMIT_EXCEEDED)
+		PG_RE_THROW();
+	FreeErrorData(edata);
+	FlushErrorState();
+}
+
+/*
  * The jsonb of a json column's text, or NULL when jsonb refuses it (a
  * \u0000 escape, a number beyond numeric's range): such values are sent as
  * S rather than stopping decoding.  jsonb_in is a pure function (it only
@@ -161,12 +182,49 @@ json_text_to_jsonb(char *txt)
 	}
 	PG_CATCH();
 	{
-		MemoryContextSwitchTo(cxt);
-		FlushErrorState();
+		rethrow_unless_value_error(cxt);
 		jb = NULL;
 	}
 	PG_END_TRY();
 	return jb;
+}
+
+/*
+ * Marshall a jsonb value as an AttributeValue; return its size.  A
+ * document nested too deep for the stack (far beyond DynamoDB's 32 levels)
+ * becomes S with its text (txt, or the jsonb's own text output, which is
+ * not recursive) instead of an error that would stop the slot at this
+ * change on every attempt.  Marshalling only appends to out and allocates
+ * memory, so its stack-depth error can be caught without a subtransaction.
+ */
+static int64
+put_jsonb(StringInfo out, Jsonb *jb, char *txt)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	int			start = out->len;
+	volatile int64 size = 0;
+	volatile bool too_deep = false;
+
+	PG_TRY();
+	{
+		int64		s;
+
+		dynamo_marshall_container(out, &jb->root, &s);
+		size = s;
+	}
+	PG_CATCH();
+	{
+		rethrow_unless_value_error(cxt);
+		too_deep = true;
+	}
+	PG_END_TRY();
+	if (!too_deep)
+		return size;
+	out->len = start;
+	out->data[start] = '\0';
+	if (txt == NULL)
+		txt = JsonbToCString(NULL, &jb->root, VARSIZE(jb));
+	return put_s(out, txt, strlen(txt));
 }
 
 /* Append one non-null column value as an AttributeValue; return its size. */
@@ -193,20 +251,18 @@ put_value(StringInfo out, DynamoColumn *col, Datum d)
 		case DCOL_JSON:
 			{
 				Jsonb	   *jb;
-				int64		size;
+				char	   *txt = NULL;
 
 				if (col->kind == DCOL_JSONB)
 					jb = DatumGetJsonbP(d);
 				else
 				{
-					char	   *txt = OutputFunctionCall(&col->out, d);
-
+					txt = OutputFunctionCall(&col->out, d);
 					jb = json_text_to_jsonb(txt);
 					if (jb == NULL)
 						return put_s(out, txt, strlen(txt));
 				}
-				dynamo_marshall_container(out, &jb->root, &size);
-				return size;
+				return put_jsonb(out, jb, txt);
 			}
 		case DCOL_TIMESTAMPTZ:
 		case DCOL_TIMESTAMP:
