@@ -176,6 +176,28 @@ DELETE FROM dynamo."RobType" WHERE pk = 'b';
 ALTER TABLE dynamo."RobType" ALTER COLUMN item TYPE jsonb USING item::jsonb;
 SELECT dynamo.delete_table('RobType') IS NOT NULL;
 
+
+-- partitioned tables: the parent is refused, a partition streams (writes
+-- through the parent are the partition's); unlogged and temp are refused;
+-- a schema with an odd name; a table name with dots and dashes
+CREATE TABLE parted (id int PRIMARY KEY) PARTITION BY RANGE (id);
+CREATE TABLE parted_1 PARTITION OF parted FOR VALUES FROM (0) TO (100);
+SELECT dynamo.enable_stream('parted', 'KEYS_ONLY');
+SELECT dynamo.enable_stream('parted_1', 'KEYS_ONLY') IS NOT NULL;
+CREATE UNLOGGED TABLE rob_unlogged (id int PRIMARY KEY);
+SELECT dynamo.enable_stream('rob_unlogged', 'KEYS_ONLY');
+CREATE TEMP TABLE rob_temp (id int PRIMARY KEY);
+SELECT dynamo.enable_stream('rob_temp', 'KEYS_ONLY');
+CREATE SCHEMA "we ird""s";
+CREATE TABLE "we ird""s"."a.b-c" (id int PRIMARY KEY);
+SELECT dynamo.enable_stream('"we ird""s"."a.b-c"', 'KEYS_ONLY') IS NOT NULL;
+INSERT INTO parted VALUES (1);
+INSERT INTO "we ird""s"."a.b-c" VALUES (2);
+SELECT data::jsonb->'dynamodb'->'Keys' keys, data::jsonb->>'eventSourceARN' ~ ':table/(parted_1|a\.b-c)/stream/' arn_ok
+  FROM pg_logical_slot_get_changes('rob', NULL, NULL);
+SELECT dynamo.disable_stream('"we ird""s"."a.b-c"') IS NOT NULL;
+DROP SCHEMA "we ird""s" CASCADE;
+
 -- sequence numbers, ids, sizes of every record above
 SELECT * FROM ds_check('rob', :'t0');
 SELECT pg_drop_replication_slot('rob');
