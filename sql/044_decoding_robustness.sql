@@ -198,6 +198,31 @@ SELECT data::jsonb->'dynamodb'->'Keys' keys, data::jsonb->>'eventSourceARN' ~ ':
 SELECT dynamo.disable_stream('"we ird""s"."a.b-c"') IS NOT NULL;
 DROP SCHEMA "we ird""s" CASCADE;
 
+-- a stream-enabled table dropped without disable_stream keeps its catalog
+-- row (enable_stream clears it lazily): its name can be enabled again
+CREATE TABLE "rob.gone" (id int PRIMARY KEY);
+SELECT dynamo.enable_stream('"rob.gone"', 'KEYS_ONLY') IS NOT NULL;
+DROP TABLE "rob.gone";
+SELECT count(*) AS dangling FROM dynamo._tables WHERE table_name = 'rob.gone';
+CREATE TABLE "rob.gone" (id int PRIMARY KEY);
+SELECT dynamo.enable_stream('"rob.gone"', 'KEYS_ONLY') IS NOT NULL;
+DROP TABLE "rob.gone";
+
+-- JSON escaping of every control character, U+2028/2029, odd column
+-- names; a 2 MB bytea
+CREATE TABLE esc (id int PRIMARY KEY, "q""\x" text, "tab	name" text, b bytea);
+SELECT dynamo.enable_stream('esc', 'NEW_IMAGE') IS NOT NULL;
+INSERT INTO esc SELECT 1, string_agg(chr(i), '' ORDER BY i) || chr(127) || chr(8232) || chr(8233) || 'é"\', 'x',
+  decode(repeat('ab', 2000000), 'hex') FROM generate_series(1, 31) i;
+SELECT (data::jsonb->'dynamodb'->'NewImage'->'q"\x'->>'S') =
+         (SELECT string_agg(chr(i), '' ORDER BY i) || chr(127) || chr(8232) || chr(8233) || 'é"\' FROM generate_series(1, 31) i) AS text_ok,
+       data::jsonb->'dynamodb'->'NewImage'->'tab	name' AS tab_ok,
+       decode(data::jsonb->'dynamodb'->'NewImage'->'b'->>'B', 'base64') = decode(repeat('ab', 2000000), 'hex') AS bytea_ok,
+       (data::jsonb->'dynamodb'->>'SizeBytes')::int AS size,
+       substr(data, strpos(data, '"q\"'), 200) AS escaped
+  FROM pg_logical_slot_get_changes('rob', NULL, NULL);
+DROP TABLE esc;
+
 -- sequence numbers, ids, sizes of every record above
 SELECT * FROM ds_check('rob', :'t0');
 SELECT pg_drop_replication_slot('rob');
