@@ -49,3 +49,7 @@ demo:
 	bash test/demo.sh
 bench:
 	bash test/bench/run.sh
+
+# PGXS tracks no header dependencies out of tree: rebuild every object when
+# any header changes (a stale object silently decodes with an old layout).
+$(OBJS): $(wildcard src/*.h)

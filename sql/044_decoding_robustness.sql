@@ -198,8 +198,8 @@ SELECT data::jsonb->'dynamodb'->'Keys' keys, data::jsonb->>'eventSourceARN' ~ ':
 SELECT dynamo.disable_stream('"we ird""s"."a.b-c"') IS NOT NULL;
 DROP SCHEMA "we ird""s" CASCADE;
 
--- a stream-enabled table dropped without disable_stream keeps its catalog
--- row (enable_stream clears it lazily): its name can be enabled again
+-- a stream-enabled table dropped without disable_stream loses its catalog
+-- row with the drop (event trigger): its name can be enabled again
 CREATE TABLE "rob.gone" (id int PRIMARY KEY);
 SELECT dynamo.enable_stream('"rob.gone"', 'KEYS_ONLY') IS NOT NULL;
 DROP TABLE "rob.gone";

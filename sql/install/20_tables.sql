@@ -349,8 +349,11 @@ BEGIN
 END
 $$;
 
--- An item table dropped with plain DDL (DROP TABLE, DROP SCHEMA ... CASCADE)
--- loses its catalog row too, so no dangling entry is left behind.  SECURITY
+-- An item table or stream-enabled relation dropped with plain DDL (DROP
+-- TABLE, DROP SCHEMA ... CASCADE) loses its catalog row too, so no dangling
+-- entry is left behind (and a later table that reuses the OID does not
+-- inherit a stream).  Decoding of WAL from before the drop still sees the
+-- row through its historic snapshot.  SECURITY
 -- DEFINER: the trigger fires for every DROP in the database, also for roles
 -- that may not write dynamo._tables.
 CREATE FUNCTION @extschema@._item_table_dropped() RETURNS event_trigger
@@ -360,8 +363,7 @@ BEGIN
      USING pg_catalog.pg_event_trigger_dropped_objects() d
      WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
        AND d.objsubid OPERATOR(pg_catalog.=) 0
-       AND t.relid::pg_catalog.oid OPERATOR(pg_catalog.=) d.objid
-       AND t.kind OPERATOR(pg_catalog.=) 'item';
+       AND t.relid::pg_catalog.oid OPERATOR(pg_catalog.=) d.objid;
 END
 $$;
 REVOKE ALL ON FUNCTION @extschema@._item_table_dropped() FROM PUBLIC;
