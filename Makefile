@@ -11,7 +11,9 @@ OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 
 INSTALL_SQL = sql/$(EXTENSION)--$(EXTVERSION).sql
 DATA_built = $(INSTALL_SQL)
-DATA = $(filter-out $(INSTALL_SQL),$(wildcard sql/$(EXTENSION)--*--*.sql))
+# Install scripts of earlier releases (kept frozen, so that users and the
+# upgrade test can install them) and the upgrade scripts between releases.
+DATA = $(filter-out $(INSTALL_SQL),$(wildcard sql/$(EXTENSION)--*.sql))
 
 # pg_regress suites: sql/NNN_topic.sql -> expected/NNN_topic.out
 REGRESS = $(sort $(patsubst sql/%.sql,%,$(filter-out sql/$(EXTENSION)--%,$(wildcard sql/[0-9]*.sql))))

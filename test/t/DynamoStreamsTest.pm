@@ -24,8 +24,9 @@ our @EXPORT = qw(ds_new_node ds_file_records ds_wait_for_record ds_sql_json);
 # The plugins a node may use: the whole list, since the setting replaces it.
 my $PLUGINS = 'pgoutput, test_decoding, dynamo_streams, wal2json';
 
-# ds_new_node(NAME[, extra_conf => TEXT]): an initialised, started node with
-# the extension created in database postgres.
+# ds_new_node(NAME[, extra_conf => TEXT][, version => V]): an initialised,
+# started node with the extension (the default version, or V) created in
+# database postgres.
 sub ds_new_node
 {
 	my ($name, %opts) = @_;
@@ -41,7 +42,8 @@ sub ds_new_node
 	$node->append_conf('postgresql.conf', $opts{extra_conf})
 	  if $opts{extra_conf};
 	$node->start;
-	$node->safe_psql('postgres', 'CREATE EXTENSION dynamo_streams');
+	my $version = $opts{version} ? " VERSION '$opts{version}'" : '';
+	$node->safe_psql('postgres', "CREATE EXTENSION dynamo_streams$version");
 	return $node;
 }
 

@@ -1,0 +1,658 @@
+-- dynamo_streams install script, part 00: the catalog.
+--
+-- The install script is assembled from sql/install/*.sql in name order
+-- (see the Makefile); each part has one topic.
+
+\echo Use "CREATE EXTENSION dynamo_streams" to load this file. \quit
+
+-- One row per table that produces DynamoDB items or stream records:
+-- item tables made by create_table (kind 'item') and ordinary tables
+-- enabled with enable_stream (kind 'relation').
+--
+-- user_catalog_table = true lets the output plugin read it during logical
+-- decoding with the historic snapshot of each change, so stream settings
+-- take effect exactly at their point in the WAL.  pg_dump includes its
+-- rows (pg_extension_config_dump below).
+CREATE TABLE @extschema@._tables (
+    table_name        text PRIMARY KEY,
+    relid             pg_catalog.regclass NOT NULL UNIQUE,
+    kind              text NOT NULL CHECK (kind IN ('item', 'relation')),
+    hash_key          text,
+    hash_key_type     "char" CHECK (hash_key_type IN ('S', 'N', 'B')),
+    range_key         text,
+    range_key_type    "char" CHECK (range_key_type IN ('S', 'N', 'B')),
+    stream_enabled    boolean NOT NULL DEFAULT false,
+    stream_view_type  text CHECK (stream_view_type IN
+                        ('KEYS_ONLY', 'NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES')),
+    -- creation time of the current (or last) stream, 'YYYY-MM-DDTHH:MM:SS.mmm' UTC
+    stream_label      text,
+    ttl_attribute     text,
+    ttl_enabled       boolean NOT NULL DEFAULT false,
+    created_at        timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    CHECK (kind = 'relation' OR (hash_key IS NOT NULL AND hash_key_type IS NOT NULL)),
+    CHECK ((range_key IS NULL) = (range_key_type IS NULL)),
+    CHECK (NOT stream_enabled OR (stream_view_type IS NOT NULL AND stream_label IS NOT NULL))
+) WITH (user_catalog_table = true);
+
+COMMENT ON TABLE @extschema@._tables IS
+    'dynamo_streams catalog: item tables and stream-enabled relations';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@._tables', '');
+
+CREATE FUNCTION @extschema@._tables_changed() RETURNS trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_tables_changed';
+
+-- Any edit of the catalog invalidates the caches built from it, in every
+-- backend and in logical decoding (see src/dynamo_streams.c).
+CREATE TRIGGER _tables_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@._tables
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._tables_changed();
+
+-- The replication origin a TTL sweeper sets up so that its deletes are
+-- marked as service deletes in stream records (SPEC 4.3).  Origins are
+-- cluster-wide, so another database may have created it already.
+SELECT pg_catalog.pg_replication_origin_create('dynamo_streams_ttl')
+ WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_replication_origin
+                    WHERE roname = 'dynamo_streams_ttl');
+-- dynamo_streams install script, part 10: AttributeValues.
+--
+-- Validation, normalisation, item size and util-dynamodb style
+-- marshalling of DynamoDB items held as jsonb (src/attrval.c and friends;
+-- docs/attribute-values.md).
+
+-- The item in normal form, or a ValidationException naming what is wrong.
+CREATE FUNCTION @extschema@.validate_item(item jsonb) RETURNS jsonb
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'dynamo_sql_validate_item';
+COMMENT ON FUNCTION @extschema@.validate_item(jsonb) IS
+    'Validate a DynamoDB item (AttributeValue JSON) and return it normalised';
+
+-- DynamoDB's item size in bytes (validates the item, but does not apply the
+-- 400 KB limit, so that oversized items can be measured).
+CREATE FUNCTION @extschema@.item_size(item jsonb) RETURNS bigint
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'dynamo_sql_item_size';
+COMMENT ON FUNCTION @extschema@.item_size(jsonb) IS
+    'Size in bytes of a DynamoDB item as DynamoDB computes it';
+
+CREATE FUNCTION @extschema@.marshall(item jsonb) RETURNS jsonb
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'dynamo_sql_marshall';
+COMMENT ON FUNCTION @extschema@.marshall(jsonb) IS
+    'Plain JSON to DynamoDB AttributeValue JSON (AWS SDK util-dynamodb marshall)';
+
+CREATE FUNCTION @extschema@.unmarshall(item jsonb) RETURNS jsonb
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'dynamo_sql_unmarshall';
+COMMENT ON FUNCTION @extschema@.unmarshall(jsonb) IS
+    'DynamoDB AttributeValue JSON to plain JSON (AWS SDK util-dynamodb unmarshall)';
+
+-- Internal: validate an item (or, with is_key, a Key argument) against a key
+-- schema, as the item API does.  Used by the tests.
+CREATE FUNCTION @extschema@._check_item(item jsonb, hash_key text, hash_type text,
+                                        range_key text DEFAULT NULL,
+                                        range_type text DEFAULT NULL,
+                                        is_key boolean DEFAULT false)
+    RETURNS jsonb
+    LANGUAGE c IMMUTABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'dynamo_sql_check_item';
+
+-- Internal: a key attribute of a normalised item as its column value (text,
+-- numeric or bytea, shown as text) followed by the Keys object.  Tests only.
+CREATE FUNCTION @extschema@._key_value(item jsonb, attr text, type text)
+    RETURNS text
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'dynamo_sql_key_value';
+
+-- Internal: the size of an already normalised item, without validation (the
+-- C function the output plugin uses for SizeBytes).  Tests only.
+CREATE FUNCTION @extschema@._stored_item_size(item jsonb) RETURNS bigint
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'dynamo_sql_stored_item_size';
+-- dynamo_streams install script, part 20: item tables.
+--
+-- create_table, update_table, describe_table, list_tables, delete_table.
+-- Every function here runs with search_path = pg_catalog, pg_temp, so that
+-- no operator, function or type a caller's search_path brings in can stand
+-- in for the built-in ones (names of the extension's own objects are
+-- qualified with @extschema@).
+-- Each item table is the relation dynamo."<TableName>" (columns pk[, sk],
+-- item; see docs/item-tables.md) plus its row in dynamo._tables.  The
+-- _item_guard trigger (C, src/item_guard.c) keeps plain SQL writes valid.
+
+CREATE FUNCTION @extschema@._item_guard() RETURNS trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_item_guard';
+
+-- Every item function reads the catalog with the caller's privileges, so
+-- any role allowed to use an item table must be able to read it.  Its rows
+-- hold nothing that pg_class and pg_trigger do not already show to every
+-- role; writing it stays with the extension's owner (and whoever the owner
+-- grants it to).
+REVOKE ALL ON @extschema@._tables FROM PUBLIC;
+GRANT SELECT ON @extschema@._tables TO PUBLIC;
+
+-- Raise a ValidationException with AWS's "1 validation error" wording.
+CREATE FUNCTION @extschema@._invalid_parameter(value text, what text, rule text)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RAISE EXCEPTION 'ValidationException: 1 validation error detected: Value % at ''%'' failed to satisfy constraint: %',
+        coalesce(pg_catalog.quote_literal(value), 'null'), what, rule
+        USING ERRCODE = '22023';
+END
+$$;
+
+-- Check a TableName: DynamoDB's rules, plus PostgreSQL's 63-byte limit.
+CREATE FUNCTION @extschema@._check_table_name(table_name text, creating boolean)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF table_name IS NULL THEN
+        PERFORM @extschema@._invalid_parameter(NULL, 'tableName', 'Member must not be null');
+    ELSIF pg_catalog.length(table_name) < 3 THEN
+        PERFORM @extschema@._invalid_parameter(table_name, 'tableName',
+            'Member must have length greater than or equal to 3');
+    ELSIF pg_catalog.length(table_name) > 255 THEN
+        PERFORM @extschema@._invalid_parameter(table_name, 'tableName',
+            'Member must have length less than or equal to 255');
+    ELSIF table_name !~ '^[a-zA-Z0-9_.-]+$' THEN
+        PERFORM @extschema@._invalid_parameter(table_name, 'tableName',
+            'Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+');
+    ELSIF creating AND pg_catalog.length(table_name) > 63 THEN
+        RAISE EXCEPTION 'ValidationException: 1 validation error detected: Value ''%'' at ''tableName'' failed to satisfy constraint: Member must have length less than or equal to 63',
+            table_name USING ERRCODE = '22023',
+            DETAIL = 'dynamo_streams limits table names to 63 characters, PostgreSQL''s identifier limit.';
+    END IF;
+END
+$$;
+
+-- The catalog row of item table table_name, or ResourceNotFoundException.
+CREATE FUNCTION @extschema@._item_table(table_name text, lock boolean DEFAULT false)
+RETURNS @extschema@._tables LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t @extschema@._tables;
+BEGIN
+    PERFORM @extschema@._check_table_name(table_name, false);
+    IF lock THEN
+        SELECT * INTO t FROM @extschema@._tables c
+         WHERE c.table_name OPERATOR(pg_catalog.=) _item_table.table_name AND c.kind OPERATOR(pg_catalog.=) 'item'
+           FOR UPDATE;
+    ELSE
+        SELECT * INTO t FROM @extschema@._tables c
+         WHERE c.table_name OPERATOR(pg_catalog.=) _item_table.table_name AND c.kind OPERATOR(pg_catalog.=) 'item';
+    END IF;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'ResourceNotFoundException: Requested resource not found: Table: % not found', table_name
+            USING ERRCODE = '42P01';
+    END IF;
+    RETURN t;
+END
+$$;
+
+-- A stream label for a new stream of t: its creation time, made strictly
+-- later than the table's previous label so that every stream ARN is new.
+CREATE FUNCTION @extschema@._new_stream_label(previous text)
+RETURNS text LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.to_char(GREATEST(
+               pg_catalog.clock_timestamp() AT TIME ZONE 'UTC',
+               previous::timestamp + interval '1 millisecond'),
+           'YYYY-MM-DD"T"HH24:MI:SS.MS')
+$$;
+
+-- TableArn of a table.
+CREATE FUNCTION @extschema@._table_arn(table_name text)
+RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT 'arn:aws:dynamodb:' OPERATOR(pg_catalog.||) pg_catalog.current_setting('dynamo_streams.region')
+        OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) pg_catalog.current_setting('dynamo_streams.account_id')
+        OPERATOR(pg_catalog.||) ':table/' OPERATOR(pg_catalog.||) table_name
+$$;
+
+-- A TableId: uuid-shaped, derived from the name and creation time, so it
+-- is stable for the table's life (and across dump and restore).
+CREATE FUNCTION @extschema@._table_id(t @extschema@._tables)
+RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.md5(t.table_name OPERATOR(pg_catalog.||) '/'
+                          OPERATOR(pg_catalog.||) pg_catalog.to_char(t.created_at AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSUS'))::uuid::text
+$$;
+
+-- The TableDescription object of DescribeTable/CreateTable/DeleteTable.
+CREATE FUNCTION @extschema@._table_description(t @extschema@._tables, status text DEFAULT 'ACTIVE')
+RETURNS jsonb LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    n bigint;
+    size numeric;
+    created numeric := pg_catalog.round(EXTRACT(epoch FROM t.created_at), 3);
+    d jsonb;
+BEGIN
+    -- Stored items are normalised, so their size needs no validation; an
+    -- item written around the guard trigger must not make describe_table
+    -- (or delete_table) fail.
+    EXECUTE pg_catalog.format('SELECT pg_catalog.count(*), COALESCE(pg_catalog.sum(@extschema@._stored_item_size(item)), 0) FROM %s',
+                              t.relid) INTO n, size;
+    d := pg_catalog.jsonb_build_object(
+        'AttributeDefinitions', pg_catalog.jsonb_build_array(
+            pg_catalog.jsonb_build_object('AttributeName', t.hash_key, 'AttributeType', t.hash_key_type::text))
+            OPERATOR(pg_catalog.||) CASE WHEN t.range_key IS NULL THEN '[]'::jsonb ELSE pg_catalog.jsonb_build_array(
+            pg_catalog.jsonb_build_object('AttributeName', t.range_key, 'AttributeType', t.range_key_type::text)) END,
+        'TableName', t.table_name,
+        'KeySchema', pg_catalog.jsonb_build_array(
+            pg_catalog.jsonb_build_object('AttributeName', t.hash_key, 'KeyType', 'HASH'))
+            OPERATOR(pg_catalog.||) CASE WHEN t.range_key IS NULL THEN '[]'::jsonb ELSE pg_catalog.jsonb_build_array(
+            pg_catalog.jsonb_build_object('AttributeName', t.range_key, 'KeyType', 'RANGE')) END,
+        'TableStatus', status,
+        'CreationDateTime', created,
+        'ProvisionedThroughput', '{"NumberOfDecreasesToday": 0, "ReadCapacityUnits": 0, "WriteCapacityUnits": 0}'::jsonb,
+        'TableSizeBytes', size,
+        'ItemCount', n,
+        'TableArn', @extschema@._table_arn(t.table_name),
+        'TableId', @extschema@._table_id(t),
+        'BillingModeSummary', pg_catalog.jsonb_build_object('BillingMode', 'PAY_PER_REQUEST',
+                                                            'LastUpdateToPayPerRequestDateTime', created),
+        'DeletionProtectionEnabled', false);
+    IF t.stream_label IS NOT NULL THEN
+        d := d OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
+            'StreamSpecification', CASE WHEN t.stream_enabled
+                THEN pg_catalog.jsonb_build_object('StreamEnabled', true, 'StreamViewType', t.stream_view_type)
+                ELSE '{"StreamEnabled": false}'::jsonb END,
+            'LatestStreamLabel', t.stream_label,
+            'LatestStreamArn', @extschema@._table_arn(t.table_name) OPERATOR(pg_catalog.||) '/stream/'
+                OPERATOR(pg_catalog.||) t.stream_label);
+    END IF;
+    RETURN d;
+END
+$$;
+
+-- Check a key attribute name and type of create_table.
+CREATE FUNCTION @extschema@._check_key(name text, type text, n int)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF name IS NULL THEN
+        PERFORM @extschema@._invalid_parameter(NULL, pg_catalog.format('keySchema.%s.member.attributeName', n),
+            'Member must not be null');
+    ELSIF pg_catalog.octet_length(name) < 1 THEN
+        PERFORM @extschema@._invalid_parameter(name, pg_catalog.format('keySchema.%s.member.attributeName', n),
+            'Member must have length greater than or equal to 1');
+    ELSIF pg_catalog.octet_length(name) > 255 THEN
+        PERFORM @extschema@._invalid_parameter(name, pg_catalog.format('keySchema.%s.member.attributeName', n),
+            'Member must have length less than or equal to 255');
+    END IF;
+    IF type IS NULL OR type NOT IN ('S', 'N', 'B') THEN
+        PERFORM @extschema@._invalid_parameter(type, pg_catalog.format('attributeDefinitions.%s.member.attributeType', n),
+            'Member must satisfy enum value set: [B, N, S]');
+    END IF;
+END
+$$;
+
+-- Check a StreamViewType.
+CREATE FUNCTION @extschema@._check_stream_view_type(stream_view_type text)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF stream_view_type IS NOT NULL AND stream_view_type NOT IN
+            ('KEYS_ONLY', 'NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES') THEN
+        PERFORM @extschema@._invalid_parameter(stream_view_type, 'streamSpecification.streamViewType',
+            'Member must satisfy enum value set: [NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY]');
+    END IF;
+END
+$$;
+
+-- Streams are decoded from the WAL: refuse to enable one without
+-- wal_level = logical (item tables themselves work at any level).
+CREATE FUNCTION @extschema@._require_logical_wal()
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF pg_catalog.current_setting('wal_level') OPERATOR(pg_catalog.<>) 'logical' THEN
+        RAISE EXCEPTION 'ValidationException: Streams need wal_level = logical, but this server runs with wal_level = %',
+            pg_catalog.current_setting('wal_level')
+            USING ERRCODE = '22023',
+            HINT = 'Set wal_level = logical in postgresql.conf and restart the server; item tables work without it.';
+    END IF;
+END
+$$;
+
+-- SQL column type of a key type.
+CREATE FUNCTION @extschema@._key_column_type(type text)
+RETURNS text LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE type WHEN 'S' THEN 'text COLLATE "C"' WHEN 'N' THEN 'numeric' ELSE 'bytea' END
+$$;
+
+CREATE FUNCTION @extschema@.create_table(
+    table_name text, hash_key text, hash_key_type text DEFAULT 'S',
+    range_key text DEFAULT NULL, range_key_type text DEFAULT 'S',
+    stream_view_type text DEFAULT NULL)
+RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    rel text;
+    t @extschema@._tables;
+BEGIN
+    PERFORM @extschema@._check_table_name(table_name, true);
+    PERFORM @extschema@._check_key(hash_key, hash_key_type, 1);
+    IF range_key IS NOT NULL THEN
+        PERFORM @extschema@._check_key(range_key, range_key_type, 2);
+        IF range_key OPERATOR(pg_catalog.=) hash_key THEN
+            RAISE EXCEPTION 'ValidationException: Both the Hash Key and the Range Key element in the KeySchema have the same name'
+                USING ERRCODE = '22023';
+        END IF;
+    END IF;
+    PERFORM @extschema@._check_stream_view_type(stream_view_type);
+    IF stream_view_type IS NOT NULL THEN
+        PERFORM @extschema@._require_logical_wal();
+    END IF;
+    -- Serialise creations of one name, so that the loser of a race gets
+    -- ResourceInUseException rather than a duplicate-key error of pg_class.
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dynamo_streams.create_table'),
+                                             pg_catalog.hashtext(table_name));
+    IF EXISTS (SELECT FROM @extschema@._tables c WHERE c.table_name OPERATOR(pg_catalog.=) create_table.table_name) THEN
+        RAISE EXCEPTION 'ResourceInUseException: Table already exists: %', table_name USING ERRCODE = '42P07';
+    END IF;
+    IF pg_catalog.to_regclass(pg_catalog.quote_ident('@extschema@') OPERATOR(pg_catalog.||) '.'
+                              OPERATOR(pg_catalog.||) pg_catalog.quote_ident(table_name)) IS NOT NULL THEN
+        RAISE EXCEPTION 'ResourceInUseException: Table name % is taken by another relation in schema @extschema@', table_name
+            USING ERRCODE = '42P07',
+            HINT = 'Names of dynamo_streams'' own objects start with "_"; choose another table name.';
+    END IF;
+
+    rel := pg_catalog.format('@extschema@.%I', table_name);
+    EXECUTE pg_catalog.format('CREATE TABLE %s (pk %s NOT NULL, %s item jsonb NOT NULL, PRIMARY KEY (pk%s))',
+        rel, @extschema@._key_column_type(hash_key_type),
+        CASE WHEN range_key IS NULL THEN ''
+             ELSE pg_catalog.format('sk %s NOT NULL,', @extschema@._key_column_type(range_key_type)) END,
+        CASE WHEN range_key IS NULL THEN '' ELSE ', sk' END);
+    EXECUTE pg_catalog.format('ALTER TABLE %s REPLICA IDENTITY FULL', rel);
+    EXECUTE pg_catalog.format('CREATE TRIGGER _item_guard BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@._item_guard(%L, %L%s)',
+        rel, hash_key, hash_key_type,
+        CASE WHEN range_key IS NULL THEN ''
+             ELSE pg_catalog.format(', %L, %L', range_key, range_key_type) END);
+    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', rel,
+        'dynamo_streams item table ' OPERATOR(pg_catalog.||) table_name);
+
+    INSERT INTO @extschema@._tables (table_name, relid, kind, hash_key, hash_key_type,
+                                     range_key, range_key_type, stream_enabled,
+                                     stream_view_type, stream_label)
+    VALUES (table_name, rel::pg_catalog.regclass, 'item', hash_key, hash_key_type,
+            range_key, CASE WHEN range_key IS NOT NULL THEN range_key_type END,
+            stream_view_type IS NOT NULL, stream_view_type,
+            CASE WHEN stream_view_type IS NOT NULL THEN @extschema@._new_stream_label(NULL) END)
+    RETURNING * INTO t;
+    RETURN pg_catalog.jsonb_build_object('TableDescription', @extschema@._table_description(t));
+END
+$$;
+
+CREATE FUNCTION @extschema@.update_table(
+    table_name text, stream_enabled boolean, stream_view_type text DEFAULT NULL)
+RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t @extschema@._tables := @extschema@._item_table(table_name, true);
+BEGIN
+    PERFORM @extschema@._check_stream_view_type(stream_view_type);
+    IF stream_enabled IS NULL THEN
+        RAISE EXCEPTION 'ValidationException: At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required'
+            USING ERRCODE = '22023';
+    ELSIF stream_enabled AND stream_view_type IS NULL THEN
+        RAISE EXCEPTION 'ValidationException: One or more parameter values were invalid: Enabled stream must specify a StreamViewType'
+            USING ERRCODE = '22023';
+    ELSIF NOT stream_enabled AND stream_view_type IS NOT NULL THEN
+        RAISE EXCEPTION 'ValidationException: One or more parameter values were invalid: Disabled stream must not specify a StreamViewType'
+            USING ERRCODE = '22023';
+    ELSIF stream_enabled AND t.stream_enabled THEN
+        RAISE EXCEPTION 'ValidationException: Table already has an enabled stream: TableName: %', table_name
+            USING ERRCODE = '22023';
+    ELSIF NOT stream_enabled AND NOT t.stream_enabled THEN
+        RAISE EXCEPTION 'ValidationException: Table does not have an enabled stream: TableName: %', table_name
+            USING ERRCODE = '22023';
+    END IF;
+
+    IF stream_enabled THEN
+        PERFORM @extschema@._require_logical_wal();
+        UPDATE @extschema@._tables c
+           SET stream_enabled = true, stream_view_type = update_table.stream_view_type,
+               stream_label = @extschema@._new_stream_label(c.stream_label)
+         WHERE c.table_name OPERATOR(pg_catalog.=) t.table_name
+        RETURNING * INTO t;
+    ELSE
+        UPDATE @extschema@._tables c SET stream_enabled = false
+         WHERE c.table_name OPERATOR(pg_catalog.=) t.table_name
+        RETURNING * INTO t;
+    END IF;
+    RETURN pg_catalog.jsonb_build_object('TableDescription', @extschema@._table_description(t));
+END
+$$;
+
+CREATE FUNCTION @extschema@.describe_table(table_name text)
+RETURNS jsonb LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.jsonb_build_object('Table',
+        @extschema@._table_description(@extschema@._item_table(table_name)))
+$$;
+
+CREATE FUNCTION @extschema@.list_tables(exclusive_start_table_name text DEFAULT NULL, "limit" int DEFAULT 100)
+RETURNS jsonb LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    names text[];
+BEGIN
+    IF "limit" IS NULL THEN
+        "limit" := 100;
+    ELSIF "limit" < 1 THEN
+        PERFORM @extschema@._invalid_parameter("limit"::text, 'limit', 'Member must have value greater than or equal to 1');
+    ELSIF "limit" > 100 THEN
+        PERFORM @extschema@._invalid_parameter("limit"::text, 'limit', 'Member must have value less than or equal to 100');
+    END IF;
+    IF exclusive_start_table_name IS NOT NULL THEN
+        PERFORM @extschema@._check_table_name(exclusive_start_table_name, false);
+    END IF;
+    SELECT pg_catalog.array_agg(n) INTO names FROM (
+        SELECT c.table_name AS n FROM @extschema@._tables c
+         WHERE c.kind OPERATOR(pg_catalog.=) 'item'
+           AND (exclusive_start_table_name IS NULL
+                OR c.table_name COLLATE "C" OPERATOR(pg_catalog.>) exclusive_start_table_name)
+         ORDER BY c.table_name COLLATE "C"
+         LIMIT "limit" OPERATOR(pg_catalog.+) 1) s;
+    IF pg_catalog.cardinality(names) > "limit" THEN
+        RETURN pg_catalog.jsonb_build_object('TableNames', pg_catalog.to_jsonb(names[1:"limit"]),
+                                             'LastEvaluatedTableName', names["limit"]);
+    END IF;
+    RETURN pg_catalog.jsonb_build_object('TableNames', pg_catalog.to_jsonb(COALESCE(names, '{}')));
+END
+$$;
+
+CREATE FUNCTION @extschema@.delete_table(table_name text)
+RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t @extschema@._tables := @extschema@._item_table(table_name, true);
+    d jsonb := @extschema@._table_description(t, 'DELETING');
+BEGIN
+    DELETE FROM @extschema@._tables c WHERE c.table_name OPERATOR(pg_catalog.=) t.table_name;
+    EXECUTE pg_catalog.format('DROP TABLE %s', t.relid);
+    RETURN pg_catalog.jsonb_build_object('TableDescription', d);
+END
+$$;
+
+-- An item table or stream-enabled relation dropped with plain DDL (DROP
+-- TABLE, DROP SCHEMA ... CASCADE) loses its catalog row too, so no dangling
+-- entry is left behind (and a later table that reuses the OID does not
+-- inherit a stream).  Decoding of WAL from before the drop still sees the
+-- row through its historic snapshot.  SECURITY
+-- DEFINER: the trigger fires for every DROP in the database, also for roles
+-- that may not write dynamo._tables.
+CREATE FUNCTION @extschema@._item_table_dropped() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    DELETE FROM @extschema@._tables t
+     USING pg_catalog.pg_event_trigger_dropped_objects() d
+     WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+       AND d.objsubid OPERATOR(pg_catalog.=) 0
+       AND t.relid::pg_catalog.oid OPERATOR(pg_catalog.=) d.objid;
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@._item_table_dropped() FROM PUBLIC;
+
+CREATE EVENT TRIGGER dynamo_streams_item_table_dropped ON sql_drop
+    EXECUTE FUNCTION @extschema@._item_table_dropped();
+-- dynamo_streams install script, part 30: the item API (C, src/items.c,
+-- src/query.c, src/batch_write.c).  Required arguments are checked in C so
+-- that a NULL gets AWS's "Member must not be null" message.
+
+CREATE FUNCTION @extschema@.put_item(table_name text, item jsonb, return_values text DEFAULT 'NONE')
+RETURNS jsonb LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_put_item';
+
+CREATE FUNCTION @extschema@.get_item(table_name text, key jsonb, consistent_read boolean DEFAULT false)
+RETURNS jsonb LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'dynamo_get_item';
+
+CREATE FUNCTION @extschema@.delete_item(table_name text, key jsonb, return_values text DEFAULT 'NONE')
+RETURNS jsonb LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_delete_item';
+
+CREATE FUNCTION @extschema@.query(table_name text, key_condition_expression text,
+    expression_attribute_values jsonb, expression_attribute_names jsonb DEFAULT NULL,
+    scan_index_forward boolean DEFAULT true, "limit" int DEFAULT NULL,
+    exclusive_start_key jsonb DEFAULT NULL)
+RETURNS jsonb LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'dynamo_query';
+
+CREATE FUNCTION @extschema@.scan(table_name text, "limit" int DEFAULT NULL,
+    exclusive_start_key jsonb DEFAULT NULL)
+RETURNS jsonb LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'dynamo_scan';
+
+CREATE FUNCTION @extschema@.batch_write_item(request_items jsonb)
+RETURNS jsonb LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_batch_write_item';
+-- dynamo_streams install script, part 40: streams on ordinary tables.
+--
+-- enable_stream / disable_stream make an ordinary table with a primary key
+-- produce stream records through the dynamo_streams output plugin (see
+-- docs/output-plugin.md), by keeping a kind = 'relation' row in
+-- dynamo._tables.  The plugin reads that row with the historic snapshot of
+-- each change, so the switch takes effect exactly at the commit that made
+-- it.  Given an item table, both behave like update_table.
+
+-- _require_logical_wal() (wal_level check) comes from 20_tables.sql.
+
+-- The stream description both functions return.
+CREATE FUNCTION @extschema@._stream_description(r @extschema@._tables) RETURNS jsonb
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'TableName', r.table_name,
+        'TableArn', t.arn,
+        'StreamSpecification', CASE WHEN r.stream_enabled
+            THEN pg_catalog.jsonb_build_object('StreamEnabled', true,
+                                               'StreamViewType', r.stream_view_type)
+            ELSE pg_catalog.jsonb_build_object('StreamEnabled', false) END,
+        'LatestStreamLabel', r.stream_label,
+        'LatestStreamArn', t.arn || '/stream/' || r.stream_label))
+      FROM (SELECT 'arn:aws:dynamodb:'
+                   || coalesce(pg_catalog.current_setting('dynamo_streams.region', true), 'us-east-1')
+                   || ':'
+                   || coalesce(pg_catalog.current_setting('dynamo_streams.account_id', true), '000000000000')
+                   || ':table/' || r.table_name AS arn) t
+$$;
+
+-- Check a relation that is to stream as an ordinary table.
+CREATE FUNCTION @extschema@._check_stream_relation(relation regclass) RETURNS text
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    c pg_catalog.pg_class;
+BEGIN
+    SELECT * INTO c FROM pg_catalog.pg_class WHERE oid = relation;
+    IF c.relkind <> 'r' OR c.relpersistence <> 'p' THEN
+        RAISE EXCEPTION 'ValidationException: relation "%" is not an ordinary permanent table', relation
+            USING ERRCODE = '22023',
+                  HINT = 'Streams need a regular, logged table (not a view, partitioned, temporary or unlogged table).';
+    END IF;
+    IF c.relnamespace = '@extschema@'::regnamespace THEN
+        RAISE EXCEPTION 'ValidationException: relation "%" belongs to dynamo_streams', relation
+            USING ERRCODE = '22023';
+    END IF;
+    IF c.relname !~ '^[a-zA-Z0-9_.-]{3,255}$' THEN
+        RAISE EXCEPTION 'ValidationException: 1 validation error detected: Value ''%'' at ''tableName'' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+ and have length 3 to 255', c.relname
+            USING ERRCODE = '22023',
+                  HINT = 'The relation name is the stream''s table name; rename the table.';
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_index
+                    WHERE indrelid = relation AND indisprimary) THEN
+        RAISE EXCEPTION 'ValidationException: relation "%" has no primary key', relation
+            USING ERRCODE = '22023',
+                  HINT = 'Stream records are keyed by the primary key; add one.';
+    END IF;
+    RETURN c.relname;
+END $$;
+
+CREATE FUNCTION @extschema@.enable_stream(relation regclass, stream_view_type text)
+    RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r @extschema@._tables;
+    name text;
+BEGIN
+    PERFORM @extschema@._require_logical_wal();
+    IF relation IS NULL THEN
+        RAISE EXCEPTION 'ValidationException: relation must not be null' USING ERRCODE = '22023';
+    END IF;
+    PERFORM @extschema@._check_stream_view_type(stream_view_type);
+    IF stream_view_type IS NULL THEN
+        RAISE EXCEPTION 'ValidationException: One or more parameter values were invalid: Enabled stream must specify a StreamViewType'
+            USING ERRCODE = '22023';
+    END IF;
+    SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation FOR UPDATE;
+    IF r.kind = 'item' THEN
+        EXECUTE 'SELECT @extschema@.update_table($1, true, $2)' USING r.table_name, stream_view_type;
+        SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation;
+        RETURN @extschema@._stream_description(r);
+    END IF;
+    name := @extschema@._check_stream_relation(relation);
+    IF r.stream_enabled THEN
+        RAISE EXCEPTION 'ValidationException: Table already has an enabled stream: TableName: %', r.table_name
+            USING ERRCODE = '22023';
+    END IF;
+    -- the row of a dropped table that had a stream no longer holds its name
+    DELETE FROM @extschema@._tables t
+     WHERE t.kind = 'relation' AND t.table_name = name AND t.relid <> relation
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = t.relid);
+    IF EXISTS (SELECT FROM @extschema@._tables t
+                WHERE t.table_name = name AND t.relid <> relation) THEN
+        RAISE EXCEPTION 'ResourceInUseException: Table already exists: %', name
+            USING ERRCODE = '42P07',
+                  HINT = 'Another item table or stream-enabled relation has that name.';
+    END IF;
+    IF (SELECT relreplident FROM pg_catalog.pg_class WHERE oid = relation) <> 'f' THEN
+        EXECUTE pg_catalog.format('ALTER TABLE %s REPLICA IDENTITY FULL', relation);
+    END IF;
+    IF r.relid IS NULL THEN
+        INSERT INTO @extschema@._tables (table_name, relid, kind, stream_enabled,
+                                         stream_view_type, stream_label)
+        VALUES (name, relation, 'relation', true, stream_view_type,
+                @extschema@._new_stream_label(NULL))
+        RETURNING * INTO r;
+    ELSE
+        UPDATE @extschema@._tables t
+           SET table_name = name, stream_enabled = true,
+               stream_view_type = enable_stream.stream_view_type,
+               stream_label = @extschema@._new_stream_label(t.stream_label)
+         WHERE t.relid = relation
+        RETURNING * INTO r;
+    END IF;
+    RETURN @extschema@._stream_description(r);
+END $$;
+
+COMMENT ON FUNCTION @extschema@.enable_stream(regclass, text) IS
+    'start a new DynamoDB stream on an ordinary table with a primary key (or an item table)';
+
+CREATE FUNCTION @extschema@.disable_stream(relation regclass)
+    RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r @extschema@._tables;
+BEGIN
+    PERFORM @extschema@._require_logical_wal();
+    IF relation IS NULL THEN
+        RAISE EXCEPTION 'ValidationException: relation must not be null' USING ERRCODE = '22023';
+    END IF;
+    SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation FOR UPDATE;
+    IF r.kind = 'item' THEN
+        EXECUTE 'SELECT @extschema@.update_table($1, false, NULL)' USING r.table_name;
+        SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation;
+        RETURN @extschema@._stream_description(r);
+    END IF;
+    IF r.relid IS NULL OR NOT r.stream_enabled THEN
+        RAISE EXCEPTION 'ValidationException: Table does not have an enabled stream: TableName: %',
+                        coalesce(r.table_name, (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = relation))
+            USING ERRCODE = '22023';
+    END IF;
+    UPDATE @extschema@._tables t SET stream_enabled = false
+     WHERE t.relid = relation
+    RETURNING * INTO r;
+    RETURN @extschema@._stream_description(r);
+END $$;
+
+COMMENT ON FUNCTION @extschema@.disable_stream(regclass) IS
+    'stop the DynamoDB stream of an ordinary table (or an item table)';
