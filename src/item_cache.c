@@ -270,6 +270,7 @@ dynamo_item_table(text *name, LOCKMODE lockmode)
 	int			len = VARSIZE_ANY_EXHDR(name);
 	DynamoItemTable *t;
 
+	dynamo_require_utf8();
 	dynamo_check_table_name(VARDATA_ANY(name), len);
 	if (len > DYNAMO_TABLE_NAME_MAX)
 		table_not_found(VARDATA_ANY(name), len);

@@ -202,6 +202,27 @@ RETURNS text LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE type WHEN 'S' THEN 'text COLLATE "C"' WHEN 'N' THEN 'numeric' ELSE 'bytea' END
 $$;
 
+-- Serialise the catalog changes of one TableName (create_table,
+-- update_table, enable_stream, disable_stream): wait for the transaction-level
+-- advisory lock (class hashtext('dynamo_streams.table_name'), key hashtext of
+-- the name), held until commit or rollback.  Returns true when another
+-- transaction held it, i.e. a change of that name was in progress when this
+-- call arrived; a request that then conflicts with that change gets AWS's
+-- ResourceInUseException, as a request to a table that is CREATING or
+-- UPDATING does.
+CREATE FUNCTION @extschema@._lock_table_name(table_name text)
+RETURNS boolean LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF table_name IS NULL OR pg_catalog.pg_try_advisory_xact_lock(
+            pg_catalog.hashtext('dynamo_streams.table_name'), pg_catalog.hashtext(table_name)) THEN
+        RETURN false;
+    END IF;
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dynamo_streams.table_name'),
+                                             pg_catalog.hashtext(table_name));
+    RETURN true;
+END
+$$;
+
 CREATE FUNCTION @extschema@.create_table(
     table_name text, hash_key text, hash_key_type text DEFAULT 'S',
     range_key text DEFAULT NULL, range_key_type text DEFAULT 'S',
@@ -209,6 +230,7 @@ CREATE FUNCTION @extschema@.create_table(
 RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     rel text;
+    existing pg_catalog.regclass;
     t @extschema@._tables;
 BEGIN
     PERFORM @extschema@._check_table_name(table_name, true);
@@ -224,15 +246,20 @@ BEGIN
     IF stream_view_type IS NOT NULL THEN
         PERFORM @extschema@._require_logical_wal();
     END IF;
-    -- Serialise creations of one name, so that the loser of a race gets
+    -- Serialise changes of one name, so that the loser of a race gets
     -- ResourceInUseException rather than a duplicate-key error of pg_class.
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dynamo_streams.create_table'),
-                                             pg_catalog.hashtext(table_name));
-    IF EXISTS (SELECT FROM @extschema@._tables c WHERE c.table_name OPERATOR(pg_catalog.=) create_table.table_name) THEN
+    PERFORM @extschema@._lock_table_name(table_name);
+    existing := pg_catalog.to_regclass(pg_catalog.quote_ident('@extschema@') OPERATOR(pg_catalog.||) '.'
+                                       OPERATOR(pg_catalog.||) pg_catalog.quote_ident(table_name));
+    -- Under REPEATABLE READ or SERIALIZABLE a table committed after this
+    -- transaction's snapshot is invisible to the snapshot, but the catalog
+    -- lookup above sees its relation.
+    IF EXISTS (SELECT FROM @extschema@._tables c WHERE c.table_name OPERATOR(pg_catalog.=) create_table.table_name)
+       OR (existing IS NOT NULL AND NOT EXISTS (SELECT FROM pg_catalog.pg_class c
+                                                 WHERE c.oid OPERATOR(pg_catalog.=) existing::pg_catalog.oid)) THEN
         RAISE EXCEPTION 'ResourceInUseException: Table already exists: %', table_name USING ERRCODE = '42P07';
     END IF;
-    IF pg_catalog.to_regclass(pg_catalog.quote_ident('@extschema@') OPERATOR(pg_catalog.||) '.'
-                              OPERATOR(pg_catalog.||) pg_catalog.quote_ident(table_name)) IS NOT NULL THEN
+    IF existing IS NOT NULL THEN
         RAISE EXCEPTION 'ResourceInUseException: Table name % is taken by another relation in schema @extschema@', table_name
             USING ERRCODE = '42P07',
             HINT = 'Names of dynamo_streams'' own objects start with "_"; choose another table name.';
@@ -252,14 +279,20 @@ BEGIN
     EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', rel,
         'dynamo_streams item table ' OPERATOR(pg_catalog.||) table_name);
 
-    INSERT INTO @extschema@._tables (table_name, relid, kind, hash_key, hash_key_type,
-                                     range_key, range_key_type, stream_enabled,
-                                     stream_view_type, stream_label)
-    VALUES (table_name, rel::pg_catalog.regclass, 'item', hash_key, hash_key_type,
-            range_key, CASE WHEN range_key IS NOT NULL THEN range_key_type END,
-            stream_view_type IS NOT NULL, stream_view_type,
-            CASE WHEN stream_view_type IS NOT NULL THEN @extschema@._new_stream_label(NULL) END)
-    RETURNING * INTO t;
+    BEGIN
+        INSERT INTO @extschema@._tables (table_name, relid, kind, hash_key, hash_key_type,
+                                         range_key, range_key_type, stream_enabled,
+                                         stream_view_type, stream_label)
+        VALUES (table_name, rel::pg_catalog.regclass, 'item', hash_key, hash_key_type,
+                range_key, CASE WHEN range_key IS NOT NULL THEN range_key_type END,
+                stream_view_type IS NOT NULL, stream_view_type,
+                CASE WHEN stream_view_type IS NOT NULL THEN @extschema@._new_stream_label(NULL) END)
+        RETURNING * INTO t;
+    EXCEPTION WHEN unique_violation THEN
+        -- a stream-enabled relation of that name, committed after this
+        -- transaction's snapshot (REPEATABLE READ, SERIALIZABLE)
+        RAISE EXCEPTION 'ResourceInUseException: Table already exists: %', table_name USING ERRCODE = '42P07';
+    END;
     RETURN pg_catalog.jsonb_build_object('TableDescription', @extschema@._table_description(t));
 END
 $$;
@@ -268,6 +301,7 @@ CREATE FUNCTION @extschema@.update_table(
     table_name text, stream_enabled boolean, stream_view_type text DEFAULT NULL)
 RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    waited boolean := @extschema@._lock_table_name(table_name);
     t @extschema@._tables := @extschema@._item_table(table_name, true);
 BEGIN
     PERFORM @extschema@._check_stream_view_type(stream_view_type);
@@ -280,6 +314,10 @@ BEGIN
     ELSIF NOT stream_enabled AND stream_view_type IS NOT NULL THEN
         RAISE EXCEPTION 'ValidationException: One or more parameter values were invalid: Disabled stream must not specify a StreamViewType'
             USING ERRCODE = '22023';
+    ELSIF waited AND stream_enabled OPERATOR(pg_catalog.=) t.stream_enabled THEN
+        -- a concurrent change made the same switch first
+        RAISE EXCEPTION 'ResourceInUseException: Attempt to change a resource which is still in use: Table is being updated: %', table_name
+            USING ERRCODE = '55006';
     ELSIF stream_enabled AND t.stream_enabled THEN
         RAISE EXCEPTION 'ValidationException: Table already has an enabled stream: TableName: %', table_name
             USING ERRCODE = '22023';
