@@ -11,8 +11,13 @@
 -- TableId becomes a random version-4 UUID stored in the catalog (existing
 -- tables get a new one here); ItemCount and TableSizeBytes no longer read
 -- the whole table (see _table_size).
+-- _tables is a user catalog table, which ALTER TABLE may not rewrite: add
+-- the column empty, fill it, then set the default and NOT NULL (no rewrite).
+ALTER TABLE @extschema@._tables ADD COLUMN table_id uuid;
+UPDATE @extschema@._tables SET table_id = pg_catalog.gen_random_uuid();
 ALTER TABLE @extschema@._tables
-    ADD COLUMN table_id uuid NOT NULL DEFAULT pg_catalog.gen_random_uuid();
+    ALTER COLUMN table_id SET DEFAULT pg_catalog.gen_random_uuid(),
+    ALTER COLUMN table_id SET NOT NULL;
 
 -- The TableId: the random (version 4) UUID stored at creation.
 CREATE OR REPLACE FUNCTION @extschema@._table_id(t @extschema@._tables)
