@@ -42,9 +42,9 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
-#include "access/xact.h"
 #include "nodes/pg_list.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
@@ -69,6 +69,7 @@ typedef struct RetiredEntry
 
 static List *retired = NIL;		/* of RetiredEntry *, in item_cache_cxt */
 static bool sweep_needed = false;	/* some entry was invalidated */
+static MemoryContext spare_cxt = NULL;	/* an entry context no entry owns */
 
 Oid			dynamo_trusted_relid = InvalidOid;
 Jsonb	   *dynamo_trusted_item = NULL;
@@ -325,12 +326,16 @@ item_table_lookup(const char *key)
 	if (t != NULL && t->valid)
 		return t;
 
+	/* Read into the spare context: it is reset for reuse if not kept. */
+	if (spare_cxt == NULL)
+		spare_cxt = AllocSetContextCreate(item_cache_cxt, "dynamo_streams item table",
+										  ALLOCSET_SMALL_SIZES);
+	else
+		MemoryContextReset(spare_cxt);
 	memset(&fresh, 0, sizeof(fresh));
-	fresh.cxt = AllocSetContextCreate(item_cache_cxt, "dynamo_streams item table",
-									  ALLOCSET_SMALL_SIZES);
+	fresh.cxt = spare_cxt;
 	if (!item_table_read(&fresh, key))
 	{
-		MemoryContextDelete(fresh.cxt);
 		if (t != NULL)
 		{
 			item_table_retire(t);
@@ -342,12 +347,12 @@ item_table_lookup(const char *key)
 		t = hash_search(item_tables, key, HASH_ENTER, &found);
 	else if (same_table(t, &fresh))
 	{
-		MemoryContextDelete(fresh.cxt);
 		t->valid = true;
 		return t;
 	}
 	else
 		item_table_retire(t);
+	spare_cxt = NULL;			/* now the entry's */
 	memcpy(fresh.name, key, NAMEDATALEN);
 	fresh.valid = true;
 	*t = fresh;
