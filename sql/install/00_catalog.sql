@@ -45,6 +45,8 @@ CREATE TABLE @extschema@._tables (
     ttl_attribute     text,
     ttl_enabled       boolean NOT NULL DEFAULT false,
     created_at        timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    -- TableId: a random (version 4) UUID given at creation, as DynamoDB's
+    table_id          uuid NOT NULL DEFAULT pg_catalog.gen_random_uuid(),
     CHECK (kind = 'relation' OR (hash_key IS NOT NULL AND hash_key_type IS NOT NULL)),
     CHECK ((range_key IS NULL) = (range_key_type IS NULL)),
     CHECK (NOT stream_enabled OR (stream_view_type IS NOT NULL AND stream_label IS NOT NULL))

@@ -94,12 +94,58 @@ RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         OPERATOR(pg_catalog.||) ':table/' OPERATOR(pg_catalog.||) table_name
 $$;
 
--- A TableId: uuid-shaped, derived from the name and creation time, so it
--- is stable for the table's life (and across dump and restore).
+-- The TableId: the random (version 4) UUID stored at creation.
 CREATE FUNCTION @extschema@._table_id(t @extschema@._tables)
 RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT pg_catalog.md5(t.table_name OPERATOR(pg_catalog.||) '/'
-                          OPERATOR(pg_catalog.||) pg_catalog.to_char(t.created_at AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSUS'))::uuid::text
+    SELECT t.table_id::text
+$$;
+
+-- ItemCount and TableSizeBytes of item table relid, read from at most 128
+-- pages (1 MB at the default block size) whatever the table's size.  A table
+-- that fits in 128 pages is counted exactly.  For a larger one, ItemCount is
+-- PostgreSQL's row count statistic (pg_class.reltuples, refreshed by VACUUM,
+-- ANALYZE and autovacuum) and TableSizeBytes is ItemCount times the mean
+-- item size of a block sample of about 128 pages (TABLESAMPLE SYSTEM with a
+-- fixed seed, so an unchanged table reports the same figure every time).
+-- Before the first VACUUM or ANALYZE the sample estimates ItemCount too.
+-- DynamoDB itself refreshes both figures only about every six hours.
+CREATE FUNCTION @extschema@._table_size(relid pg_catalog.regclass, OUT item_count bigint, OUT size_bytes bigint)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    sample_pages constant int := 128;
+    pages bigint := pg_catalog.pg_relation_size(relid) OPERATOR(pg_catalog./)
+                    pg_catalog.current_setting('block_size')::int;
+    percent float8 := 100;
+    n bigint;
+    size numeric;
+    stats_pages int;
+    stats_tuples float4;
+BEGIN
+    IF pages OPERATOR(pg_catalog.>) sample_pages THEN
+        percent := 100.0 OPERATOR(pg_catalog.*) sample_pages OPERATOR(pg_catalog./) pages;
+    END IF;
+    -- Stored items are normalised, so their size needs no validation; an
+    -- item written around the guard trigger must not make describe_table
+    -- (or delete_table) fail.
+    EXECUTE pg_catalog.format('SELECT pg_catalog.count(*), COALESCE(pg_catalog.sum(@extschema@._stored_item_size(item)), 0) FROM %s%s',
+                              relid, CASE WHEN percent OPERATOR(pg_catalog.<) 100
+                                          THEN pg_catalog.format(' TABLESAMPLE SYSTEM (%s) REPEATABLE (0)', percent) END)
+        INTO n, size;
+    IF percent OPERATOR(pg_catalog.=) 100 THEN
+        item_count := n;
+        size_bytes := size;
+        RETURN;
+    END IF;
+    SELECT c.relpages, c.reltuples INTO stats_pages, stats_tuples
+      FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) relid;
+    IF stats_pages OPERATOR(pg_catalog.>) 0 AND stats_tuples OPERATOR(pg_catalog.>=) 0 THEN
+        item_count := pg_catalog.round(stats_tuples);
+    ELSE
+        item_count := pg_catalog.round(n OPERATOR(pg_catalog.*) 100 OPERATOR(pg_catalog./) percent);
+    END IF;
+    size_bytes := CASE WHEN n OPERATOR(pg_catalog.=) 0 THEN 0
+                       ELSE pg_catalog.round(item_count OPERATOR(pg_catalog.*) size OPERATOR(pg_catalog./) n) END;
+END
 $$;
 
 -- The TableDescription object of DescribeTable/CreateTable/DeleteTable.
@@ -107,15 +153,11 @@ CREATE FUNCTION @extschema@._table_description(t @extschema@._tables, status tex
 RETURNS jsonb LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     n bigint;
-    size numeric;
+    size bigint;
     created numeric := pg_catalog.round(EXTRACT(epoch FROM t.created_at), 3);
     d jsonb;
 BEGIN
-    -- Stored items are normalised, so their size needs no validation; an
-    -- item written around the guard trigger must not make describe_table
-    -- (or delete_table) fail.
-    EXECUTE pg_catalog.format('SELECT pg_catalog.count(*), COALESCE(pg_catalog.sum(@extschema@._stored_item_size(item)), 0) FROM %s',
-                              t.relid) INTO n, size;
+    SELECT z.item_count, z.size_bytes INTO n, size FROM @extschema@._table_size(t.relid) z;
     d := pg_catalog.jsonb_build_object(
         'AttributeDefinitions', pg_catalog.jsonb_build_array(
             pg_catalog.jsonb_build_object('AttributeName', t.hash_key, 'AttributeType', t.hash_key_type::text))
