@@ -381,3 +381,28 @@ BEGIN
     RETURNING * INTO r;
     RETURN @extschema@._stream_description(r);
 END $$;
+
+-- Expressions (issue 9): condition expressions on put_item and delete_item
+-- (new parameters with defaults, so the old signatures are dropped), and
+-- update_item.
+DROP FUNCTION @extschema@.put_item(text, jsonb, text);
+CREATE FUNCTION @extschema@.put_item(table_name text, item jsonb, return_values text DEFAULT 'NONE',
+    condition_expression text DEFAULT NULL, expression_attribute_names jsonb DEFAULT NULL,
+    expression_attribute_values jsonb DEFAULT NULL,
+    return_values_on_condition_check_failure text DEFAULT 'NONE')
+RETURNS jsonb LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_put_item';
+
+DROP FUNCTION @extschema@.delete_item(text, jsonb, text);
+CREATE FUNCTION @extschema@.delete_item(table_name text, key jsonb, return_values text DEFAULT 'NONE',
+    condition_expression text DEFAULT NULL, expression_attribute_names jsonb DEFAULT NULL,
+    expression_attribute_values jsonb DEFAULT NULL,
+    return_values_on_condition_check_failure text DEFAULT 'NONE')
+RETURNS jsonb LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_delete_item';
+
+CREATE FUNCTION @extschema@.update_item(table_name text, key jsonb,
+    update_expression text DEFAULT NULL, condition_expression text DEFAULT NULL,
+    expression_attribute_names jsonb DEFAULT NULL,
+    expression_attribute_values jsonb DEFAULT NULL,
+    return_values text DEFAULT 'NONE',
+    return_values_on_condition_check_failure text DEFAULT 'NONE')
+RETURNS jsonb LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_update_item';

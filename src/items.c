@@ -264,6 +264,8 @@ dynamo_put_item(PG_FUNCTION_ARGS)
 	Jsonb	   *old = NULL;
 	Datum		keys[2];
 
+	if (dynamo_item_has_expr(fcinfo))
+		return dynamo_put_item_expr(fcinfo);
 	SPI_connect();
 	t = dynamo_item_table(name, RowExclusiveLock);
 	norm = dynamo_item_normalize(item, &t->ks);
@@ -316,6 +318,8 @@ dynamo_delete_item(PG_FUNCTION_ARGS)
 	Jsonb	   *old = NULL;
 	Datum		keys[2];
 
+	if (dynamo_item_has_expr(fcinfo))
+		return dynamo_delete_item_expr(fcinfo);
 	SPI_connect();
 	t = dynamo_item_table(name, RowExclusiveLock);
 	key = dynamo_key_normalize(key, &t->ks);
@@ -330,4 +334,18 @@ dynamo_delete_item(PG_FUNCTION_ARGS)
 		dynamo_delete_key(t, keys);
 	SPI_finish();
 	PG_RETURN_JSONB_P(dynamo_wrap_object("Attributes", old));
+}
+
+/* run_put_plan for the other item files (update_item.c). */
+uint64
+dynamo_run_put_plan(DynamoItemTable *t, DynamoPlanKind kind, Jsonb *item, Datum *keys)
+{
+	return run_put_plan(t, kind, item, keys);
+}
+
+/* spi_first_item for the other item files (update_item.c). */
+Jsonb *
+dynamo_spi_first_item(MemoryContext cxt)
+{
+	return spi_first_item(cxt);
 }

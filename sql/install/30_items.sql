@@ -2,13 +2,19 @@
 -- src/query.c, src/batch_write.c).  Required arguments are checked in C so
 -- that a NULL gets AWS's "Member must not be null" message.
 
-CREATE FUNCTION @extschema@.put_item(table_name text, item jsonb, return_values text DEFAULT 'NONE')
+CREATE FUNCTION @extschema@.put_item(table_name text, item jsonb, return_values text DEFAULT 'NONE',
+    condition_expression text DEFAULT NULL, expression_attribute_names jsonb DEFAULT NULL,
+    expression_attribute_values jsonb DEFAULT NULL,
+    return_values_on_condition_check_failure text DEFAULT 'NONE')
 RETURNS jsonb LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_put_item';
 
 CREATE FUNCTION @extschema@.get_item(table_name text, key jsonb, consistent_read boolean DEFAULT false)
 RETURNS jsonb LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'dynamo_get_item';
 
-CREATE FUNCTION @extschema@.delete_item(table_name text, key jsonb, return_values text DEFAULT 'NONE')
+CREATE FUNCTION @extschema@.delete_item(table_name text, key jsonb, return_values text DEFAULT 'NONE',
+    condition_expression text DEFAULT NULL, expression_attribute_names jsonb DEFAULT NULL,
+    expression_attribute_values jsonb DEFAULT NULL,
+    return_values_on_condition_check_failure text DEFAULT 'NONE')
 RETURNS jsonb LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_delete_item';
 
 CREATE FUNCTION @extschema@.query(table_name text, key_condition_expression text,
