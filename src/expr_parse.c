@@ -631,7 +631,14 @@ parse_primary(Parser *p)
 	}
 	if (t->kind == T_WORD && p->toks[p->pos + 1].kind == T_LPAREN &&
 		find_function(t->text) >= 0 && functions[find_function(t->text)].condition)
-		return parse_function(p, true);
+	{
+		n = parse_function(p, true);
+		/* a condition function used as an operand: begins_with(a, :v) = :t */
+		if (peek(p)->kind == T_CMP || at_kw(p, "BETWEEN") || at_kw(p, "IN"))
+			EXPR_ERROR(p->kind, "The function is not allowed to be used this way in an expression; function: %s",
+					   t->text);
+		return n;
+	}
 	a = parse_term(p);
 	if (peek(p)->kind == T_CMP)
 	{
@@ -778,6 +785,7 @@ parse_update(Parser *p)
 	static const char *const sections[] = {"SET", "REMOVE", "ADD", "DELETE"};
 	bool		seen[4] = {false, false, false, false};
 	List	   *actions = NIL;
+	int			twice = -1;		/* reported after parsing, as DynamoDB does */
 
 	while (peek(p)->kind != T_END)
 	{
@@ -788,9 +796,8 @@ parse_update(Parser *p)
 				break;
 		if (s == 4)
 			syntax_error(p);
-		if (seen[s])
-			EXPR_ERROR(p->kind, "The \"%s\" section can only be used once in an update expression;",
-					   sections[s]);
+		if (seen[s] && twice < 0)
+			twice = s;
 		seen[s] = true;
 		p->pos++;
 		for (;;)
@@ -818,6 +825,9 @@ parse_update(Parser *p)
 			p->pos++;
 		}
 	}
+	if (twice >= 0)
+		EXPR_ERROR(p->kind, "The \"%s\" section can only be used once in an update expression;",
+				   sections[twice]);
 	return actions;
 }
 
@@ -887,7 +897,7 @@ normalize_values(Jsonb *values)
 
 	PG_TRY();
 	{
-		res = dynamo_item_normalize(values, NULL);
+		res = dynamo_item_check(values, NULL);
 	}
 	PG_CATCH();
 	{

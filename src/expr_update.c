@@ -571,6 +571,40 @@ dynamo_expr_project(DynamoExpr *e, JsonbContainer *item)
 	return project_paths(e->paths, item);
 }
 
+/*
+ * Normalise the updated item; the size limit has the wording of UpdateItem
+ * (dynalite test/updateItem.js: "Item size to update has exceeded the
+ * maximum allowed size").
+ */
+static Jsonb *
+normalize_updated(Jsonb *item, const DynamoKeySchema *ks)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	Jsonb	   *res = NULL;
+
+	PG_TRY();
+	{
+		res = dynamo_item_normalize(item, ks);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *ed;
+
+		MemoryContextSwitchTo(cxt);
+		ed = CopyErrorData();
+		if (ed->sqlerrcode != ERRCODE_DYNAMO_VALIDATION ||
+			strstr(ed->message, "Item size has exceeded") == NULL)
+			PG_RE_THROW();
+		FlushErrorState();
+		ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
+				errmsg("%s: Item size to update has exceeded the maximum allowed size",
+					   DYNAMO_VALIDATION),
+				ed->detail ? errdetail("%s", ed->detail) : 0);
+	}
+	PG_END_TRY();
+	return res;
+}
+
 /* Apply an update expression (or none) to old, or to key when old is NULL. */
 void
 dynamo_expr_update(DynamoExpr *e, Jsonb *old, Jsonb *key,
@@ -584,7 +618,7 @@ dynamo_expr_update(DynamoExpr *e, Jsonb *old, Jsonb *key,
 	memset(res, 0, sizeof(*res));
 	check_key_paths(actions, ks);
 	item = apply_actions(actions, old, key);
-	res->item = dynamo_item_normalize(item, ks);
+	res->item = normalize_updated(item, ks);
 	res->changed = old == NULL || VARSIZE(old) != VARSIZE(res->item) ||
 		memcmp(old, res->item, VARSIZE(old)) != 0;
 	foreach(lc, actions)
