@@ -39,8 +39,8 @@ typedef struct BatchWrite
 static void
 batch_invalid(const char *reason)
 {
-	ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-			errmsg("%s: %s", DYNAMO_VALIDATION, reason));
+	ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+			errmsg("%s", reason));
 }
 
 /* The object under key member of container c, as Jsonb, or NULL. */

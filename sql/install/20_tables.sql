@@ -20,61 +20,26 @@ CREATE FUNCTION @extschema@._item_guard() RETURNS trigger
 REVOKE ALL ON @extschema@._tables FROM PUBLIC;
 GRANT SELECT ON @extschema@._tables TO PUBLIC;
 
+-- Raise AWS exception exception (a name of docs/errors.md) with DynamoDB's
+-- message word for word; detail, if given, follows the exception name in
+-- DETAIL.  The table of names and SQLSTATEs is src/errors.c, shared with C.
+CREATE FUNCTION @extschema@._raise(exception text, message text, detail text DEFAULT NULL, hint text DEFAULT NULL)
+RETURNS void LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_raise';
+
+-- The checks below are C (src/table_checks.c), so that their errors carry
+-- no internal function in CONTEXT.
+
 -- Raise a ValidationException with AWS's "1 validation error" wording.
 CREATE FUNCTION @extschema@._invalid_parameter(value text, what text, rule text)
-RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    RAISE EXCEPTION 'ValidationException: 1 validation error detected: Value % at ''%'' failed to satisfy constraint: %',
-        coalesce(pg_catalog.quote_literal(value), 'null'), what, rule
-        USING ERRCODE = '22023';
-END
-$$;
+RETURNS void LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_invalid_parameter';
 
 -- Check a TableName: DynamoDB's rules, plus PostgreSQL's 63-byte limit.
 CREATE FUNCTION @extschema@._check_table_name(table_name text, creating boolean)
-RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    IF table_name IS NULL THEN
-        PERFORM @extschema@._invalid_parameter(NULL, 'tableName', 'Member must not be null');
-    ELSIF pg_catalog.length(table_name) < 3 THEN
-        PERFORM @extschema@._invalid_parameter(table_name, 'tableName',
-            'Member must have length greater than or equal to 3');
-    ELSIF pg_catalog.length(table_name) > 255 THEN
-        PERFORM @extschema@._invalid_parameter(table_name, 'tableName',
-            'Member must have length less than or equal to 255');
-    ELSIF table_name !~ '^[a-zA-Z0-9_.-]+$' THEN
-        PERFORM @extschema@._invalid_parameter(table_name, 'tableName',
-            'Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+');
-    ELSIF creating AND pg_catalog.length(table_name) > 63 THEN
-        RAISE EXCEPTION 'ValidationException: 1 validation error detected: Value ''%'' at ''tableName'' failed to satisfy constraint: Member must have length less than or equal to 63',
-            table_name USING ERRCODE = '22023',
-            DETAIL = 'dynamo_streams limits table names to 63 characters, PostgreSQL''s identifier limit.';
-    END IF;
-END
-$$;
+RETURNS void LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_check_table_name';
 
 -- The catalog row of item table table_name, or ResourceNotFoundException.
 CREATE FUNCTION @extschema@._item_table(table_name text, lock boolean DEFAULT false)
-RETURNS @extschema@._tables LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    t @extschema@._tables;
-BEGIN
-    PERFORM @extschema@._check_table_name(table_name, false);
-    IF lock THEN
-        SELECT * INTO t FROM @extschema@._tables c
-         WHERE c.table_name OPERATOR(pg_catalog.=) _item_table.table_name AND c.kind OPERATOR(pg_catalog.=) 'item'
-           FOR UPDATE;
-    ELSE
-        SELECT * INTO t FROM @extschema@._tables c
-         WHERE c.table_name OPERATOR(pg_catalog.=) _item_table.table_name AND c.kind OPERATOR(pg_catalog.=) 'item';
-    END IF;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'ResourceNotFoundException: Requested resource not found: Table: % not found', table_name
-            USING ERRCODE = '42P01';
-    END IF;
-    RETURN t;
-END
-$$;
+RETURNS @extschema@._tables LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_item_table';
 
 -- A stream label for a new stream of t: its creation time, made strictly
 -- later than the table's previous label so that every stream ARN is new.
@@ -151,50 +116,16 @@ $$;
 
 -- Check a key attribute name and type of create_table.
 CREATE FUNCTION @extschema@._check_key(name text, type text, n int)
-RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    IF name IS NULL THEN
-        PERFORM @extschema@._invalid_parameter(NULL, pg_catalog.format('keySchema.%s.member.attributeName', n),
-            'Member must not be null');
-    ELSIF pg_catalog.octet_length(name) < 1 THEN
-        PERFORM @extschema@._invalid_parameter(name, pg_catalog.format('keySchema.%s.member.attributeName', n),
-            'Member must have length greater than or equal to 1');
-    ELSIF pg_catalog.octet_length(name) > 255 THEN
-        PERFORM @extschema@._invalid_parameter(name, pg_catalog.format('keySchema.%s.member.attributeName', n),
-            'Member must have length less than or equal to 255');
-    END IF;
-    IF type IS NULL OR type NOT IN ('S', 'N', 'B') THEN
-        PERFORM @extschema@._invalid_parameter(type, pg_catalog.format('attributeDefinitions.%s.member.attributeType', n),
-            'Member must satisfy enum value set: [B, N, S]');
-    END IF;
-END
-$$;
+RETURNS void LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_check_key';
 
 -- Check a StreamViewType.
 CREATE FUNCTION @extschema@._check_stream_view_type(stream_view_type text)
-RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    IF stream_view_type IS NOT NULL AND stream_view_type NOT IN
-            ('KEYS_ONLY', 'NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES') THEN
-        PERFORM @extschema@._invalid_parameter(stream_view_type, 'streamSpecification.streamViewType',
-            'Member must satisfy enum value set: [NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY]');
-    END IF;
-END
-$$;
+RETURNS void LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_check_stream_view_type';
 
 -- Streams are decoded from the WAL: refuse to enable one without
 -- wal_level = logical (item tables themselves work at any level).
 CREATE FUNCTION @extschema@._require_logical_wal()
-RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    IF pg_catalog.current_setting('wal_level') OPERATOR(pg_catalog.<>) 'logical' THEN
-        RAISE EXCEPTION 'ValidationException: Streams need wal_level = logical, but this server runs with wal_level = %',
-            pg_catalog.current_setting('wal_level')
-            USING ERRCODE = '22023',
-            HINT = 'Set wal_level = logical in postgresql.conf and restart the server; item tables work without it.';
-    END IF;
-END
-$$;
+RETURNS void LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_require_logical_wal';
 
 -- SQL column type of a key type.
 CREATE FUNCTION @extschema@._key_column_type(type text)
@@ -216,8 +147,8 @@ BEGIN
     IF range_key IS NOT NULL THEN
         PERFORM @extschema@._check_key(range_key, range_key_type, 2);
         IF range_key OPERATOR(pg_catalog.=) hash_key THEN
-            RAISE EXCEPTION 'ValidationException: Both the Hash Key and the Range Key element in the KeySchema have the same name'
-                USING ERRCODE = '22023';
+            PERFORM @extschema@._raise('ValidationException',
+                'Both the Hash Key and the Range Key element in the KeySchema have the same name');
         END IF;
     END IF;
     PERFORM @extschema@._check_stream_view_type(stream_view_type);
@@ -229,13 +160,13 @@ BEGIN
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dynamo_streams.create_table'),
                                              pg_catalog.hashtext(table_name));
     IF EXISTS (SELECT FROM @extschema@._tables c WHERE c.table_name OPERATOR(pg_catalog.=) create_table.table_name) THEN
-        RAISE EXCEPTION 'ResourceInUseException: Table already exists: %', table_name USING ERRCODE = '42P07';
+        PERFORM @extschema@._raise('ResourceInUseException', 'Table already exists: ' OPERATOR(pg_catalog.||) table_name);
     END IF;
     IF pg_catalog.to_regclass(pg_catalog.quote_ident('@extschema@') OPERATOR(pg_catalog.||) '.'
                               OPERATOR(pg_catalog.||) pg_catalog.quote_ident(table_name)) IS NOT NULL THEN
-        RAISE EXCEPTION 'ResourceInUseException: Table name % is taken by another relation in schema @extschema@', table_name
-            USING ERRCODE = '42P07',
-            HINT = 'Names of dynamo_streams'' own objects start with "_"; choose another table name.';
+        PERFORM @extschema@._raise('ResourceInUseException', 'Table already exists: ' OPERATOR(pg_catalog.||) table_name,
+            'Another relation in schema @extschema@ has that name.',
+            'Names of dynamo_streams'' own objects start with "_"; choose another table name.');
     END IF;
 
     rel := pg_catalog.format('@extschema@.%I', table_name);
@@ -272,20 +203,21 @@ DECLARE
 BEGIN
     PERFORM @extschema@._check_stream_view_type(stream_view_type);
     IF stream_enabled IS NULL THEN
-        RAISE EXCEPTION 'ValidationException: At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required'
-            USING ERRCODE = '22023';
+        PERFORM @extschema@._raise('ValidationException',
+            'At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required',
+            'stream_enabled is NULL.');
     ELSIF stream_enabled AND stream_view_type IS NULL THEN
-        RAISE EXCEPTION 'ValidationException: One or more parameter values were invalid: Enabled stream must specify a StreamViewType'
-            USING ERRCODE = '22023';
+        PERFORM @extschema@._raise('ValidationException',
+            'One or more parameter values were invalid: Enabled stream must specify a StreamViewType');
     ELSIF NOT stream_enabled AND stream_view_type IS NOT NULL THEN
-        RAISE EXCEPTION 'ValidationException: One or more parameter values were invalid: Disabled stream must not specify a StreamViewType'
-            USING ERRCODE = '22023';
+        PERFORM @extschema@._raise('ValidationException',
+            'One or more parameter values were invalid: Disabled stream must not specify a StreamViewType');
     ELSIF stream_enabled AND t.stream_enabled THEN
-        RAISE EXCEPTION 'ValidationException: Table already has an enabled stream: TableName: %', table_name
-            USING ERRCODE = '22023';
+        PERFORM @extschema@._raise('ValidationException',
+            'Table already has an enabled stream: TableName: ' OPERATOR(pg_catalog.||) table_name);
     ELSIF NOT stream_enabled AND NOT t.stream_enabled THEN
-        RAISE EXCEPTION 'ValidationException: Table does not have an enabled stream: TableName: %', table_name
-            USING ERRCODE = '22023';
+        PERFORM @extschema@._raise('ValidationException',
+            'Table does not have an enabled stream: TableName: ' OPERATOR(pg_catalog.||) table_name);
     END IF;
 
     IF stream_enabled THEN
