@@ -1,7 +1,7 @@
 -- 010_attribute_values: validation and normalisation of AttributeValues
 -- (SPEC 4.1).  Accepted and rejected examples for every rule; the messages
 -- follow AWS's wording and name the offending attribute.
-\set VERBOSITY terse
+\set VERBOSITY default
 
 -- All ten types are accepted; the result is the item in normal form.
 SELECT dynamo.validate_item('{

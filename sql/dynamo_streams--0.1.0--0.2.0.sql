@@ -143,7 +143,7 @@ CREATE OR REPLACE FUNCTION @extschema@.enable_stream(relation regclass, stream_v
     RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r @extschema@._tables;
-    c pg_catalog.pg_class;
+    rel pg_catalog.pg_class;
     name text;
 BEGIN
     PERFORM @extschema@._require_logical_wal();
@@ -162,20 +162,20 @@ BEGIN
         RETURN @extschema@._stream_description(r);
     END IF;
     -- the relation must be able to stream as an ordinary table
-    SELECT * INTO c FROM pg_catalog.pg_class WHERE oid = relation;
-    name := c.relname;
-    IF c.relkind <> 'r' OR c.relpersistence <> 'p' THEN
+    SELECT * INTO rel FROM pg_catalog.pg_class WHERE oid = relation;
+    name := rel.relname;
+    IF rel.relkind <> 'r' OR rel.relpersistence <> 'p' THEN
         PERFORM @extschema@._raise('ValidationException',
             pg_catalog.format('relation "%s" is not an ordinary permanent table', relation), NULL,
             'Streams need a regular, logged table (not a view, partitioned, temporary or unlogged table).');
     END IF;
-    IF c.relnamespace = '@extschema@'::regnamespace THEN
+    IF rel.relnamespace = '@extschema@'::regnamespace THEN
         PERFORM @extschema@._raise('ValidationException',
             pg_catalog.format('relation "%s" belongs to dynamo_streams', relation));
     END IF;
-    IF c.relname !~ '^[a-zA-Z0-9_.-]{3,255}$' THEN
+    IF rel.relname !~ '^[a-zA-Z0-9_.-]{3,255}$' THEN
         PERFORM @extschema@._raise('ValidationException',
-            pg_catalog.format('1 validation error detected: Value ''%s'' at ''tableName'' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+ and have length 3 to 255', c.relname),
+            pg_catalog.format('1 validation error detected: Value ''%s'' at ''tableName'' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+ and have length 3 to 255', rel.relname),
             NULL, 'The relation name is the stream''s table name; rename the table.');
     END IF;
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_index
