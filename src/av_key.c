@@ -140,11 +140,16 @@ dynamo_item_normalize(Jsonb *item, const DynamoKeySchema *ks)
 	return res;
 }
 
-/* The key checks of an item already normalised without a key schema. */
+/*
+ * The key checks of an item already normalised without a key schema.  With
+ * key_message, a missing or mistyped key attribute gets "The provided key
+ * element does not match the schema", BatchWriteItem's message for a
+ * PutRequest.
+ */
 void
-dynamo_item_check_keys(Jsonb *item, const DynamoKeySchema *ks)
+dynamo_item_check_keys(Jsonb *item, const DynamoKeySchema *ks, bool key_message)
 {
-	check_keys(&item->root, ks, false);
+	check_keys(&item->root, ks, key_message);
 }
 
 /*

@@ -266,7 +266,7 @@ dynamo_put_item(PG_FUNCTION_ARGS)
 	norm = dynamo_item_normalize(item, NULL);
 	SPI_connect();
 	t = dynamo_item_table(name, RowExclusiveLock);
-	dynamo_item_check_keys(norm, &t->ks);
+	dynamo_item_check_keys(norm, &t->ks, false);
 	dynamo_key_values(t, norm, keys);
 	if (all_old)
 		old = put_all_old(t, norm, keys, callcxt);
