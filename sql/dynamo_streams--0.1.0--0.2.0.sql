@@ -7,31 +7,39 @@
 
 \echo Use "ALTER EXTENSION dynamo_streams UPDATE TO '0.2.0'" to load this file. \quit
 
--- aws-errors: DynamoDB's messages word for word, the exception name in DETAIL,
--- hints for the commonest mistakes, and checks in C so that no internal
--- function shows in an error's CONTEXT (docs/errors.md).
+-- aws-errors: DynamoDB's messages word for word with the exception name in
+-- DETAIL (src/errors.c holds the one table of exceptions, _raise() serves
+-- SQL), hints for the commonest mistakes, enable_stream/disable_stream for a
+-- relation named by a string, and the checks of the table functions in C,
+-- called so that no internal function shows in an error's CONTEXT
+-- (docs/errors.md).  The checks now return boolean, hence DROP and CREATE.
 DROP FUNCTION @extschema@._check_stream_relation(regclass);
+DROP FUNCTION @extschema@._invalid_parameter(text, text, text);
+DROP FUNCTION @extschema@._check_table_name(text, boolean);
+DROP FUNCTION @extschema@._check_key(text, text, int);
+DROP FUNCTION @extschema@._check_stream_view_type(text);
+DROP FUNCTION @extschema@._require_logical_wal();
 
 CREATE OR REPLACE FUNCTION @extschema@._raise(exception text, message text, detail text DEFAULT NULL, hint text DEFAULT NULL)
-RETURNS void LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_raise';
+RETURNS boolean LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_raise';
 
-CREATE OR REPLACE FUNCTION @extschema@._invalid_parameter(value text, what text, rule text)
-RETURNS void LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_invalid_parameter';
+CREATE FUNCTION @extschema@._invalid_parameter(value text, what text, rule text)
+RETURNS boolean LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_invalid_parameter';
 
-CREATE OR REPLACE FUNCTION @extschema@._check_table_name(table_name text, creating boolean)
-RETURNS void LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_check_table_name';
+CREATE FUNCTION @extschema@._check_table_name(table_name text, creating boolean)
+RETURNS boolean LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_check_table_name';
 
 CREATE OR REPLACE FUNCTION @extschema@._item_table(table_name text, lock boolean DEFAULT false)
 RETURNS @extschema@._tables LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_item_table';
 
-CREATE OR REPLACE FUNCTION @extschema@._check_key(name text, type text, n int)
-RETURNS void LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_check_key';
+CREATE FUNCTION @extschema@._check_key(name text, type text, n int)
+RETURNS boolean LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_check_key';
 
-CREATE OR REPLACE FUNCTION @extschema@._check_stream_view_type(stream_view_type text)
-RETURNS void LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_check_stream_view_type';
+CREATE FUNCTION @extschema@._check_stream_view_type(stream_view_type text)
+RETURNS boolean LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_check_stream_view_type';
 
-CREATE OR REPLACE FUNCTION @extschema@._require_logical_wal()
-RETURNS void LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_require_logical_wal';
+CREATE FUNCTION @extschema@._require_logical_wal()
+RETURNS boolean LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_require_logical_wal';
 
 CREATE OR REPLACE FUNCTION @extschema@.create_table(
     table_name text, hash_key text, hash_key_type text DEFAULT 'S',
@@ -39,32 +47,33 @@ CREATE OR REPLACE FUNCTION @extschema@.create_table(
     stream_view_type text DEFAULT NULL)
 RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    ok boolean;
     rel text;
     t @extschema@._tables;
 BEGIN
-    PERFORM @extschema@._check_table_name(table_name, true);
-    PERFORM @extschema@._check_key(hash_key, hash_key_type, 1);
+    ok := @extschema@._check_table_name(table_name, true);
+    ok := @extschema@._check_key(hash_key, hash_key_type, 1);
     IF range_key IS NOT NULL THEN
-        PERFORM @extschema@._check_key(range_key, range_key_type, 2);
+        ok := @extschema@._check_key(range_key, range_key_type, 2);
         IF range_key OPERATOR(pg_catalog.=) hash_key THEN
-            PERFORM @extschema@._raise('ValidationException',
+            ok := @extschema@._raise('ValidationException',
                 'Both the Hash Key and the Range Key element in the KeySchema have the same name');
         END IF;
     END IF;
-    PERFORM @extschema@._check_stream_view_type(stream_view_type);
+    ok := @extschema@._check_stream_view_type(stream_view_type);
     IF stream_view_type IS NOT NULL THEN
-        PERFORM @extschema@._require_logical_wal();
+        ok := @extschema@._require_logical_wal();
     END IF;
     -- Serialise creations of one name, so that the loser of a race gets
     -- ResourceInUseException rather than a duplicate-key error of pg_class.
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dynamo_streams.create_table'),
                                              pg_catalog.hashtext(table_name));
     IF EXISTS (SELECT FROM @extschema@._tables c WHERE c.table_name OPERATOR(pg_catalog.=) create_table.table_name) THEN
-        PERFORM @extschema@._raise('ResourceInUseException', 'Table already exists: ' OPERATOR(pg_catalog.||) table_name);
+        ok := @extschema@._raise('ResourceInUseException', 'Table already exists: ' OPERATOR(pg_catalog.||) table_name);
     END IF;
     IF pg_catalog.to_regclass(pg_catalog.quote_ident('@extschema@') OPERATOR(pg_catalog.||) '.'
                               OPERATOR(pg_catalog.||) pg_catalog.quote_ident(table_name)) IS NOT NULL THEN
-        PERFORM @extschema@._raise('ResourceInUseException', 'Table already exists: ' OPERATOR(pg_catalog.||) table_name,
+        ok := @extschema@._raise('ResourceInUseException', 'Table already exists: ' OPERATOR(pg_catalog.||) table_name,
             'Another relation in schema @extschema@ has that name.',
             'Names of dynamo_streams'' own objects start with "_"; choose another table name.');
     END IF;
@@ -99,29 +108,30 @@ CREATE OR REPLACE FUNCTION @extschema@.update_table(
     table_name text, stream_enabled boolean, stream_view_type text DEFAULT NULL)
 RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    ok boolean;
     t @extschema@._tables := @extschema@._item_table(table_name, true);
 BEGIN
-    PERFORM @extschema@._check_stream_view_type(stream_view_type);
+    ok := @extschema@._check_stream_view_type(stream_view_type);
     IF stream_enabled IS NULL THEN
-        PERFORM @extschema@._raise('ValidationException',
+        ok := @extschema@._raise('ValidationException',
             'At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required',
             'stream_enabled is NULL.');
     ELSIF stream_enabled AND stream_view_type IS NULL THEN
-        PERFORM @extschema@._raise('ValidationException',
+        ok := @extschema@._raise('ValidationException',
             'One or more parameter values were invalid: Enabled stream must specify a StreamViewType');
     ELSIF NOT stream_enabled AND stream_view_type IS NOT NULL THEN
-        PERFORM @extschema@._raise('ValidationException',
+        ok := @extschema@._raise('ValidationException',
             'One or more parameter values were invalid: Disabled stream must not specify a StreamViewType');
     ELSIF stream_enabled AND t.stream_enabled THEN
-        PERFORM @extschema@._raise('ValidationException',
+        ok := @extschema@._raise('ValidationException',
             'Table already has an enabled stream: TableName: ' OPERATOR(pg_catalog.||) table_name);
     ELSIF NOT stream_enabled AND NOT t.stream_enabled THEN
-        PERFORM @extschema@._raise('ValidationException',
+        ok := @extschema@._raise('ValidationException',
             'Table does not have an enabled stream: TableName: ' OPERATOR(pg_catalog.||) table_name);
     END IF;
 
     IF stream_enabled THEN
-        PERFORM @extschema@._require_logical_wal();
+        ok := @extschema@._require_logical_wal();
         UPDATE @extschema@._tables c
            SET stream_enabled = true, stream_view_type = update_table.stream_view_type,
                stream_label = @extschema@._new_stream_label(c.stream_label)
@@ -136,23 +146,55 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION @extschema@.list_tables(exclusive_start_table_name text DEFAULT NULL, "limit" int DEFAULT 100)
+RETURNS jsonb LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ok boolean;
+    names text[];
+BEGIN
+    IF "limit" IS NULL THEN
+        "limit" := 100;
+    ELSIF "limit" < 1 THEN
+        ok := @extschema@._invalid_parameter("limit"::text, 'limit', 'Member must have value greater than or equal to 1');
+    ELSIF "limit" > 100 THEN
+        ok := @extschema@._invalid_parameter("limit"::text, 'limit', 'Member must have value less than or equal to 100');
+    END IF;
+    IF exclusive_start_table_name IS NOT NULL THEN
+        ok := @extschema@._check_table_name(exclusive_start_table_name, false);
+    END IF;
+    SELECT pg_catalog.array_agg(n) INTO names FROM (
+        SELECT c.table_name AS n FROM @extschema@._tables c
+         WHERE c.kind OPERATOR(pg_catalog.=) 'item'
+           AND (exclusive_start_table_name IS NULL
+                OR c.table_name COLLATE "C" OPERATOR(pg_catalog.>) exclusive_start_table_name)
+         ORDER BY c.table_name COLLATE "C"
+         LIMIT "limit" OPERATOR(pg_catalog.+) 1) s;
+    IF pg_catalog.cardinality(names) > "limit" THEN
+        RETURN pg_catalog.jsonb_build_object('TableNames', pg_catalog.to_jsonb(names[1:"limit"]),
+                                             'LastEvaluatedTableName', names["limit"]);
+    END IF;
+    RETURN pg_catalog.jsonb_build_object('TableNames', pg_catalog.to_jsonb(COALESCE(names, '{}')));
+END
+$$;
+
 CREATE OR REPLACE FUNCTION @extschema@._stream_relation(relation text) RETURNS regclass
     LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'dynamo_sql_stream_relation';
 
 CREATE OR REPLACE FUNCTION @extschema@.enable_stream(relation regclass, stream_view_type text)
     RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    ok boolean;
     r @extschema@._tables;
     rel pg_catalog.pg_class;
     name text;
 BEGIN
-    PERFORM @extschema@._require_logical_wal();
+    ok := @extschema@._require_logical_wal();
     IF relation IS NULL THEN
-        PERFORM @extschema@._invalid_parameter(NULL, 'tableName', 'Member must not be null');
+        ok := @extschema@._invalid_parameter(NULL, 'tableName', 'Member must not be null');
     END IF;
-    PERFORM @extschema@._check_stream_view_type(stream_view_type);
+    ok := @extschema@._check_stream_view_type(stream_view_type);
     IF stream_view_type IS NULL THEN
-        PERFORM @extschema@._raise('ValidationException',
+        ok := @extschema@._raise('ValidationException',
             'One or more parameter values were invalid: Enabled stream must specify a StreamViewType');
     END IF;
     SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation FOR UPDATE;
@@ -165,27 +207,27 @@ BEGIN
     SELECT * INTO rel FROM pg_catalog.pg_class WHERE oid = relation;
     name := rel.relname;
     IF rel.relkind <> 'r' OR rel.relpersistence <> 'p' THEN
-        PERFORM @extschema@._raise('ValidationException',
+        ok := @extschema@._raise('ValidationException',
             pg_catalog.format('relation "%s" is not an ordinary permanent table', relation), NULL,
             'Streams need a regular, logged table (not a view, partitioned, temporary or unlogged table).');
     END IF;
     IF rel.relnamespace = '@extschema@'::regnamespace THEN
-        PERFORM @extschema@._raise('ValidationException',
+        ok := @extschema@._raise('ValidationException',
             pg_catalog.format('relation "%s" belongs to dynamo_streams', relation));
     END IF;
     IF rel.relname !~ '^[a-zA-Z0-9_.-]{3,255}$' THEN
-        PERFORM @extschema@._raise('ValidationException',
+        ok := @extschema@._raise('ValidationException',
             pg_catalog.format('1 validation error detected: Value ''%s'' at ''tableName'' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+ and have length 3 to 255', rel.relname),
             NULL, 'The relation name is the stream''s table name; rename the table.');
     END IF;
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_index
                     WHERE indrelid = relation AND indisprimary) THEN
-        PERFORM @extschema@._raise('ValidationException',
+        ok := @extschema@._raise('ValidationException',
             pg_catalog.format('relation "%s" has no primary key', relation), NULL,
             'Stream records are keyed by the primary key; add one.');
     END IF;
     IF r.stream_enabled THEN
-        PERFORM @extschema@._raise('ValidationException',
+        ok := @extschema@._raise('ValidationException',
             'Table already has an enabled stream: TableName: ' OPERATOR(pg_catalog.||) r.table_name);
     END IF;
     -- the row of a dropped table that had a stream no longer holds its name
@@ -194,7 +236,7 @@ BEGIN
        AND NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = t.relid);
     IF EXISTS (SELECT FROM @extschema@._tables t
                 WHERE t.table_name = name AND t.relid <> relation) THEN
-        PERFORM @extschema@._raise('ResourceInUseException', 'Table already exists: ' OPERATOR(pg_catalog.||) name,
+        ok := @extschema@._raise('ResourceInUseException', 'Table already exists: ' OPERATOR(pg_catalog.||) name,
             'Another item table or stream-enabled relation has that name.');
     END IF;
     IF (SELECT relreplident FROM pg_catalog.pg_class WHERE oid = relation) <> 'f' THEN
@@ -225,11 +267,13 @@ $$;
 CREATE OR REPLACE FUNCTION @extschema@.disable_stream(relation regclass)
     RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    ok boolean;
     r @extschema@._tables;
+    name text;
 BEGIN
-    PERFORM @extschema@._require_logical_wal();
+    ok := @extschema@._require_logical_wal();
     IF relation IS NULL THEN
-        PERFORM @extschema@._invalid_parameter(NULL, 'tableName', 'Member must not be null');
+        ok := @extschema@._invalid_parameter(NULL, 'tableName', 'Member must not be null');
     END IF;
     SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation FOR UPDATE;
     IF r.kind = 'item' THEN
@@ -238,9 +282,9 @@ BEGIN
         RETURN @extschema@._stream_description(r);
     END IF;
     IF r.relid IS NULL OR NOT r.stream_enabled THEN
-        PERFORM @extschema@._raise('ValidationException',
-            'Table does not have an enabled stream: TableName: ' OPERATOR(pg_catalog.||)
-            coalesce(r.table_name, (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = relation)));
+        name := coalesce(r.table_name, (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = relation));
+        ok := @extschema@._raise('ValidationException',
+            'Table does not have an enabled stream: TableName: ' OPERATOR(pg_catalog.||) name);
     END IF;
     UPDATE @extschema@._tables t SET stream_enabled = false
      WHERE t.relid = relation

@@ -101,5 +101,5 @@ dynamo_sql_raise(PG_FUNCTION_ARGS)
 			detail ? dynamo_exception_detail(i, "%s", detail) : dynamo_exception(i),
 			errmsg_internal("%s", message),
 			hint ? errhint("%s", hint) : 0);
-	PG_RETURN_VOID();
+	PG_RETURN_BOOL(true);
 }

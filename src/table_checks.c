@@ -62,7 +62,7 @@ dynamo_sql_invalid_parameter(PG_FUNCTION_ARGS)
 {
 	invalid_parameter(arg_cstring(fcinfo, 0), arg_cstring(fcinfo, 1),
 					  arg_cstring(fcinfo, 2));
-	PG_RETURN_VOID();
+	PG_RETURN_BOOL(true);
 }
 
 /*
@@ -96,7 +96,7 @@ Datum
 dynamo_sql_check_table_name(PG_FUNCTION_ARGS)
 {
 	check_table_name(arg_cstring(fcinfo, 0), !PG_ARGISNULL(1) && PG_GETARG_BOOL(1));
-	PG_RETURN_VOID();
+	PG_RETURN_BOOL(true);
 }
 
 /* _check_key(name text, type text, n int): a key attribute of create_table */
@@ -117,7 +117,7 @@ dynamo_sql_check_key(PG_FUNCTION_ARGS)
 	if (type == NULL || strlen(type) != 1 || strchr("SNB", type[0]) == NULL)
 		invalid_parameter(type, psprintf("attributeDefinitions.%d.member.attributeType", n),
 						  "Member must satisfy enum value set: [B, N, S]");
-	PG_RETURN_VOID();
+	PG_RETURN_BOOL(true);
 }
 
 /* _check_stream_view_type(stream_view_type text): NULL is fine */
@@ -129,13 +129,13 @@ dynamo_sql_check_stream_view_type(PG_FUNCTION_ARGS)
 	int			i;
 
 	if (svt == NULL)
-		PG_RETURN_VOID();
+		PG_RETURN_BOOL(true);
 	for (i = 0; i < lengthof(types); i++)
 		if (strcmp(svt, types[i]) == 0)
-			PG_RETURN_VOID();
+			PG_RETURN_BOOL(true);
 	invalid_parameter(svt, "streamSpecification.streamViewType",
 					  "Member must satisfy enum value set: [NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY]");
-	PG_RETURN_VOID();
+	PG_RETURN_BOOL(true);
 }
 
 /*
@@ -154,7 +154,7 @@ dynamo_sql_require_logical_wal(PG_FUNCTION_ARGS)
 				errmsg("Streams need wal_level = logical, but this server runs with wal_level = %s",
 					   level),
 				errhint("Set wal_level = logical in postgresql.conf and restart the server; item tables work without it."));
-	PG_RETURN_VOID();
+	PG_RETURN_BOOL(true);
 }
 
 /*

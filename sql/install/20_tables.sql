@@ -24,18 +24,21 @@ GRANT SELECT ON @extschema@._tables TO PUBLIC;
 -- message word for word; detail, if given, follows the exception name in
 -- DETAIL.  The table of names and SQLSTATEs is src/errors.c, shared with C.
 CREATE FUNCTION @extschema@._raise(exception text, message text, detail text DEFAULT NULL, hint text DEFAULT NULL)
-RETURNS void LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_raise';
+RETURNS boolean LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_raise';
 
--- The checks below are C (src/table_checks.c), so that their errors carry
--- no internal function in CONTEXT.
+-- The checks below are C (src/table_checks.c), and the table functions call
+-- them and _raise as assignments (ok := ...), not with PERFORM: PL/pgSQL
+-- evaluates such a simple expression without an SQL statement of its own,
+-- so an error's CONTEXT names only the public function, never a helper.
+-- They return true or raise.
 
 -- Raise a ValidationException with AWS's "1 validation error" wording.
 CREATE FUNCTION @extschema@._invalid_parameter(value text, what text, rule text)
-RETURNS void LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_invalid_parameter';
+RETURNS boolean LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_invalid_parameter';
 
 -- Check a TableName: DynamoDB's rules, plus PostgreSQL's 63-byte limit.
 CREATE FUNCTION @extschema@._check_table_name(table_name text, creating boolean)
-RETURNS void LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_check_table_name';
+RETURNS boolean LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_check_table_name';
 
 -- The catalog row of item table table_name, or ResourceNotFoundException.
 CREATE FUNCTION @extschema@._item_table(table_name text, lock boolean DEFAULT false)
@@ -116,16 +119,16 @@ $$;
 
 -- Check a key attribute name and type of create_table.
 CREATE FUNCTION @extschema@._check_key(name text, type text, n int)
-RETURNS void LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_check_key';
+RETURNS boolean LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_check_key';
 
 -- Check a StreamViewType.
 CREATE FUNCTION @extschema@._check_stream_view_type(stream_view_type text)
-RETURNS void LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_check_stream_view_type';
+RETURNS boolean LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_check_stream_view_type';
 
 -- Streams are decoded from the WAL: refuse to enable one without
 -- wal_level = logical (item tables themselves work at any level).
 CREATE FUNCTION @extschema@._require_logical_wal()
-RETURNS void LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_require_logical_wal';
+RETURNS boolean LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_require_logical_wal';
 
 -- SQL column type of a key type.
 CREATE FUNCTION @extschema@._key_column_type(type text)
@@ -139,32 +142,33 @@ CREATE FUNCTION @extschema@.create_table(
     stream_view_type text DEFAULT NULL)
 RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    ok boolean;
     rel text;
     t @extschema@._tables;
 BEGIN
-    PERFORM @extschema@._check_table_name(table_name, true);
-    PERFORM @extschema@._check_key(hash_key, hash_key_type, 1);
+    ok := @extschema@._check_table_name(table_name, true);
+    ok := @extschema@._check_key(hash_key, hash_key_type, 1);
     IF range_key IS NOT NULL THEN
-        PERFORM @extschema@._check_key(range_key, range_key_type, 2);
+        ok := @extschema@._check_key(range_key, range_key_type, 2);
         IF range_key OPERATOR(pg_catalog.=) hash_key THEN
-            PERFORM @extschema@._raise('ValidationException',
+            ok := @extschema@._raise('ValidationException',
                 'Both the Hash Key and the Range Key element in the KeySchema have the same name');
         END IF;
     END IF;
-    PERFORM @extschema@._check_stream_view_type(stream_view_type);
+    ok := @extschema@._check_stream_view_type(stream_view_type);
     IF stream_view_type IS NOT NULL THEN
-        PERFORM @extschema@._require_logical_wal();
+        ok := @extschema@._require_logical_wal();
     END IF;
     -- Serialise creations of one name, so that the loser of a race gets
     -- ResourceInUseException rather than a duplicate-key error of pg_class.
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dynamo_streams.create_table'),
                                              pg_catalog.hashtext(table_name));
     IF EXISTS (SELECT FROM @extschema@._tables c WHERE c.table_name OPERATOR(pg_catalog.=) create_table.table_name) THEN
-        PERFORM @extschema@._raise('ResourceInUseException', 'Table already exists: ' OPERATOR(pg_catalog.||) table_name);
+        ok := @extschema@._raise('ResourceInUseException', 'Table already exists: ' OPERATOR(pg_catalog.||) table_name);
     END IF;
     IF pg_catalog.to_regclass(pg_catalog.quote_ident('@extschema@') OPERATOR(pg_catalog.||) '.'
                               OPERATOR(pg_catalog.||) pg_catalog.quote_ident(table_name)) IS NOT NULL THEN
-        PERFORM @extschema@._raise('ResourceInUseException', 'Table already exists: ' OPERATOR(pg_catalog.||) table_name,
+        ok := @extschema@._raise('ResourceInUseException', 'Table already exists: ' OPERATOR(pg_catalog.||) table_name,
             'Another relation in schema @extschema@ has that name.',
             'Names of dynamo_streams'' own objects start with "_"; choose another table name.');
     END IF;
@@ -199,29 +203,30 @@ CREATE FUNCTION @extschema@.update_table(
     table_name text, stream_enabled boolean, stream_view_type text DEFAULT NULL)
 RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    ok boolean;
     t @extschema@._tables := @extschema@._item_table(table_name, true);
 BEGIN
-    PERFORM @extschema@._check_stream_view_type(stream_view_type);
+    ok := @extschema@._check_stream_view_type(stream_view_type);
     IF stream_enabled IS NULL THEN
-        PERFORM @extschema@._raise('ValidationException',
+        ok := @extschema@._raise('ValidationException',
             'At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required',
             'stream_enabled is NULL.');
     ELSIF stream_enabled AND stream_view_type IS NULL THEN
-        PERFORM @extschema@._raise('ValidationException',
+        ok := @extschema@._raise('ValidationException',
             'One or more parameter values were invalid: Enabled stream must specify a StreamViewType');
     ELSIF NOT stream_enabled AND stream_view_type IS NOT NULL THEN
-        PERFORM @extschema@._raise('ValidationException',
+        ok := @extschema@._raise('ValidationException',
             'One or more parameter values were invalid: Disabled stream must not specify a StreamViewType');
     ELSIF stream_enabled AND t.stream_enabled THEN
-        PERFORM @extschema@._raise('ValidationException',
+        ok := @extschema@._raise('ValidationException',
             'Table already has an enabled stream: TableName: ' OPERATOR(pg_catalog.||) table_name);
     ELSIF NOT stream_enabled AND NOT t.stream_enabled THEN
-        PERFORM @extschema@._raise('ValidationException',
+        ok := @extschema@._raise('ValidationException',
             'Table does not have an enabled stream: TableName: ' OPERATOR(pg_catalog.||) table_name);
     END IF;
 
     IF stream_enabled THEN
-        PERFORM @extschema@._require_logical_wal();
+        ok := @extschema@._require_logical_wal();
         UPDATE @extschema@._tables c
            SET stream_enabled = true, stream_view_type = update_table.stream_view_type,
                stream_label = @extschema@._new_stream_label(c.stream_label)
@@ -245,17 +250,18 @@ $$;
 CREATE FUNCTION @extschema@.list_tables(exclusive_start_table_name text DEFAULT NULL, "limit" int DEFAULT 100)
 RETURNS jsonb LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    ok boolean;
     names text[];
 BEGIN
     IF "limit" IS NULL THEN
         "limit" := 100;
     ELSIF "limit" < 1 THEN
-        PERFORM @extschema@._invalid_parameter("limit"::text, 'limit', 'Member must have value greater than or equal to 1');
+        ok := @extschema@._invalid_parameter("limit"::text, 'limit', 'Member must have value greater than or equal to 1');
     ELSIF "limit" > 100 THEN
-        PERFORM @extschema@._invalid_parameter("limit"::text, 'limit', 'Member must have value less than or equal to 100');
+        ok := @extschema@._invalid_parameter("limit"::text, 'limit', 'Member must have value less than or equal to 100');
     END IF;
     IF exclusive_start_table_name IS NOT NULL THEN
-        PERFORM @extschema@._check_table_name(exclusive_start_table_name, false);
+        ok := @extschema@._check_table_name(exclusive_start_table_name, false);
     END IF;
     SELECT pg_catalog.array_agg(n) INTO names FROM (
         SELECT c.table_name AS n FROM @extschema@._tables c

@@ -37,17 +37,18 @@ CREATE FUNCTION @extschema@._stream_relation(relation text) RETURNS regclass
 CREATE FUNCTION @extschema@.enable_stream(relation regclass, stream_view_type text)
     RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    ok boolean;
     r @extschema@._tables;
     rel pg_catalog.pg_class;
     name text;
 BEGIN
-    PERFORM @extschema@._require_logical_wal();
+    ok := @extschema@._require_logical_wal();
     IF relation IS NULL THEN
-        PERFORM @extschema@._invalid_parameter(NULL, 'tableName', 'Member must not be null');
+        ok := @extschema@._invalid_parameter(NULL, 'tableName', 'Member must not be null');
     END IF;
-    PERFORM @extschema@._check_stream_view_type(stream_view_type);
+    ok := @extschema@._check_stream_view_type(stream_view_type);
     IF stream_view_type IS NULL THEN
-        PERFORM @extschema@._raise('ValidationException',
+        ok := @extschema@._raise('ValidationException',
             'One or more parameter values were invalid: Enabled stream must specify a StreamViewType');
     END IF;
     SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation FOR UPDATE;
@@ -60,27 +61,27 @@ BEGIN
     SELECT * INTO rel FROM pg_catalog.pg_class WHERE oid = relation;
     name := rel.relname;
     IF rel.relkind <> 'r' OR rel.relpersistence <> 'p' THEN
-        PERFORM @extschema@._raise('ValidationException',
+        ok := @extschema@._raise('ValidationException',
             pg_catalog.format('relation "%s" is not an ordinary permanent table', relation), NULL,
             'Streams need a regular, logged table (not a view, partitioned, temporary or unlogged table).');
     END IF;
     IF rel.relnamespace = '@extschema@'::regnamespace THEN
-        PERFORM @extschema@._raise('ValidationException',
+        ok := @extschema@._raise('ValidationException',
             pg_catalog.format('relation "%s" belongs to dynamo_streams', relation));
     END IF;
     IF rel.relname !~ '^[a-zA-Z0-9_.-]{3,255}$' THEN
-        PERFORM @extschema@._raise('ValidationException',
+        ok := @extschema@._raise('ValidationException',
             pg_catalog.format('1 validation error detected: Value ''%s'' at ''tableName'' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+ and have length 3 to 255', rel.relname),
             NULL, 'The relation name is the stream''s table name; rename the table.');
     END IF;
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_index
                     WHERE indrelid = relation AND indisprimary) THEN
-        PERFORM @extschema@._raise('ValidationException',
+        ok := @extschema@._raise('ValidationException',
             pg_catalog.format('relation "%s" has no primary key', relation), NULL,
             'Stream records are keyed by the primary key; add one.');
     END IF;
     IF r.stream_enabled THEN
-        PERFORM @extschema@._raise('ValidationException',
+        ok := @extschema@._raise('ValidationException',
             'Table already has an enabled stream: TableName: ' OPERATOR(pg_catalog.||) r.table_name);
     END IF;
     -- the row of a dropped table that had a stream no longer holds its name
@@ -89,7 +90,7 @@ BEGIN
        AND NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = t.relid);
     IF EXISTS (SELECT FROM @extschema@._tables t
                 WHERE t.table_name = name AND t.relid <> relation) THEN
-        PERFORM @extschema@._raise('ResourceInUseException', 'Table already exists: ' OPERATOR(pg_catalog.||) name,
+        ok := @extschema@._raise('ResourceInUseException', 'Table already exists: ' OPERATOR(pg_catalog.||) name,
             'Another item table or stream-enabled relation has that name.');
     END IF;
     IF (SELECT relreplident FROM pg_catalog.pg_class WHERE oid = relation) <> 'f' THEN
@@ -128,11 +129,13 @@ COMMENT ON FUNCTION @extschema@.enable_stream(regclass, text) IS
 CREATE FUNCTION @extschema@.disable_stream(relation regclass)
     RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    ok boolean;
     r @extschema@._tables;
+    name text;
 BEGIN
-    PERFORM @extschema@._require_logical_wal();
+    ok := @extschema@._require_logical_wal();
     IF relation IS NULL THEN
-        PERFORM @extschema@._invalid_parameter(NULL, 'tableName', 'Member must not be null');
+        ok := @extschema@._invalid_parameter(NULL, 'tableName', 'Member must not be null');
     END IF;
     SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation FOR UPDATE;
     IF r.kind = 'item' THEN
@@ -141,9 +144,9 @@ BEGIN
         RETURN @extschema@._stream_description(r);
     END IF;
     IF r.relid IS NULL OR NOT r.stream_enabled THEN
-        PERFORM @extschema@._raise('ValidationException',
-            'Table does not have an enabled stream: TableName: ' OPERATOR(pg_catalog.||)
-            coalesce(r.table_name, (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = relation)));
+        name := coalesce(r.table_name, (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = relation));
+        ok := @extschema@._raise('ValidationException',
+            'Table does not have an enabled stream: TableName: ' OPERATOR(pg_catalog.||) name);
     END IF;
     UPDATE @extschema@._tables t SET stream_enabled = false
      WHERE t.relid = relation
