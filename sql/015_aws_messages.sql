@@ -91,6 +91,12 @@ INSERT INTO aws_cases (source, aws_exception, aws_message, stmt) VALUES
  $$SELECT dynamo.delete_item('NoSuchTable', '{"a": {"SS": []}}')$$),
 ('dynalite', 'ValidationException', '1 validation error detected: Value ''abc;'' at ''tableName'' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+',
  $$SELECT dynamo.put_item('abc;', '{"a": {"SS": []}}')$$),
+-- BatchWriteItem too checks every item before it looks a table up
+-- ([dynalite] test/batchWriteItem.js, requests to table 'abc')
+('dynalite', 'ValidationException', 'One or more parameter values were invalid: An number set  may not be empty',
+ $$SELECT dynamo.batch_write_item('{"NoSuchTable": [{"PutRequest": {"Item": {"a": {"NS": []}}}}]}')$$),
+('dynalite', 'ResourceNotFoundException', 'Requested resource not found',
+ $$SELECT dynamo.batch_write_item('{"NoSuchTable": [{"PutRequest": {"Item": {"a": {"S": "x"}}}}]}')$$),
 ('moto', 'ValidationException', 'Return values set to invalid value',
  $$SELECT dynamo.put_item('NoSuchTable', '{"a": {"S": "x"}}', 'ALL_NEW')$$),
 ('sdk', 'ResourceNotFoundException', 'Requested resource not found: Table: fake-table not found',

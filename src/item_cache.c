@@ -263,6 +263,7 @@ dynamo_table_not_found(const char *name, int len, bool with_name)
 	if (SPI_execute_with_args("SELECT c.table_name FROM " DYNAMO_SCHEMA "." DYNAMO_CATALOG_TABLE " c"
 							  " WHERE c.kind OPERATOR(pg_catalog.=) 'item'"
 							  " AND pg_catalog.lower(c.table_name) OPERATOR(pg_catalog.=) pg_catalog.lower($1)"
+							  " AND c.table_name OPERATOR(pg_catalog.<>) $1"
 							  " ORDER BY c.table_name COLLATE \"C\" LIMIT 1",
 							  1, argtypes, args, NULL, true, 1) == SPI_OK_SELECT &&
 		SPI_processed > 0)
