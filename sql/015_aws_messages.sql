@@ -97,6 +97,14 @@ INSERT INTO aws_cases (source, aws_exception, aws_message, stmt) VALUES
  $$SELECT dynamo.batch_write_item('{"NoSuchTable": [{"PutRequest": {"Item": {"a": {"NS": []}}}}]}')$$),
 ('dynalite', 'ResourceNotFoundException', 'Requested resource not found',
  $$SELECT dynamo.batch_write_item('{"NoSuchTable": [{"PutRequest": {"Item": {"a": {"S": "x"}}}}]}')$$),
+-- Query: the expression and its values are checked before the table lookup
+-- (the message as DynamoDB returned it to an SDK user in 2020)
+('sdk-v3', 'ValidationException', 'Invalid KeyConditionExpression: Syntax error; token: "<EOF>", near: ":type"',
+ $$SELECT dynamo.query('NoSuchTable', 'pk = :pk AND begins_with(sk, :type', '{":pk": {"S": "a"}, ":type": {"S": "b"}}')$$),
+('dynalite', 'ValidationException', 'Supplied AttributeValue is empty, must contain exactly one of the supported datatypes',
+ $$SELECT dynamo.query('NoSuchTable', 'pk = :pk', '{":pk": {}}')$$),
+('dynalite', 'ResourceNotFoundException', 'Requested resource not found',
+ $$SELECT dynamo.query('NoSuchTable', 'pk = :pk', '{":pk": {"S": "a"}}')$$),
 ('moto', 'ValidationException', 'Return values set to invalid value',
  $$SELECT dynamo.put_item('NoSuchTable', '{"a": {"S": "x"}}', 'ALL_NEW')$$),
 ('sdk', 'ResourceNotFoundException', 'Requested resource not found: Table: fake-table not found',

@@ -425,7 +425,9 @@ assign_conditions(Parser *p, const DynamoKeySchema *ks, DynamoKeyCondition *out)
 
 /*
  * Parse expr against key schema ks.  names and values are the
- * ExpressionAttributeNames/Values objects (either may be NULL).
+ * ExpressionAttributeNames/Values objects (either may be NULL).  With ks
+ * NULL, only the checks that need no table are made (DynamoDB makes them
+ * before it looks the table up); out is then not filled in.
  */
 void
 dynamo_parse_key_condition(const char *expr, Jsonb *names, Jsonb *values,
@@ -453,5 +455,6 @@ dynamo_parse_key_condition(const char *expr, Jsonb *names, Jsonb *values,
 	}
 	check_unused(names, p.used_names, "ExpressionAttributeNames");
 	check_unused(values, p.used_values, "ExpressionAttributeValues");
-	assign_conditions(&p, ks, out);
+	if (ks)
+		assign_conditions(&p, ks, out);
 }

@@ -331,10 +331,15 @@ dynamo_query(PG_FUNCTION_ARGS)
 		ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
 				errmsg("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."));
 	expr = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	/* like DynamoDB, check what needs no table before looking it up */
+	dynamo_check_table_name(VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name));
+	dynamo_parse_key_condition(expr, names, values, NULL, &kc);
+	values = dynamo_item_normalize(values, NULL);
+	if (esk != NULL)
+		esk = dynamo_key_normalize(esk, NULL);
 	SPI_connect();
 	t = dynamo_item_table(name, AccessShareLock);
 	dynamo_parse_key_condition(expr, names, values, &t->ks, &kc);
-	values = dynamo_item_normalize(values, NULL);
 
 	memset(&q, 0, sizeof(q));
 	initStringInfo(&q.sql);
