@@ -105,6 +105,8 @@ INSERT INTO aws_cases (source, aws_exception, aws_message, stmt) VALUES
  $$SELECT dynamo.query('NoSuchTable', 'pk = :pk', '{":pk": {}}')$$),
 ('dynalite', 'ResourceNotFoundException', 'Requested resource not found',
  $$SELECT dynamo.query('NoSuchTable', 'pk = :pk', '{":pk": {"S": "a"}}')$$),
+('dynalite', 'ValidationException', 'One or more parameter values were invalid: Null attribute value types must have the value of true',
+ $$SELECT dynamo.scan('NoSuchTable', exclusive_start_key => '{"a": {"NULL": false}}')$$),
 ('moto', 'ValidationException', 'Return values set to invalid value',
  $$SELECT dynamo.put_item('NoSuchTable', '{"a": {"S": "x"}}', 'ALL_NEW')$$),
 ('sdk', 'ResourceNotFoundException', 'Requested resource not found: Table: fake-table not found',

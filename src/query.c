@@ -378,6 +378,10 @@ dynamo_scan(PG_FUNCTION_ARGS)
 	PageQuery	q;
 	Jsonb	   *res;
 
+	/* like DynamoDB, check what needs no table before looking it up */
+	dynamo_check_table_name(VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name));
+	if (esk != NULL)
+		esk = dynamo_key_normalize(esk, NULL);
 	SPI_connect();
 	t = dynamo_item_table(name, AccessShareLock);
 	memset(&q, 0, sizeof(q));
