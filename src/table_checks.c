@@ -10,8 +10,11 @@
  * carried the helper's frames in its CONTEXT ("PL/pgSQL function
  * dynamo._item_table(text,boolean) line 11 at RAISE"): internal names that
  * mean nothing to a user.  A C function adds no frame of its own, so an error
- * raised here shows only the public function that called it.  Messages are
- * DynamoDB's, as everywhere (errors.c).
+ * raised here shows only the public function that called it, provided the
+ * caller evaluates it as a PL/pgSQL expression (ok := _check_...(...)) rather
+ * than with PERFORM, which runs an SQL statement that CONTEXT would quote.
+ * The checks return true or raise.  Messages are DynamoDB's, as everywhere
+ * (errors.c).
  *
  *-------------------------------------------------------------------------
  */
