@@ -35,10 +35,6 @@
 
 #include "dynamo_streams.h"
 
-/* ConditionalCheckFailedException (docs/errors.md). */
-#define DYNAMO_CONDITION_FAILED		"ConditionalCheckFailedException"
-#define ERRCODE_DYNAMO_CONDITION_FAILED	ERRCODE_CHECK_VIOLATION /* 23514 */
-
 /* DynamoDB's limits on expressions. */
 #define DYNAMO_EXPR_MAX_BYTES		4096	/* length of one expression */
 #define DYNAMO_EXPR_MAX_PATH_DEPTH	32	/* elements of a document path */

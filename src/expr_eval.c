@@ -245,9 +245,8 @@ static void update_operand_error(void) pg_attribute_noreturn();
 static void
 update_operand_error(void)
 {
-	ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-			errmsg("%s: An operand in the update expression has an incorrect data type",
-				   DYNAMO_VALIDATION));
+	ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+			errmsg("An operand in the update expression has an incorrect data type"));
 }
 
 /* list_append(a, b) of two lists. */
@@ -301,9 +300,8 @@ expr_operand(ExprNode *n, JsonbContainer *item, AttrVal *out, bool update)
 			return;
 		case EN_PATH:
 			if (!expr_get_path(item, n->path, out) && update)
-				ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-						errmsg("%s: The provided expression refers to an attribute that does not exist in the item",
-							   DYNAMO_VALIDATION));
+				ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+						errmsg("The provided expression refers to an attribute that does not exist in the item"));
 			return;
 		case EN_SIZE:
 			expr_operand(n->args[0], item, &a, false);

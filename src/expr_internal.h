@@ -126,8 +126,7 @@ extern char *dynamo_number_add(const char *a, int alen, const char *b, int blen,
 							   bool subtract);
 
 #define EXPR_ERROR(kind, ...) \
-	ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION), \
-			errmsg("%s: Invalid %s: %s", DYNAMO_VALIDATION, expr_kind_name(kind), \
-				   psprintf(__VA_ARGS__)))
+	ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION), \
+			errmsg("Invalid %s: %s", expr_kind_name(kind), psprintf(__VA_ARGS__)))
 
 #endif							/* DYNAMO_EXPR_INTERNAL_H */

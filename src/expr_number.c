@@ -42,16 +42,15 @@ static void
 parse_valid(const char *s, int len, DynamoNumber *num)
 {
 	if (dynamo_number_parse(s, len, num) != DYNAMO_NUM_OK)
-		ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-				errmsg("%s: %s: %.*s", DYNAMO_VALIDATION,
-					   dynamo_number_message(DYNAMO_NUM_NOT_NUMERIC), len, s));
+		ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+				errmsg("%s: %.*s", dynamo_number_message(DYNAMO_NUM_NOT_NUMERIC), len, s));
 }
 
 static void
 number_error(DynamoNumStatus st)
 {
-	ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-			errmsg("%s: %s", DYNAMO_VALIDATION, dynamo_number_message(st)));
+	ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+			errmsg("%s", dynamo_number_message(st)));
 }
 
 /* a + b, or a - b when subtract; the canonical text of the exact result. */

@@ -858,11 +858,11 @@ check_keys(Jsonb *obj, const char *what, char lead)
 	if (obj == NULL)
 		return;
 	if (!JB_ROOT_IS_OBJECT(obj) || JB_ROOT_IS_SCALAR(obj))
-		ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-				errmsg("%s: %s must be an object", DYNAMO_VALIDATION, what));
+		ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+				errmsg("%s must be an object", what));
 	if (JB_ROOT_COUNT(obj) == 0)
-		ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-				errmsg("%s: %s must not be empty", DYNAMO_VALIDATION, what));
+		ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+				errmsg("%s must not be empty", what));
 	it = JsonbIteratorInit(&obj->root);
 	while ((r = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
@@ -870,18 +870,18 @@ check_keys(Jsonb *obj, const char *what, char lead)
 		bool		ok;
 
 		if (r == WJB_VALUE && lead == '#' && v.type != jbvString)
-			ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-					errmsg("%s: %s contains invalid value: the value of each key must be a string",
-						   DYNAMO_VALIDATION, what));
+			ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+					errmsg("%s contains invalid value: the value of each key must be a string",
+						   what));
 		if (r != WJB_KEY)
 			continue;
 		ok = v.val.string.len > 1 && v.val.string.val[0] == lead;
 		for (i = 1; ok && i < v.val.string.len; i++)
 			ok = word_char(v.val.string.val[i]);
 		if (!ok)
-			ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-					errmsg("%s: %s contains invalid key: Syntax error; key: \"%.*s\"",
-						   DYNAMO_VALIDATION, what, v.val.string.len, v.val.string.val));
+			ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+					errmsg("%s contains invalid key: Syntax error; key: \"%.*s\"",
+						   what, v.val.string.len, v.val.string.val));
 	}
 }
 
@@ -902,32 +902,30 @@ normalize_values(Jsonb *values)
 	PG_CATCH();
 	{
 		ErrorData  *ed;
-		char	   *msg,
-				   *attr;
-		const char *prefix = DYNAMO_VALIDATION ": ";
+		const char *at = "attribute \"";
+		char	   *name = NULL;
 
 		MemoryContextSwitchTo(cxt);
 		ed = CopyErrorData();
-		if (ed->sqlerrcode != ERRCODE_DYNAMO_VALIDATION ||
-			strncmp(ed->message, prefix, strlen(prefix)) != 0)
+		if (ed->sqlerrcode != ERRCODE_DYNAMO_VALIDATION)
 			PG_RE_THROW();
 		FlushErrorState();
-		msg = ed->message + strlen(prefix);
-		attr = strstr(msg, " for attribute \"");
-		if (attr)
+		/* the path of the bad value is in DETAIL: ... at attribute ":v" */
+		if (ed->detail && (name = strstr(ed->detail, at)) != NULL)
 		{
-			char	   *name = attr + strlen(" for attribute \"");
+			char	   *end;
 
-			*attr = '\0';
-			if (strlen(name) > 0 && name[strlen(name) - 1] == '"')
-				name[strlen(name) - 1] = '\0';
-			ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-					errmsg("%s: ExpressionAttributeValues contains invalid value: %s for key %s",
-						   DYNAMO_VALIDATION, msg, name));
+			name += strlen(at);
+			end = strchr(name, '"');
+			name = pnstrdup(name, end ? end - name : strlen(name));
 		}
-		ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-				errmsg("%s: ExpressionAttributeValues contains invalid value: %s",
-					   DYNAMO_VALIDATION, msg));
+		if (name)
+			ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+					errmsg("ExpressionAttributeValues contains invalid value: %s for key %s",
+						   ed->message, name));
+		ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+				errmsg("ExpressionAttributeValues contains invalid value: %s",
+					   ed->message));
 	}
 	PG_END_TRY();
 	return res;
@@ -1011,9 +1009,9 @@ check_unused(Jsonb *obj, List *used, const char *what)
 			appendStringInfo(&buf, "%s%.*s", buf.len ? ", " : "",
 							 v.val.string.len, v.val.string.val);
 	if (buf.len > 0)
-		ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-				errmsg("%s: Value provided in %s unused in expressions: keys: {%s}",
-					   DYNAMO_VALIDATION, what, buf.data));
+		ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+				errmsg("Value provided in %s unused in expressions: keys: {%s}",
+					   what, buf.data));
 }
 
 /* After parsing every expression: every name and value must be used. */

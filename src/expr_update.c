@@ -50,17 +50,15 @@ static void invalid_path(void) pg_attribute_noreturn();
 static void
 invalid_path(void)
 {
-	ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-			errmsg("%s: The document path provided in the update expression is invalid for update",
-				   DYNAMO_VALIDATION));
+	ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+			errmsg("The document path provided in the update expression is invalid for update"));
 }
 
 static void
 operand_type_error(void)
 {
-	ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-			errmsg("%s: An operand in the update expression has an incorrect data type",
-				   DYNAMO_VALIDATION));
+	ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+			errmsg("An operand in the update expression has an incorrect data type"));
 }
 
 static MNode *
@@ -379,9 +377,9 @@ check_key_paths(List *actions, const DynamoKeySchema *ks)
 		for (i = 0; i < 2; i++)
 			if (keys[i] && (int) strlen(keys[i]) == e->len &&
 				memcmp(keys[i], e->name, e->len) == 0)
-				ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-						errmsg("%s: One or more parameter values were invalid: Cannot update attribute %s. This attribute is part of the key",
-							   DYNAMO_VALIDATION, keys[i]));
+				ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+						errmsg("One or more parameter values were invalid: Cannot update attribute %s. This attribute is part of the key",
+							   keys[i]));
 	}
 }
 
@@ -596,10 +594,10 @@ normalize_updated(Jsonb *item, const DynamoKeySchema *ks)
 			strstr(ed->message, "Item size has exceeded") == NULL)
 			PG_RE_THROW();
 		FlushErrorState();
-		ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-				errmsg("%s: Item size to update has exceeded the maximum allowed size",
-					   DYNAMO_VALIDATION),
-				ed->detail ? errdetail("%s", ed->detail) : 0);
+		ereport(ERROR,
+				ed->detail ? errcode(ERRCODE_DYNAMO_VALIDATION) : dynamo_exception(DYNAMO_EXC_VALIDATION),
+				ed->detail ? errdetail_internal("%s", ed->detail) : 0,
+				errmsg("Item size to update has exceeded the maximum allowed size"));
 	}
 	PG_END_TRY();
 	return res;

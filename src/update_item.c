@@ -57,14 +57,15 @@ arg_rv(FunctionCallInfo fcinfo, int n, bool only_old)
 		if (strcmp(rv, rv_names[i]) == 0)
 		{
 			if (only_old && i > RV_ALL_OLD)
-				ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-						errmsg("%s: Return values set to invalid value", DYNAMO_VALIDATION),
-						errdetail("Only NONE and ALL_OLD are allowed here, not %s.", rv));
+				ereport(ERROR,
+						dynamo_exception_detail(DYNAMO_EXC_VALIDATION,
+												"Only NONE and ALL_OLD are allowed here, not %s.", rv),
+						errmsg("Return values set to invalid value"));
 			return (ReturnValues) i;
 		}
-	ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-			errmsg("%s: 1 validation error detected: Value '%s' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]",
-				   DYNAMO_VALIDATION, rv));
+	ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+			errmsg("1 validation error detected: Value '%s' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]",
+				   rv));
 	return RV_NONE;
 }
 
@@ -81,9 +82,9 @@ arg_rvccf(FunctionCallInfo fcinfo, int n)
 		return false;
 	if (strcmp(rv, "ALL_OLD") == 0)
 		return true;
-	ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-			errmsg("%s: 1 validation error detected: Value '%s' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]",
-				   DYNAMO_VALIDATION, rv));
+	ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+			errmsg("1 validation error detected: Value '%s' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]",
+				   rv));
 	return false;
 }
 
@@ -118,11 +119,12 @@ void
 dynamo_condition_failed(Jsonb *old)
 {
 	if (old)
-		ereport(ERROR, errcode(ERRCODE_DYNAMO_CONDITION_FAILED),
-				errmsg("%s: The conditional request failed", DYNAMO_CONDITION_FAILED),
-				errdetail("Item: %s", JsonbToCString(NULL, &old->root, VARSIZE(old))));
-	ereport(ERROR, errcode(ERRCODE_DYNAMO_CONDITION_FAILED),
-			errmsg("%s: The conditional request failed", DYNAMO_CONDITION_FAILED));
+		ereport(ERROR,
+				dynamo_exception_detail(DYNAMO_EXC_CONDITION_FAILED, "Item: %s",
+										JsonbToCString(NULL, &old->root, VARSIZE(old))),
+				errmsg("The conditional request failed"));
+	ereport(ERROR, dynamo_exception(DYNAMO_EXC_CONDITION_FAILED),
+			errmsg("The conditional request failed"));
 }
 
 /*
@@ -140,13 +142,12 @@ parse_write_exprs(const char *update, DynamoExpr **upd, const char *cond,
 	if (update == NULL && cond == NULL)
 	{
 		if (names)
-			ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-					errmsg("%s: ExpressionAttributeNames can only be specified when using expressions",
-						   DYNAMO_VALIDATION));
+			ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+					errmsg("ExpressionAttributeNames can only be specified when using expressions"));
 		if (values)
-			ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-					errmsg("%s: ExpressionAttributeValues can only be specified when using expressions: %s",
-						   DYNAMO_VALIDATION, what));
+			ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+					errmsg("ExpressionAttributeValues can only be specified when using expressions: %s",
+						   what));
 	}
 	cx = dynamo_expr_begin(names, values);
 	if (upd)
@@ -195,12 +196,15 @@ dynamo_put_item_expr(FunctionCallInfo fcinfo)
 			   *old;
 	Datum		keys[2];
 
-	SPI_connect();
-	t = dynamo_item_table(name, RowExclusiveLock);
-	norm = dynamo_item_normalize(item, &t->ks);
-	dynamo_key_values(t, norm, keys);
+	/* like DynamoDB, validate the request before looking the table up */
+	dynamo_check_table_name(VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name));
+	norm = dynamo_item_normalize(item, NULL);
 	cond = parse_write_exprs(NULL, NULL, cond_text, arg_jsonb_opt(fcinfo, 4),
 							 arg_jsonb_opt(fcinfo, 5), "ConditionExpression is null");
+	SPI_connect();
+	t = dynamo_item_table(name, RowExclusiveLock);
+	dynamo_item_check_keys(norm, &t->ks, false);
+	dynamo_key_values(t, norm, keys);
 	for (;;)
 	{
 		old = lock_item(t, keys, callcxt);
@@ -236,12 +240,14 @@ dynamo_delete_item_expr(FunctionCallInfo fcinfo)
 	Jsonb	   *old;
 	Datum		keys[2];
 
+	dynamo_check_table_name(VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name));
+	key = dynamo_key_normalize(key, NULL);
+	cond = parse_write_exprs(NULL, NULL, cond_text, arg_jsonb_opt(fcinfo, 4),
+							 arg_jsonb_opt(fcinfo, 5), "ConditionExpression is null");
 	SPI_connect();
 	t = dynamo_item_table(name, RowExclusiveLock);
 	key = dynamo_key_normalize(key, &t->ks);
 	dynamo_key_values(t, key, keys);
-	cond = parse_write_exprs(NULL, NULL, cond_text, arg_jsonb_opt(fcinfo, 4),
-							 arg_jsonb_opt(fcinfo, 5), "ConditionExpression is null");
 	old = lock_item(t, keys, callcxt);
 	check_condition(cond, old, rvccf);
 	if (old)
@@ -302,13 +308,15 @@ dynamo_update_item(PG_FUNCTION_ARGS)
 			   *attrs;
 	Datum		keys[2];
 
+	dynamo_check_table_name(VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name));
+	key = dynamo_key_normalize(key, NULL);
+	cond = parse_write_exprs(upd_text, &upd, cond_text, arg_jsonb_opt(fcinfo, 4),
+							 arg_jsonb_opt(fcinfo, 5),
+							 "UpdateExpression and ConditionExpression are null");
 	SPI_connect();
 	t = dynamo_item_table(name, RowExclusiveLock);
 	key = dynamo_key_normalize(key, &t->ks);
 	dynamo_key_values(t, key, keys);
-	cond = parse_write_exprs(upd_text, &upd, cond_text, arg_jsonb_opt(fcinfo, 4),
-							 arg_jsonb_opt(fcinfo, 5),
-							 "UpdateExpression and ConditionExpression are null");
 	for (;;)
 	{
 		old = lock_item(t, keys, callcxt);
