@@ -74,6 +74,7 @@ typedef struct ExprNode
 	ExprCmp		cmp;			/* EN_CMP */
 	ExprPath   *path;			/* EN_PATH */
 	JsonbValue *value;			/* EN_VALUE: the AttributeValue object */
+	const char *vname;			/* EN_VALUE: its placeholder, ":v" */
 	struct ExprNode *args[3];
 	List	   *list;			/* EN_IN: the candidate operands */
 } ExprNode;
@@ -109,6 +110,9 @@ typedef struct AttrVal
 	DynamoAvType type;
 	JsonbValue	v;				/* inner value, see the file header */
 } AttrVal;
+
+/* expr_parse.c: the name of a function node's function */
+extern const char *expr_function_name(ExprNodeType type);
 
 /* expr_eval.c */
 extern bool expr_av_from(JsonbValue *avobj, AttrVal *out);
