@@ -535,8 +535,13 @@ parse_function(Parser *p, bool want_cond)
 	ExprNode   *n;
 	int			nargs = 0;
 
-	if (f < 0 || (functions[f].update && p->kind != DYNAMO_EXPR_UPDATE))
+	if (f < 0 || (functions[f].update && p->kind == DYNAMO_EXPR_KEY_CONDITION))
 		EXPR_ERROR(p->kind, "Invalid function name; function: %s", t->text);
+	/* if_not_exists and list_append in a condition: "not allowed" (ScyllaDB
+	 * test_condition_expression.py, test_update_condition_other_funcs) */
+	if (functions[f].update && p->kind != DYNAMO_EXPR_UPDATE)
+		EXPR_ERROR(p->kind, "The function is not allowed to be used this way in an expression; function: %s",
+				   t->text);
 	if (functions[f].condition != want_cond ||
 		(p->kind == DYNAMO_EXPR_UPDATE && !functions[f].update))
 		EXPR_ERROR(p->kind, "The function is not allowed to be used this way in an expression; function: %s",
