@@ -105,18 +105,32 @@ span(Parser *p, int from, int to)
 
 static void lex_error(Parser *p, int at) pg_attribute_noreturn();
 
-/* Syntax error at a character the lexer cannot start a token with. */
+/*
+ * Syntax error at a character the lexer cannot start a token with.  As in
+ * DynamoDB, "near" quotes the expression from the previous token to the end
+ * of the next one ("SET _123": previous "SET", bad "_", next "123").
+ */
 static void
 lex_error(Parser *p, int at)
 {
+	const char *s = p->expr;
 	int			from = p->ntoks > 0 ? p->toks[p->ntoks - 1].start : at;
-	int			to = at + pg_mblen(p->expr + at);
-	int			len = pg_mblen(p->expr + at);
+	int			len = pg_mblen(s + at);
+	int			to = at + len;
+	int			next = to;
 
-	while (word_char(p->expr[to]))
-		to++;
+	while (s[next] == ' ' || s[next] == '\t' || s[next] == '\n' || s[next] == '\r')
+		next++;
+	if (word_char(s[next]))
+	{
+		while (word_char(s[next]))
+			next++;
+		to = next;
+	}
+	else if (s[next] != '\0')
+		to = next + pg_mblen(s + next);
 	EXPR_ERROR(p->kind, "Syntax error; token: \"%.*s\", near: \"%s\"",
-			   len, p->expr + at, span(p, from, to));
+			   len, s + at, span(p, from, to));
 }
 
 /* Split the expression into tokens. */
@@ -229,18 +243,26 @@ at_kw(Parser *p, const char *kw)
 
 static void syntax_error(Parser *p) pg_attribute_noreturn();
 
-/* Syntax error at the current token. */
+/*
+ * Syntax error at the current token.  "near" is DynamoDB's: the expression
+ * from the previous token to the end of the next one ("= = b" for the
+ * second "=" of "a = = b"); at the end of the expression, the last token.
+ */
 static void
 syntax_error(Parser *p)
 {
 	Token	   *t = peek(p);
-	int			from = p->pos > 0 ? p->toks[p->pos - 1].start : t->start;
+	Token	   *prev = p->pos > 0 ? &p->toks[p->pos - 1] : NULL;
+	Token	   *next;
 
 	if (t->kind == T_END)
 		EXPR_ERROR(p->kind, "Syntax error; token: \"<EOF>\", near: \"%s\"",
-				   span(p, from, t->start > 0 ? p->toks[Max(p->pos - 1, 0)].end : 0));
+				   prev ? span(p, prev->start, prev->end) : "");
+	next = &p->toks[p->pos + 1];
 	EXPR_ERROR(p->kind, "Syntax error; token: \"%s\", near: \"%s\"",
-			   span(p, t->start, t->end), span(p, from, t->end));
+			   span(p, t->start, t->end),
+			   span(p, prev ? prev->start : t->start,
+					next->kind != T_END ? next->end : t->end));
 }
 
 static Token *
