@@ -16,6 +16,11 @@
  *	  projection:		dynamo_expr_project(e, item)
  *	  update:			dynamo_expr_update(e, old_item, key, &res)
  *
+ * A query parses its KeyConditionExpression in the same context, so that
+ * its filter and projection share the names and values:
+ * dynamo_expr_parse(cx, DYNAMO_EXPR_KEY_CONDITION, text), then
+ * dynamo_expr_key_condition() (key_condition.h) for the key ranges.
+ *
  * Items are normalised items (attrval.h) or NULL for "no item".  Placeholder
  * values are validated and normalised by dynamo_expr_begin(), so every value
  * an evaluator sees is in normal form and equality is byte equality.
