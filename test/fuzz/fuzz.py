@@ -15,7 +15,9 @@ Statements throw random and adversarial input at every SQL function of the
 extension: AttributeValues of every type with wrong JSON types, NULL false,
 bad numbers and base64, empty and duplicate sets, deep nesting, huge strings,
 \\u0000 and surrogate pairs; wrong key types and sizes; malformed key
-condition expressions; exclusive start keys of the wrong shape; batches with
+condition expressions; random update and condition expressions (update_item,
+conditional put_item and delete_item); exclusive start keys of the wrong
+shape; batches with
 unknown tables; odd table names; NULL arguments; plain SQL writes.
 Properties (validation is idempotent, sizes agree, put then get round-trips,
 every stored row is normalised and its key columns match, pagination visits
@@ -335,6 +337,96 @@ def gen_expr(t):
     return ' '.join(R.choice(toks) for _ in range(R.randint(0, 9)))
 
 
+EXPR_PATHS = ['a', 'b', 'c', '#n', '#m', 'a.b', 'a[0]', 'a[1].b', '#n.c[2]', 'l[3]', 'm.x.y', 'Year', 'a' * 70]
+EXPR_VALUES = [':s', ':n', ':l', ':m', ':ss', ':ns', ':bs', ':b', ':z', ':big']
+
+
+def gen_operand():
+    r = R.random()
+    if r < 0.4:
+        return R.choice(EXPR_PATHS)
+    if r < 0.7:
+        return R.choice(EXPR_VALUES)
+    if r < 0.8:
+        return 'size(%s)' % R.choice(EXPR_PATHS + EXPR_VALUES)
+    return 'if_not_exists(%s, %s)' % (R.choice(EXPR_PATHS), R.choice(EXPR_VALUES))
+
+
+def gen_cond_expr(depth=0):
+    r = R.random()
+    if depth < 4 and r < 0.25:
+        return '(%s %s %s)' % (gen_cond_expr(depth + 1), R.choice(['AND', 'OR', 'and']), gen_cond_expr(depth + 1))
+    if depth < 4 and r < 0.3:
+        return 'NOT ' + gen_cond_expr(depth + 1)
+    if r < 0.55:
+        return '%s %s %s' % (gen_operand(), R.choice(['=', '<>', '<', '<=', '>', '>=']), gen_operand())
+    if r < 0.65:
+        return '%s BETWEEN %s AND %s' % (gen_operand(), gen_operand(), gen_operand())
+    if r < 0.72:
+        return '%s IN (%s)' % (gen_operand(), ', '.join(gen_operand() for _ in range(R.randint(1, 4))))
+    if r < 0.9:
+        f = R.choice(['attribute_exists', 'attribute_not_exists', 'attribute_type', 'begins_with', 'contains'])
+        return '%s(%s)' % (f, ', '.join(gen_operand() for _ in range(R.randint(1, 3))))
+    toks = ['a', ':s', '#n', '=', '(', ')', 'AND', 'OR', 'NOT', 'BETWEEN', 'IN', ',', '.', '[', ']', '1',
+            'size', '!', 'é', ':', '#', 'SET']
+    return ' '.join(R.choice(toks) for _ in range(R.randint(0, 8)))
+
+
+def gen_update_expr():
+    secs = []
+    for kw in R.sample(['SET', 'REMOVE', 'ADD', 'DELETE'], R.randint(1, 4)):
+        acts = []
+        for _ in range(R.randint(1, 3)):
+            p = R.choice(EXPR_PATHS)
+            if kw == 'SET':
+                v = gen_operand()
+                if R.random() < 0.3:
+                    v = '%s %s %s' % (v, R.choice(['+', '-']), gen_operand())
+                if R.random() < 0.15:
+                    v = 'list_append(%s, %s)' % (gen_operand(), gen_operand())
+                acts.append('%s = %s' % (p, v))
+            elif kw == 'REMOVE':
+                acts.append(p)
+            else:
+                acts.append('%s %s' % (p, R.choice(EXPR_VALUES)))
+        secs.append('%s %s' % (kw if R.random() < 0.9 else kw.lower(), ', '.join(acts)))
+    e = ' '.join(secs)
+    if R.random() < 0.2:  # mutate
+        i = R.randint(0, len(e))
+        e = e[:i] + R.choice(['(', ')', ',', ':', '#', ' SET ', '=', '+', '!', 'é', '[', ']', '.', '']) + e[i:]
+    return e
+
+
+def gen_expr_names():
+    r = R.random()
+    if r < 0.1:
+        return R.choice([None, {}, {'#n': 1}, {'n': 'a'}, {'#n': ''}])
+    return {'#n': R.choice(['a', 'b', 'x.y', 'é', '']), '#m': 'm'}
+
+
+def gen_expr_values():
+    r = R.random()
+    if r < 0.05:
+        return R.choice([None, {}, {':s': {}}, {'s': {'S': 'x'}}])
+    v = {':s': {'S': R.choice(['x', 'ab', ''])}, ':n': {'N': R.choice(['1', '-2.5', '1E125', '9.9999999999999999999999999999999999999E125', '1E-130'])},
+         ':l': {'L': [gen_av() for _ in range(R.randint(0, 3))]}, ':m': {'M': {'x': {'N': '1'}}},
+         ':ss': {'SS': ['x', 'y']}, ':ns': {'NS': ['1', '2']}, ':bs': {'BS': ['AQ==']}, ':b': {'B': 'AQ=='},
+         ':z': {'NULL': True}, ':big': {'N': '12345678901234567890123456789012345678'}}
+    if R.random() < 0.1:
+        v[':n'] = gen_bad_av(0)
+    return v
+
+
+def used_only(text, names, vals):
+    """Mostly keep only the placeholders text uses, so that expressions get evaluated."""
+    if R.random() < 0.8:
+        if isinstance(names, dict):
+            names = {k: v for k, v in names.items() if re.search(re.escape(k) + r'(?!\w)', text)} or None
+        if isinstance(vals, dict):
+            vals = {k: v for k, v in vals.items() if re.search(re.escape(k) + r'(?!\w)', text)} or None
+    return names, vals
+
+
 def gen_values(t):
     name, hk, ht, rk, rt = t
     v = {':h': key_value(ht, R.random() < 0.85)}
@@ -402,11 +494,28 @@ def stmt_av():
 def stmt_items():
     t = rand_table()
     name = t[0] if R.random() < 0.9 else rand_name()
-    f = R.choice(['put', 'put', 'put', 'putget', 'get', 'delete', 'query', 'query', 'scan', 'batch'])
+    f = R.choice(['put', 'put', 'put', 'putget', 'get', 'delete', 'query', 'query', 'scan', 'batch',
+                  'update', 'update', 'cput', 'cdelete'])
     rv = R.choice(['NONE', 'ALL_OLD', None]) if R.random() < 0.9 else R.choice(['ALL_NEW', 'none', '', 'UPDATED_OLD'])
     if f == 'put':
         item = gen_item_for(t) if R.random() < 0.95 else R.choice([None, [], 'x', {}])
         return "SELECT dynamo.put_item(%s, %s, %s);" % (lit_or_null(name), jsonb(item), lit_or_null(rv))
+    if f == 'update':
+        upd = gen_update_expr() if R.random() < 0.95 else None
+        cond = gen_cond_expr() if R.random() < 0.4 else None
+        names, vals = used_only((upd or '') + ' ' + (cond or ''), gen_expr_names(), gen_expr_values())
+        return "SELECT dynamo.update_item(%s, %s, %s, %s, %s, %s, %s);" % (
+            lit_or_null(name), jsonb(opt(table_key(t), 0.05)), lit_or_null(upd), lit_or_null(cond),
+            jsonb(names), jsonb(vals), lit_or_null(R.choice(['NONE', 'ALL_OLD', 'UPDATED_OLD', 'ALL_NEW',
+                                                             'UPDATED_NEW', None, 'x'])))
+    if f in ('cput', 'cdelete'):
+        what = jsonb(gen_item_for(t)) if f == 'cput' else jsonb(opt(table_key(t), 0.05))
+        cond = gen_cond_expr()
+        names, vals = used_only(cond, gen_expr_names(), gen_expr_values())
+        return "SELECT dynamo.%s(%s, %s, %s, %s, %s, %s, %s);" % (
+            'put_item' if f == 'cput' else 'delete_item', lit_or_null(name), what, lit_or_null(rv),
+            lit_or_null(cond), jsonb(names), jsonb(vals),
+            lit_or_null(R.choice(['NONE', 'ALL_OLD', None, 'ALL_NEW'])))
     if f == 'putget':
         return "SELECT fuzz_put_get(%s, %s);" % (sqlstr(t[0]), jsonb(gen_item_for(t)))
     if f == 'get':
