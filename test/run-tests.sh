@@ -3,7 +3,8 @@
 # pg_regress suites (sql/, expected/), isolation specs (test/isolation/),
 # TAP tests (test/t/) and end-to-end tests with real AWS client libraries
 # (test/e2e/).  Run as root on a fresh Debian 12 machine, or as a user who
-# has the packages already.  DS_ONLY=regress|isolation|tap|e2e runs one part;
+# has the packages already.  DS_ONLY=regress|isolation|docs|tap|e2e runs one
+# part (docs: the examples of docs/functions/, test/docs/run-examples.pl);
 # REGRESS="a b" narrows pg_regress to those suites.  The pg_regress suites
 # and isolation specs run through `make installcheck`.
 source "$(dirname "$0")/lib.sh"
@@ -56,6 +57,20 @@ run_tap() {
 		{ tail -n 80 "$DS_WORK"/tap/tmp_check/log/regress_log_* 2>/dev/null; failed+=(tap); }
 }
 
+# The examples of docs/functions/ must print what the pages show
+# (test/docs/run-examples.pl); DS_DOCS_UPDATE=1 rewrites the outputs that
+# differ, in this checkout.
+run_docs() {
+	ds_log "docs examples"
+	if (cd "$DS_SRC" && ds_as_user env PGHOST="$DS_SOCK" PGPORT="$DS_PORT" PGUSER=postgres \
+		PSQL="$DS_BIN/psql" TMPDIR="$DS_WORK" DS_DOCS_UPDATE="${DS_DOCS_UPDATE:-}" \
+		perl test/docs/run-examples.pl docs/functions); then
+		[ "${DS_DOCS_UPDATE:-}" != 1 ] || cp "$DS_SRC"/docs/functions/*.md "$DS_ROOT/docs/functions/"
+	else
+		failed+=(docs)
+	fi
+}
+
 run_e2e() {
 	[ -f "$DS_SRC/test/e2e/package.json" ] || return 0
 	ds_log "end-to-end tests with AWS client libraries"
@@ -65,9 +80,10 @@ run_e2e() {
 }
 
 case $only in
-all) run_installcheck all; run_tap; run_e2e ;;
+all) run_installcheck all; run_docs; run_tap; run_e2e ;;
 regress) run_installcheck regress ;;
 isolation) run_installcheck isolation ;;
+docs) run_docs ;;
 tap) run_tap ;;
 e2e) run_e2e ;;
 esac
