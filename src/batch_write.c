@@ -122,8 +122,12 @@ parse_batch(Jsonb *req, BatchWrite *writes)
 	while ((r = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
 		if (r == WJB_KEY)
+		{
 			t = dynamo_item_table(cstring_to_text_with_len(v.val.string.val, v.val.string.len),
 								  RowExclusiveLock);
+			dynamo_require_item_access(t, ACL_SELECT | ACL_INSERT | ACL_UPDATE | ACL_DELETE,
+									   "BatchWriteItem");
+		}
 		else if (r == WJB_VALUE)
 		{
 			JsonbIterator *ait;

@@ -266,6 +266,7 @@ dynamo_put_item(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	t = dynamo_item_table(name, RowExclusiveLock);
+	dynamo_require_item_access(t, ACL_SELECT | ACL_INSERT | ACL_UPDATE, "PutItem");
 	norm = dynamo_item_normalize(item, &t->ks);
 	dynamo_key_values(t, norm, keys);
 	if (all_old)
@@ -292,6 +293,7 @@ dynamo_get_item(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	t = dynamo_item_table(name, AccessShareLock);
+	dynamo_require_item_access(t, ACL_SELECT, "GetItem");
 	key = dynamo_key_normalize(key, &t->ks);
 	dynamo_key_values(t, key, keys);
 	if (SPI_execute_plan(dynamo_item_plan(t, DYNAMO_PLAN_GET), keys, NULL, true, 1) != SPI_OK_SELECT)
@@ -318,6 +320,7 @@ dynamo_delete_item(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	t = dynamo_item_table(name, RowExclusiveLock);
+	dynamo_require_item_access(t, ACL_SELECT | ACL_DELETE, "DeleteItem");
 	key = dynamo_key_normalize(key, &t->ks);
 	dynamo_key_values(t, key, keys);
 	if (all_old)

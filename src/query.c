@@ -340,6 +340,7 @@ dynamo_query(PG_FUNCTION_ARGS)
 	expr = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	SPI_connect();
 	t = dynamo_item_table(name, AccessShareLock);
+	dynamo_require_item_access(t, ACL_SELECT, "Query");
 	dynamo_parse_key_condition(expr, names, values, &t->ks, &kc);
 	values = dynamo_item_normalize(values, NULL);
 
@@ -382,6 +383,7 @@ dynamo_scan(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	t = dynamo_item_table(name, AccessShareLock);
+	dynamo_require_item_access(t, ACL_SELECT, "Scan");
 	memset(&q, 0, sizeof(q));
 	initStringInfo(&q.sql);
 	appendStringInfo(&q.sql, "SELECT item FROM %s", t->qualname);

@@ -76,6 +76,53 @@ BEGIN
 END
 $$;
 
+-- Raise AccessDeniedException (SQLSTATE 42501) unless the caller has every
+-- one of needs on t: 'OWNER' (own its relation, or be a member of the
+-- owner), a privilege on its relation ('SELECT', ...), or a privilege on
+-- the catalog ('catalog UPDATE', ...).  Returns t.  action is the DynamoDB
+-- action, as in AWS's message.  See docs/security.md.
+CREATE FUNCTION @extschema@._require_access(t @extschema@._tables, action text, needs text[])
+RETURNS @extschema@._tables LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    missing text[];
+BEGIN
+    SELECT pg_catalog.array_agg(CASE
+               WHEN u.p OPERATOR(pg_catalog.=) 'OWNER' THEN pg_catalog.format('ownership of the table %s', t.relid)
+               WHEN u.p OPERATOR(pg_catalog.~) '^catalog ' THEN pg_catalog.format('the %s privilege on @extschema@._tables',
+                                                                                  pg_catalog.substr(u.p, 9))
+               ELSE pg_catalog.format('the %s privilege on the table %s', u.p, t.relid) END ORDER BY u.n)
+      INTO missing
+      FROM pg_catalog.unnest(needs) WITH ORDINALITY u(p, n)
+     WHERE NOT CASE
+               WHEN u.p OPERATOR(pg_catalog.=) 'OWNER'
+                   THEN COALESCE(pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
+                                                         WHERE c.oid OPERATOR(pg_catalog.=) t.relid), 'USAGE'), false)
+               WHEN u.p OPERATOR(pg_catalog.~) '^catalog '
+                   THEN pg_catalog.has_table_privilege('@extschema@._tables', pg_catalog.substr(u.p, 9))
+               ELSE pg_catalog.has_table_privilege(t.relid, u.p) END;
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'AccessDeniedException: User: % is not authorized to perform: dynamodb:% on resource: %',
+            CURRENT_USER, action, @extschema@._table_arn(t.table_name)
+            USING ERRCODE = '42501',
+            DETAIL = pg_catalog.format('dynamodb:%s needs %s.', action, pg_catalog.array_to_string(missing, ' and ')),
+            HINT = 'See docs/security.md for the privileges each function needs.';
+    END IF;
+    RETURN t;
+END
+$$;
+
+-- The comment of an item table's relation: its key schema and creation
+-- time as JSON, so that the table can be adopted again after DROP
+-- EXTENSION ... CASCADE dropped the catalog (adopt_table, 25_adopt.sql).
+CREATE FUNCTION @extschema@._item_table_comment(t @extschema@._tables)
+RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT 'dynamo_streams item table ' OPERATOR(pg_catalog.||) pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'TableName', t.table_name,
+        'HashKey', t.hash_key, 'HashKeyType', t.hash_key_type::text,
+        'RangeKey', t.range_key, 'RangeKeyType', t.range_key_type::text,
+        'CreatedAt', t.created_at))::text
+$$;
+
 -- A stream label for a new stream of t: its creation time, made strictly
 -- later than the table's previous label so that every stream ARN is new.
 CREATE FUNCTION @extschema@._new_stream_label(previous text)
@@ -224,12 +271,27 @@ BEGIN
     IF stream_view_type IS NOT NULL THEN
         PERFORM @extschema@._require_logical_wal();
     END IF;
+    IF NOT pg_catalog.has_schema_privilege('@extschema@', 'CREATE')
+       OR NOT pg_catalog.has_table_privilege('@extschema@._tables', 'INSERT') THEN
+        RAISE EXCEPTION 'AccessDeniedException: User: % is not authorized to perform: dynamodb:CreateTable on resource: %',
+            CURRENT_USER, @extschema@._table_arn(table_name)
+            USING ERRCODE = '42501',
+            DETAIL = 'dynamodb:CreateTable needs the CREATE privilege on schema @extschema@ and INSERT on @extschema@._tables.',
+            HINT = 'A superuser or the extension''s owner can give them with SELECT @extschema@.grant_access(''role''); see docs/security.md.';
+    END IF;
     -- Serialise creations of one name, so that the loser of a race gets
     -- ResourceInUseException rather than a duplicate-key error of pg_class.
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dynamo_streams.create_table'),
                                              pg_catalog.hashtext(table_name));
     IF EXISTS (SELECT FROM @extschema@._tables c WHERE c.table_name OPERATOR(pg_catalog.=) create_table.table_name) THEN
         RAISE EXCEPTION 'ResourceInUseException: Table already exists: %', table_name USING ERRCODE = '42P07';
+    END IF;
+    IF @extschema@._kept_item_table(table_name) IS NOT NULL THEN
+        RAISE EXCEPTION 'ResourceInUseException: Table already exists: %', table_name
+            USING ERRCODE = '42P07',
+            DETAIL = pg_catalog.format('The relation %s is an item table that DROP EXTENSION ... CASCADE kept, with its items.',
+                                       @extschema@._kept_item_table(table_name)),
+            HINT = pg_catalog.format('Adopt it with SELECT @extschema@.adopt_table(%L), or drop the relation.', table_name);
     END IF;
     IF pg_catalog.to_regclass(pg_catalog.quote_ident('@extschema@') OPERATOR(pg_catalog.||) '.'
                               OPERATOR(pg_catalog.||) pg_catalog.quote_ident(table_name)) IS NOT NULL THEN
@@ -249,9 +311,6 @@ BEGIN
         rel, hash_key, hash_key_type,
         CASE WHEN range_key IS NULL THEN ''
              ELSE pg_catalog.format(', %L, %L', range_key, range_key_type) END);
-    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', rel,
-        'dynamo_streams item table ' OPERATOR(pg_catalog.||) table_name);
-
     INSERT INTO @extschema@._tables (table_name, relid, kind, hash_key, hash_key_type,
                                      range_key, range_key_type, stream_enabled,
                                      stream_view_type, stream_label)
@@ -260,6 +319,7 @@ BEGIN
             stream_view_type IS NOT NULL, stream_view_type,
             CASE WHEN stream_view_type IS NOT NULL THEN @extschema@._new_stream_label(NULL) END)
     RETURNING * INTO t;
+    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', rel, @extschema@._item_table_comment(t));
     RETURN pg_catalog.jsonb_build_object('TableDescription', @extschema@._table_description(t));
 END
 $$;
@@ -268,8 +328,10 @@ CREATE FUNCTION @extschema@.update_table(
     table_name text, stream_enabled boolean, stream_view_type text DEFAULT NULL)
 RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    t @extschema@._tables := @extschema@._item_table(table_name, true);
+    t @extschema@._tables := @extschema@._require_access(@extschema@._item_table(table_name),
+                                                         'UpdateTable', '{OWNER,catalog UPDATE}');
 BEGIN
+    t := @extschema@._item_table(table_name, true);
     PERFORM @extschema@._check_stream_view_type(stream_view_type);
     IF stream_enabled IS NULL THEN
         RAISE EXCEPTION 'ValidationException: At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required'
@@ -306,8 +368,8 @@ $$;
 
 CREATE FUNCTION @extschema@.describe_table(table_name text)
 RETURNS jsonb LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT pg_catalog.jsonb_build_object('Table',
-        @extschema@._table_description(@extschema@._item_table(table_name)))
+    SELECT pg_catalog.jsonb_build_object('Table', @extschema@._table_description(
+        @extschema@._require_access(@extschema@._item_table(table_name), 'DescribeTable', '{SELECT}')))
 $$;
 
 CREATE FUNCTION @extschema@.list_tables(exclusive_start_table_name text DEFAULT NULL, "limit" int DEFAULT 100)
@@ -343,9 +405,12 @@ $$;
 CREATE FUNCTION @extschema@.delete_table(table_name text)
 RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    t @extschema@._tables := @extschema@._item_table(table_name, true);
-    d jsonb := @extschema@._table_description(t, 'DELETING');
+    t @extschema@._tables := @extschema@._require_access(@extschema@._item_table(table_name),
+                                                         'DeleteTable', '{OWNER,SELECT,catalog UPDATE,catalog DELETE}');
+    d jsonb;
 BEGIN
+    t := @extschema@._item_table(table_name, true);
+    d := @extschema@._table_description(t, 'DELETING');
     DELETE FROM @extschema@._tables c WHERE c.table_name OPERATOR(pg_catalog.=) t.table_name;
     EXECUTE pg_catalog.format('DROP TABLE %s', t.relid);
     RETURN pg_catalog.jsonb_build_object('TableDescription', d);

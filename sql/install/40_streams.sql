@@ -58,6 +58,18 @@ BEGIN
     RETURN c.relname;
 END $$;
 
+-- A catalog row naming an ordinary table, for _require_access.
+CREATE FUNCTION @extschema@._relation_row(relation regclass) RETURNS @extschema@._tables
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r @extschema@._tables;
+BEGIN
+    r.table_name := (SELECT c.relname::text FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) relation);
+    r.relid := relation;
+    r.kind := 'relation';
+    RETURN r;
+END $$;
+
 CREATE FUNCTION @extschema@.enable_stream(relation regclass, stream_view_type text)
     RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -79,6 +91,8 @@ BEGIN
         SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation;
         RETURN @extschema@._stream_description(r);
     END IF;
+    PERFORM @extschema@._require_access(@extschema@._relation_row(relation), 'UpdateTable',
+                                        '{OWNER,catalog INSERT,catalog UPDATE}');
     name := @extschema@._check_stream_relation(relation);
     IF r.stream_enabled THEN
         RAISE EXCEPTION 'ValidationException: Table already has an enabled stream: TableName: %', r.table_name
@@ -132,6 +146,8 @@ BEGIN
         SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation;
         RETURN @extschema@._stream_description(r);
     END IF;
+    PERFORM @extschema@._require_access(@extschema@._relation_row(relation), 'UpdateTable',
+                                        '{OWNER,catalog UPDATE}');
     IF r.relid IS NULL OR NOT r.stream_enabled THEN
         RAISE EXCEPTION 'ValidationException: Table does not have an enabled stream: TableName: %',
                         coalesce(r.table_name, (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = relation))
