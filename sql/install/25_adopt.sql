@@ -3,7 +3,8 @@
 -- DROP EXTENSION dynamo_streams CASCADE drops the catalog and the
 -- _item_guard triggers but keeps the item tables' relations, with their
 -- items, in schema dynamo (they are not members of the extension).  Their
--- comments keep the key schema and creation time (_item_table_comment).
+-- comments keep the key schema, creation time and TableId
+-- (_item_table_comment).
 -- adopt_table makes such a relation an item table again; CREATE
 -- EXTENSION adopts every one it finds (at the end of this part).
 
@@ -153,9 +154,10 @@ BEGIN
         CASE WHEN has_sk THEN pg_catalog.format(', %L, %L', range_key, range_type) ELSE '' END);
     EXECUTE pg_catalog.format('ALTER TABLE %s REPLICA IDENTITY FULL', rel);
     INSERT INTO @extschema@._tables (table_name, relid, kind, hash_key, hash_key_type,
-                                     range_key, range_key_type, created_at)
+                                     range_key, range_key_type, created_at, table_id)
     VALUES (table_name, rel, 'item', hash_key, hash_type, range_key, range_type,
-            COALESCE((kept OPERATOR(pg_catalog.->>) 'CreatedAt')::timestamptz, pg_catalog.now()))
+            COALESCE((kept OPERATOR(pg_catalog.->>) 'CreatedAt')::timestamptz, pg_catalog.now()),
+            COALESCE((kept OPERATOR(pg_catalog.->>) 'TableId')::uuid, pg_catalog.gen_random_uuid()))
     RETURNING * INTO t;
     EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', rel, @extschema@._item_table_comment(t));
     RETURN pg_catalog.jsonb_build_object('TableDescription', @extschema@._table_description(t));
