@@ -33,7 +33,8 @@ typedef enum DynamoException
 	DYNAMO_EXC_NOT_FOUND,		/* ResourceNotFoundException, 42P01 */
 	DYNAMO_EXC_EXISTS,			/* ResourceInUseException, 42P07 */
 	DYNAMO_EXC_IN_USE,			/* ResourceInUseException, 55006 */
-	DYNAMO_EXC_LIMIT			/* LimitExceededException, 54000 */
+	DYNAMO_EXC_LIMIT,			/* LimitExceededException, 54000 */
+	DYNAMO_EXC_ACCESS_DENIED	/* AccessDeniedException, 42501 */
 } DynamoException;
 
 extern const char *dynamo_exception_name(DynamoException exc);
@@ -52,6 +53,7 @@ extern int	dynamo_exception_detail(DynamoException exc, const char *fmt,...)
 #define ERRCODE_DYNAMO_EXISTS		ERRCODE_DUPLICATE_TABLE /* 42P07 */
 #define ERRCODE_DYNAMO_IN_USE		ERRCODE_OBJECT_IN_USE	/* 55006 */
 #define ERRCODE_DYNAMO_LIMIT		ERRCODE_PROGRAM_LIMIT_EXCEEDED	/* 54000 */
+#define ERRCODE_DYNAMO_ACCESS_DENIED	ERRCODE_INSUFFICIENT_PRIVILEGE	/* 42501 */
 
 /* DynamoDB limits (SPEC 4.1, 4.2). */
 #define DYNAMO_MAX_ITEM_SIZE		409600

@@ -339,6 +339,7 @@ dynamo_query(PG_FUNCTION_ARGS)
 		esk = dynamo_key_normalize(esk, NULL);
 	SPI_connect();
 	t = dynamo_item_table(name, AccessShareLock);
+	dynamo_require_item_access(t, ACL_SELECT, "Query");
 	dynamo_parse_key_condition(expr, names, values, &t->ks, &kc);
 
 	memset(&q, 0, sizeof(q));
@@ -384,6 +385,7 @@ dynamo_scan(PG_FUNCTION_ARGS)
 		esk = dynamo_key_normalize(esk, NULL);
 	SPI_connect();
 	t = dynamo_item_table(name, AccessShareLock);
+	dynamo_require_item_access(t, ACL_SELECT, "Scan");
 	memset(&q, 0, sizeof(q));
 	initStringInfo(&q.sql);
 	appendStringInfo(&q.sql, "SELECT item FROM %s", t->qualname);
