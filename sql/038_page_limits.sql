@@ -13,12 +13,13 @@
 -- has a LastEvaluatedKey even if no item follows.
 --
 -- Sources: the boundary tests of dynalite, recorded against DynamoDB
--- (architect/dynalite test/scan.js: "should return all if just under limit
--- ...", "should return one less than all if just over limit ...", "should
--- (not) return LastEvaluatedKey if just under/over limit for (number) range
--- table"), reproduced below item for item, and dynalite's size model
--- (architect/dynalite db/index.js, itemSize with compress/addMetaSize), which
--- fits every one of them at exactly 1,048,576 bytes.  Limit: AWS API
+-- (architect/dynalite test/scan.js and test/query.js: "should return all if
+-- just under limit ...", "should return one less than all if just over
+-- limit ...", "should (not) return LastEvaluatedKey if just under/over limit
+-- (for (number) range table)"), reproduced below item for item, and
+-- dynalite's size model (architect/dynalite db/index.js, itemSize with
+-- compress/addMetaSize), which fits every one of them at exactly 1,048,576
+-- bytes.  Limit: AWS API
 -- reference, Query/Scan "Limit" and docs.aws.amazon.com/amazondynamodb/latest/
 -- developerguide/Query.Pagination.html ("If LastEvaluatedKey is not empty, it
 -- does not necessarily mean that there is more data in the result set").
@@ -212,6 +213,35 @@ SELECT count(dynamo.put_item('PgRange', jsonb_build_object(
 SELECT pg_temp.page(dynamo.scan('PgRange'), 'b');
 SELECT pg_temp.page(dynamo.query('PgRange', 'a = :h', '{":h": {"S": "AAAA123456"}}'), 'b');
 SELECT pg_temp.page(dynamo.query('PgRange', 'a = :h', '{":h": {"S": "AAAA123456"}}', scan_index_forward => false), 'b');
+
+-- dynalite test/query.js makes the same measurements with Query (one
+-- partition, 2-character range keys) and also asserts the key: 25 items of
+-- 41645 characters total 1,048,575 bytes, no LastEvaluatedKey without limit
+-- or with "limit" 26, but one with "limit" 25 ("Limit of 25 includes
+-- LastEvaluatedKey"); one character more in item 24 and the page reaches
+-- 1 MB with its last item, hence its key.
+CREATE FUNCTION pg_temp.fill_query(name text, lens int[]) RETURNS bigint LANGUAGE sql AS $$
+    SELECT count(dynamo.delete_item('PgRange', jsonb_build_object('a', item->'a', 'b', item->'b'))) FROM dynamo."PgRange";
+    SELECT count(dynamo.put_item('PgRange', jsonb_build_object(
+               'a', '{"S": "AAAA123456"}'::jsonb, 'b', jsonb_build_object('S', lpad(i::text, 2, '0')),
+               name, jsonb_build_object('S', repeat('e', coalesce(lens[i + 1], lens[1]))))))
+      FROM generate_series(0, 24) i;
+$$;
+SELECT pg_temp.fill_query(repeat('e', 255), '{41645}');
+SELECT pg_temp.page(dynamo.query('PgRange', 'a = :h', '{":h": {"S": "AAAA123456"}}'), 'b');
+SELECT pg_temp.page(dynamo.query('PgRange', 'a = :h', '{":h": {"S": "AAAA123456"}}', "limit" => 26), 'b');
+SELECT pg_temp.page(dynamo.query('PgRange', 'a = :h', '{":h": {"S": "AAAA123456"}}', "limit" => 25), 'b');
+SELECT pg_temp.fill_query('e', array_fill(41645, ARRAY[24]) || 41646);
+SELECT pg_temp.page(dynamo.query('PgRange', 'a = :h', '{":h": {"S": "AAAA123456"}}'), 'b');
+-- "should return all if just under limit" / "one less than all if just over
+-- limit": item 23 decides whether item 24 (44999 characters) is read; when
+-- it is, it ends the page with a LastEvaluatedKey though nothing follows.
+SELECT pg_temp.fill_query(repeat('e', 255), array_fill(43372, ARRAY[23]) || 43387 || 44999);
+SELECT pg_temp.page(dynamo.query('PgRange', 'a = :h', '{":h": {"S": "AAAA123456"}}'), 'b');
+SELECT pg_temp.fill_query('e', array_fill(43372, ARRAY[23]) || 43388 || 44999);
+SELECT pg_temp.page(dynamo.query('PgRange', 'a = :h', '{":h": {"S": "AAAA123456"}}'), 'b');
+SELECT pg_temp.page(dynamo.query('PgRange', 'a = :h', '{":h": {"S": "AAAA123456"}}',
+                                 exclusive_start_key => '{"a": {"S": "AAAA123456"}, "b": {"S": "23"}}'), 'b');
 
 -- The same with an N range key (values 00..24, so 1 or 2 bytes).
 SELECT dynamo.create_table('PgRangeN', 'a', 'S', 'b', 'N') IS NOT NULL AS created;
