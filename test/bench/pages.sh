@@ -4,23 +4,23 @@
 #
 # A benchmark, not a test: it prints figures and never fails on them.  On a
 # throwaway server (test/lib.sh) it fills one partition of an item table
-# with DS_BENCH_ITEMS items of about 1 KB, then runs pgbench (1 client,
-# prepared statements) for
+# with DS_BENCH_ITEMS items of about 1 KB, then times, in one backend, the
+# backend's own CPU (utime + stime from /proc/self/stat, so that other load
+# on the machine does not count) over DS_BENCH_CALLS calls of
 #   (a) dynamo.query of the partition without limit (the page stops at 1 MB)
 #   (b) dynamo.scan without limit (the same page)
 #   (c) the anchor: SELECT jsonb_agg(item) of the same number of rows of the
 #       item table in key order, i.e. reading the page without the per-item
 #       work of query (page size count, JSON building, LastEvaluatedKey).
-# Each round runs the three in rotating order; the figures are medians over
-# the rounds of tps and server CPU per call, and of the per-round ratios
-# query/anchor and scan/anchor (CPU per call is the steadier figure on a
-# busy machine).  To compare two builds, run this script in each checkout
-# and compare the ratios to the anchor.
+# Each round runs the three in rotating order; the figures are the medians
+# over the rounds of CPU per call and of the per-round ratios query/anchor and
+# scan/anchor.  To compare two builds, run this script in each checkout and
+# compare the ratios to the anchor.
 #
-# Knobs: DS_BENCH_SECONDS (10), DS_BENCH_ROUNDS (5), DS_BENCH_ITEMS (3000).
+# Knobs: DS_BENCH_CALLS (200), DS_BENCH_ROUNDS (5), DS_BENCH_ITEMS (3000).
 source "$(dirname "$0")/../lib.sh"
 
-SECONDS_PER_RUN=${DS_BENCH_SECONDS:-10}
+CALLS=${DS_BENCH_CALLS:-200}
 ROUNDS=${DS_BENCH_ROUNDS:-5}
 ITEMS=${DS_BENCH_ITEMS:-3000}
 
@@ -51,39 +51,44 @@ SQL
 PAGE=$(ds_psql -Atc "SELECT dynamo.query('pages', 'pk = :p', '{\":p\": {\"S\": \"partition\"}}')->>'Count'")
 ds_log "a 1 MB page holds $PAGE items; item size $(ds_psql -Atc "SELECT round(avg(dynamo.item_size(item))) FROM dynamo.pages") bytes"
 
-B=$DS_WORK/bench
-mkdir -p "$B"
-# chr(58) is ":", which pgbench would take for one of its variables.
-echo "SELECT dynamo.query('pages', 'pk = ' || chr(58) || 'p', ('{\"' || chr(58) || 'p\": {\"S\": \"partition\"}}')::jsonb);" >"$B/query.sql"
-echo "SELECT dynamo.scan('pages');" >"$B/scan.sql"
-echo "SELECT jsonb_agg(item) FROM (SELECT item FROM dynamo.pages WHERE pk = 'partition' ORDER BY sk LIMIT $PAGE) s;" >"$B/anchor.sql"
-[ "$(id -u)" -ne 0 ] || chown -R "$DS_USER" "$B"
-
-ds_log "server: $(ds_psql -Atc 'SELECT version()'); ${SECONDS_PER_RUN}s per run, $ROUNDS rounds, $(nproc) CPUs"
+# The backend's own CPU time, from /proc/self/stat (utime + stime, in clock
+# ticks), so that other processes on a busy machine do not count.
+ds_psql -q <<'SQL'
+CREATE FUNCTION cpu_ticks() RETURNS bigint LANGUAGE sql AS $$
+    SELECT split_part(s, ' ', 12)::bigint + split_part(s, ' ', 13)::bigint
+      FROM (SELECT split_part(pg_read_file('/proc/self/stat'), ') ', 2) AS s) x
+$$;
+-- run(kind, n): backend CPU ticks for n calls of kind.
+CREATE FUNCTION run(kind text, n int, page int) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    t0 bigint := cpu_ticks();
+BEGIN
+    FOR i IN 1 .. n LOOP
+        IF kind = 'query' THEN
+            PERFORM dynamo.query('pages', 'pk = :p', '{":p": {"S": "partition"}}');
+        ELSIF kind = 'scan' THEN
+            PERFORM dynamo.scan('pages');
+        ELSE
+            PERFORM (SELECT jsonb_agg(item) FROM (SELECT item FROM dynamo.pages
+                      WHERE pk = 'partition' ORDER BY sk LIMIT page) s);
+        END IF;
+    END LOOP;
+    RETURN cpu_ticks() - t0;
+END
+$$;
+SQL
+HZ=$(getconf CLK_TCK)
+ds_log "server: $(ds_psql -Atc 'SELECT version()'); $CALLS calls per run, $ROUNDS rounds, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 RESULTS=$DS_WORK/results
 : >"$RESULTS"
 
-# CPU time (clock ticks) of the server's exited children.
-server_child_ticks() {
-	awk '{ print $16 + $17 }' "/proc/$(head -n 1 "$DS_DATA/postmaster.pid")/stat"
-}
-
-# run NAME ROUND: one pgbench run; appends "NAME ROUND tps us-per-call".
+# run NAME ROUND: CALLS calls in one backend; appends "NAME ROUND us-per-call".
 run() {
-	local name=$1 round=$2 tps n t0 t1 us
-	t0=$(server_child_ticks)
-	ds_as_user env PGHOST="$DS_SOCK" PGPORT="$DS_PORT" PGUSER=postgres \
-		"$DS_BIN/pgbench" -n -M prepared -c 1 -j 1 -T "$SECONDS_PER_RUN" \
-		-f "$B/$name.sql" postgres >"$B/$name.$round.log" 2>&1 || true
-	sleep 1
-	t1=$(server_child_ticks)
-	tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$B/$name.$round.log")
-	n=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$B/$name.$round.log")
-	[ -n "$tps" ] && [ -n "$n" ] && [ "$n" -gt 0 ] ||
-		{ echo "pgbench $name failed:" >&2; tail -n 20 "$B/$name.$round.log" >&2; exit 1; }
-	us=$(awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v n="$n" 'BEGIN { printf "%.1f", d * 1e6 / hz / n }')
-	printf '%-7s round %d  %8.1f tps  %9.1f us server CPU/call\n' "$name" "$round" "$tps" "$us"
-	echo "$name $round $tps $us" >>"$RESULTS"
+	local name=$1 round=$2 ticks us
+	ticks=$(ds_psql -Atc "SELECT run('$name', 1, $PAGE); SELECT run('$name', $CALLS, $PAGE)" | tail -n 1)
+	us=$(awk -v t="$ticks" -v hz="$HZ" -v n="$CALLS" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
+	printf '%-7s round %d  %9.1f us backend CPU/call\n' "$name" "$round" "$us"
+	echo "$name $round $us" >>"$RESULTS"
 }
 
 for ((r = 1; r <= ROUNDS; r++)); do
@@ -101,13 +106,13 @@ awk -v rounds="$ROUNDS" '
 		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
 		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 	}
-	{ tps[$1, $2] = $3; cpu[$1, $2] = $4 }
+	{ cpu[$1, $2] = $3 }
 	END {
-		printf "\n%-8s %10s %12s %22s\n", "", "tps", "us CPU/call", "CPU/call vs anchor"
+		printf "\n%-8s %16s %20s\n", "", "us CPU/call", "CPU/call vs anchor"
 		split("query scan anchor", names, " ")
 		for (k = 1; k <= 3; k++) {
 			d = names[k]
 			for (i = 1; i <= rounds; i++) r[d, i] = cpu[d, i] / cpu["anchor", i]
-			printf "%-8s %10.1f %12.1f %22.2f\n", d, median(tps, d), median(cpu, d), median(r, d)
+			printf "%-8s %16.1f %20.3f\n", d, median(cpu, d), median(r, d)
 		}
 	}' "$RESULTS"
