@@ -19,6 +19,14 @@ DATA = $(filter-out $(INSTALL_SQL),$(wildcard sql/$(EXTENSION)--*.sql))
 REGRESS = $(sort $(patsubst sql/%.sql,%,$(filter-out sql/$(EXTENSION)--%,$(wildcard sql/[0-9]*.sql))))
 ISOLATION = $(sort $(patsubst test/isolation/specs/%.spec,%,$(wildcard test/isolation/specs/*.spec)))
 
+# `make installcheck` runs both against the server that PGHOST, PGPORT and
+# PGUSER (or libpq's defaults) point to, as a superuser.  The specs and
+# their expected outputs live under test/isolation, not next to this file.
+# The suites need wal_level = logical (checked first, below); pg_regress
+# creates and drops the databases contrib_regression and
+# isolation_regression there.
+ISOLATION_OPTS = --inputdir=test/isolation
+
 PG_CONFIG ?= pg_config
 
 CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
@@ -43,6 +51,15 @@ endif
 
 $(INSTALL_SQL): $(sort $(wildcard sql/install/*.sql)) $(EXTENSION).control
 	cat $(sort $(wildcard sql/install/*.sql)) > $@
+
+# Fail at once, with the reason, on a server that cannot run the suites.
+.PHONY: installcheck-requirements
+installcheck: installcheck-requirements
+installcheck-requirements:
+	@level=$$('$(bindir)/psql' -X -At -d postgres -c 'SHOW wal_level') || \
+		{ echo 'make installcheck: cannot connect to the server (set PGHOST, PGPORT and PGUSER)' >&2; exit 1; }; \
+	[ "$$level" = logical ] || \
+		{ echo "make installcheck: the server runs with wal_level = $$level; the suites decode WAL and need wal_level = logical (see README, Installing into your own server)" >&2; exit 1; }
 
 .PHONY: test demo bench
 test:

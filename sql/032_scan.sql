@@ -53,8 +53,8 @@ SELECT t, page, a->'pages' AS pages, a->'items' = dynamo.scan(t)->'Items' AS sam
        LATERAL pg_temp.scan_all(t, page) a
  ORDER BY 1, 2;
 
--- Without a limit a page ends once its items total 1 MB (SPEC 4.2 sizes),
--- with a LastEvaluatedKey, as in DynamoDB.
+-- Without a limit a page ends once its items reach 1 MB as DynamoDB counts
+-- them (038_page_limits has the exact boundaries), with a LastEvaluatedKey.
 SELECT dynamo.create_table('ScanBig', 'k', 'N') IS NOT NULL AS created;
 SELECT count(dynamo.put_item('ScanBig', jsonb_build_object('k', jsonb_build_object('N', i::text),
                                                            'v', jsonb_build_object('S', repeat('x', 350000)))))

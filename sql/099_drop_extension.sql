@@ -10,6 +10,7 @@ SELECT pk, item FROM dynamo."Keep";
 SELECT count(*) AS triggers FROM pg_trigger WHERE tgrelid = 'dynamo."Keep"'::regclass;
 SELECT count(*) AS catalog FROM pg_class WHERE relname = '_tables';
 -- the schema stays for the tables it holds; a new CREATE EXTENSION uses it
+-- and adopts the kept item table again (more in 100_readopt)
 CREATE EXTENSION dynamo_streams;
 SELECT dynamo.list_tables();
 DROP TABLE dynamo."Keep";

@@ -725,6 +725,603 @@ COMMENT ON FUNCTION @extschema@.enable_stream(text, text) IS
 
 COMMENT ON FUNCTION @extschema@.disable_stream(text) IS
     'disable_stream for a relation named by a string';
+
+-- first-user: application roles, AccessDeniedException, adopting item tables
+-- that DROP EXTENSION ... CASCADE kept (issue 6, items 10 and 11).  Item
+-- table comments now hold the key schema, creation time and TableId
+-- (back-filled below), the catalog has row security, and schema dynamo is
+-- usable by every role.  Replaces functions changed by earlier sections.
+
+CREATE FUNCTION @extschema@._require_access(t @extschema@._tables, action text, needs text[])
+RETURNS @extschema@._tables LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ok boolean;
+    missing text[];
+BEGIN
+    SELECT pg_catalog.array_agg(CASE
+               WHEN u.p OPERATOR(pg_catalog.=) 'OWNER' THEN pg_catalog.format('ownership of the table %s', t.relid)
+               WHEN u.p OPERATOR(pg_catalog.~) '^catalog ' THEN pg_catalog.format('the %s privilege on @extschema@._tables',
+                                                                                  pg_catalog.substr(u.p, 9))
+               ELSE pg_catalog.format('the %s privilege on the table %s', u.p, t.relid) END ORDER BY u.n)
+      INTO missing
+      FROM pg_catalog.unnest(needs) WITH ORDINALITY u(p, n)
+     WHERE NOT CASE
+               WHEN u.p OPERATOR(pg_catalog.=) 'OWNER'
+                   THEN COALESCE(pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
+                                                         WHERE c.oid OPERATOR(pg_catalog.=) t.relid), 'USAGE'), false)
+               WHEN u.p OPERATOR(pg_catalog.~) '^catalog '
+                   THEN pg_catalog.has_table_privilege('@extschema@._tables', pg_catalog.substr(u.p, 9))
+               ELSE pg_catalog.has_table_privilege(t.relid, u.p) END;
+    IF missing IS NOT NULL THEN
+        ok := @extschema@._raise('AccessDeniedException',
+            pg_catalog.format('User: %s is not authorized to perform: dynamodb:%s on resource: %s', CURRENT_USER, action, @extschema@._table_arn(t.table_name)),
+            pg_catalog.format('dynamodb:%s needs %s.', action, pg_catalog.array_to_string(missing, ' and ')),
+            'See docs/security.md for the privileges each function needs.');
+    END IF;
+    RETURN t;
+END
+$$;
+
+
+CREATE FUNCTION @extschema@._item_table_comment(t @extschema@._tables)
+RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT 'dynamo_streams item table ' OPERATOR(pg_catalog.||) pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'TableName', t.table_name,
+        'HashKey', t.hash_key, 'HashKeyType', t.hash_key_type::text,
+        'RangeKey', t.range_key, 'RangeKeyType', t.range_key_type::text,
+        'CreatedAt', t.created_at, 'TableId', t.table_id))::text
+$$;
+
+
+CREATE OR REPLACE FUNCTION @extschema@.create_table(
+    table_name text, hash_key text, hash_key_type text DEFAULT 'S',
+    range_key text DEFAULT NULL, range_key_type text DEFAULT 'S',
+    stream_view_type text DEFAULT NULL)
+RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ok boolean;
+    rel text;
+    existing pg_catalog.regclass;
+    t @extschema@._tables;
+BEGIN
+    ok := @extschema@._check_table_name(table_name, true);
+    ok := @extschema@._check_key(hash_key, hash_key_type, 1);
+    IF range_key IS NOT NULL THEN
+        ok := @extschema@._check_key(range_key, range_key_type, 2);
+        IF range_key OPERATOR(pg_catalog.=) hash_key THEN
+            ok := @extschema@._raise('ValidationException',
+                'Both the Hash Key and the Range Key element in the KeySchema have the same name');
+        END IF;
+    END IF;
+    ok := @extschema@._check_stream_view_type(stream_view_type);
+    IF stream_view_type IS NOT NULL THEN
+        ok := @extschema@._require_logical_wal();
+    END IF;
+    IF NOT pg_catalog.has_schema_privilege('@extschema@', 'CREATE')
+       OR NOT pg_catalog.has_table_privilege('@extschema@._tables', 'INSERT') THEN
+        ok := @extschema@._raise('AccessDeniedException',
+            pg_catalog.format('User: %s is not authorized to perform: dynamodb:CreateTable on resource: %s', CURRENT_USER, @extschema@._table_arn(table_name)),
+            'dynamodb:CreateTable needs the CREATE privilege on schema @extschema@ and INSERT on @extschema@._tables.',
+            'A superuser or the extension''s owner can give them with SELECT @extschema@.grant_access(''role''); see docs/security.md.');
+    END IF;
+    -- Serialise changes of one name, so that the loser of a race gets
+    -- ResourceInUseException rather than a duplicate-key error of pg_class.
+    ok := @extschema@._lock_table_name(table_name);
+    existing := pg_catalog.to_regclass(pg_catalog.quote_ident('@extschema@') OPERATOR(pg_catalog.||) '.'
+                                       OPERATOR(pg_catalog.||) pg_catalog.quote_ident(table_name));
+    -- Under REPEATABLE READ or SERIALIZABLE a table committed after this
+    -- transaction's snapshot is invisible to the snapshot, but the catalog
+    -- lookup above sees its relation.
+    IF EXISTS (SELECT FROM @extschema@._tables c WHERE c.table_name OPERATOR(pg_catalog.=) create_table.table_name)
+       OR (existing IS NOT NULL AND NOT EXISTS (SELECT FROM pg_catalog.pg_class c
+                                                 WHERE c.oid OPERATOR(pg_catalog.=) existing::pg_catalog.oid)) THEN
+        ok := @extschema@._raise('ResourceInUseException', 'Table already exists: ' OPERATOR(pg_catalog.||) table_name);
+    END IF;
+    IF @extschema@._kept_item_table(table_name) IS NOT NULL THEN
+        ok := @extschema@._raise('ResourceInUseException',
+            pg_catalog.format('Table already exists: %s', table_name),
+            pg_catalog.format('The relation %s is an item table that DROP EXTENSION ... CASCADE kept, with its items.',
+                                       @extschema@._kept_item_table(table_name)),
+            pg_catalog.format('Adopt it with SELECT @extschema@.adopt_table(%L), or drop the relation.', table_name));
+    END IF;
+    IF existing IS NOT NULL THEN
+        ok := @extschema@._raise('ResourceInUseException', 'Table already exists: ' OPERATOR(pg_catalog.||) table_name,
+            'Another relation in schema @extschema@ has that name.',
+            'Names of dynamo_streams'' own objects start with "_"; choose another table name.');
+    END IF;
+
+    rel := pg_catalog.format('@extschema@.%I', table_name);
+    EXECUTE pg_catalog.format('CREATE TABLE %s (pk %s NOT NULL, %s item jsonb NOT NULL, PRIMARY KEY (pk%s))',
+        rel, @extschema@._key_column_type(hash_key_type),
+        CASE WHEN range_key IS NULL THEN ''
+             ELSE pg_catalog.format('sk %s NOT NULL,', @extschema@._key_column_type(range_key_type)) END,
+        CASE WHEN range_key IS NULL THEN '' ELSE ', sk' END);
+    EXECUTE pg_catalog.format('ALTER TABLE %s REPLICA IDENTITY FULL', rel);
+    EXECUTE pg_catalog.format('CREATE TRIGGER _item_guard BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@._item_guard(%L, %L%s)',
+        rel, hash_key, hash_key_type,
+        CASE WHEN range_key IS NULL THEN ''
+             ELSE pg_catalog.format(', %L, %L', range_key, range_key_type) END);
+    BEGIN
+        INSERT INTO @extschema@._tables (table_name, relid, kind, hash_key, hash_key_type,
+                                         range_key, range_key_type, stream_enabled,
+                                         stream_view_type, stream_label)
+        VALUES (table_name, rel::pg_catalog.regclass, 'item', hash_key, hash_key_type,
+                range_key, CASE WHEN range_key IS NOT NULL THEN range_key_type END,
+                stream_view_type IS NOT NULL, stream_view_type,
+                CASE WHEN stream_view_type IS NOT NULL THEN @extschema@._new_stream_label(NULL) END)
+        RETURNING * INTO t;
+    EXCEPTION WHEN unique_violation THEN
+        -- a stream-enabled relation of that name, committed after this
+        -- transaction's snapshot (REPEATABLE READ, SERIALIZABLE)
+        ok := @extschema@._raise('ResourceInUseException', 'Table already exists: ' OPERATOR(pg_catalog.||) table_name);
+    END;
+    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', rel, @extschema@._item_table_comment(t));
+    RETURN pg_catalog.jsonb_build_object('TableDescription', @extschema@._table_description(t));
+END
+$$;
+
+
+CREATE OR REPLACE FUNCTION @extschema@.update_table(
+    table_name text, stream_enabled boolean, stream_view_type text DEFAULT NULL)
+RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ok boolean;
+    t @extschema@._tables := @extschema@._require_access(@extschema@._item_table(table_name),
+                                                         'UpdateTable', '{OWNER,catalog UPDATE}');
+    waited boolean := @extschema@._lock_table_name(table_name);
+BEGIN
+    t := @extschema@._item_table(table_name, true);
+    ok := @extschema@._check_stream_view_type(stream_view_type);
+    IF stream_enabled IS NULL THEN
+        ok := @extschema@._raise('ValidationException',
+            'At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required',
+            'stream_enabled is NULL.');
+    ELSIF stream_enabled AND stream_view_type IS NULL THEN
+        ok := @extschema@._raise('ValidationException',
+            'One or more parameter values were invalid: Enabled stream must specify a StreamViewType');
+    ELSIF NOT stream_enabled AND stream_view_type IS NOT NULL THEN
+        ok := @extschema@._raise('ValidationException',
+            'One or more parameter values were invalid: Disabled stream must not specify a StreamViewType');
+    ELSIF waited AND stream_enabled OPERATOR(pg_catalog.=) t.stream_enabled THEN
+        -- a concurrent change made the same switch first
+        ok := @extschema@._raise('ResourceInUseException',
+            'Attempt to change a resource which is still in use: Table is being updated: ' OPERATOR(pg_catalog.||) table_name, NULL, NULL, '55006');
+    ELSIF stream_enabled AND t.stream_enabled THEN
+        ok := @extschema@._raise('ValidationException',
+            'Table already has an enabled stream: TableName: ' OPERATOR(pg_catalog.||) table_name);
+    ELSIF NOT stream_enabled AND NOT t.stream_enabled THEN
+        ok := @extschema@._raise('ValidationException',
+            'Table does not have an enabled stream: TableName: ' OPERATOR(pg_catalog.||) table_name);
+    END IF;
+
+    IF stream_enabled THEN
+        ok := @extschema@._require_logical_wal();
+        UPDATE @extschema@._tables c
+           SET stream_enabled = true, stream_view_type = update_table.stream_view_type,
+               stream_label = @extschema@._new_stream_label(c.stream_label)
+         WHERE c.table_name OPERATOR(pg_catalog.=) t.table_name
+        RETURNING * INTO t;
+    ELSE
+        UPDATE @extschema@._tables c SET stream_enabled = false
+         WHERE c.table_name OPERATOR(pg_catalog.=) t.table_name
+        RETURNING * INTO t;
+    END IF;
+    RETURN pg_catalog.jsonb_build_object('TableDescription', @extschema@._table_description(t));
+END
+$$;
+
+
+CREATE OR REPLACE FUNCTION @extschema@.describe_table(table_name text)
+RETURNS jsonb LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.jsonb_build_object('Table', @extschema@._table_description(
+        @extschema@._require_access(@extschema@._item_table(table_name), 'DescribeTable', '{SELECT}')))
+$$;
+
+
+CREATE OR REPLACE FUNCTION @extschema@.delete_table(table_name text)
+RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t @extschema@._tables := @extschema@._require_access(@extschema@._item_table(table_name),
+                                                         'DeleteTable', '{OWNER,SELECT,catalog UPDATE,catalog DELETE}');
+    d jsonb;
+BEGIN
+    t := @extschema@._item_table(table_name, true);
+    d := @extschema@._table_description(t, 'DELETING');
+    DELETE FROM @extschema@._tables c WHERE c.table_name OPERATOR(pg_catalog.=) t.table_name;
+    EXECUTE pg_catalog.format('DROP TABLE %s', t.relid);
+    RETURN pg_catalog.jsonb_build_object('TableDescription', d);
+END
+$$;
+
+
+CREATE FUNCTION @extschema@._kept_item_table(table_name text)
+RETURNS pg_catalog.regclass LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT c.oid::pg_catalog.regclass
+      FROM pg_catalog.pg_class c
+      JOIN pg_catalog.pg_index i ON i.indrelid OPERATOR(pg_catalog.=) c.oid AND i.indisprimary
+     WHERE c.relnamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
+       AND c.relname OPERATOR(pg_catalog.=) table_name
+       AND c.relkind OPERATOR(pg_catalog.=) 'r'
+       AND NOT EXISTS (SELECT FROM @extschema@._tables t WHERE t.relid OPERATOR(pg_catalog.=) c.oid
+                          OR t.table_name OPERATOR(pg_catalog.=) _kept_item_table.table_name)
+       AND (SELECT pg_catalog.array_agg(a.attname::text ORDER BY a.attnum)
+              FROM pg_catalog.pg_attribute a
+             WHERE a.attrelid OPERATOR(pg_catalog.=) c.oid AND a.attnum > 0 AND NOT a.attisdropped)
+           IN ('{pk,item}', '{pk,sk,item}')
+       AND (SELECT a.atttypid FROM pg_catalog.pg_attribute a
+             WHERE a.attrelid OPERATOR(pg_catalog.=) c.oid AND a.attname OPERATOR(pg_catalog.=) 'item')
+           OPERATOR(pg_catalog.=) 'pg_catalog.jsonb'::pg_catalog.regtype
+       AND (SELECT pg_catalog.array_agg(a.attname::text ORDER BY k.n)
+              FROM pg_catalog.unnest(i.indkey) WITH ORDINALITY k(attnum, n)
+              JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) c.oid
+                                            AND a.attnum OPERATOR(pg_catalog.=) k.attnum)
+           IN ('{pk}', '{pk,sk}')
+$$;
+
+
+CREATE FUNCTION @extschema@._key_column_key_type(rel pg_catalog.regclass, col text)
+RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE a.atttypid WHEN 'pg_catalog.text'::pg_catalog.regtype THEN 'S'
+                           WHEN 'pg_catalog.numeric'::pg_catalog.regtype THEN 'N'
+                           WHEN 'pg_catalog.bytea'::pg_catalog.regtype THEN 'B' END
+      FROM pg_catalog.pg_attribute a
+     WHERE a.attrelid OPERATOR(pg_catalog.=) rel AND a.attname OPERATOR(pg_catalog.=) col AND NOT a.attisdropped
+$$;
+
+
+CREATE FUNCTION @extschema@._key_from_item(param text, type text)
+RETURNS text LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.format(CASE type
+        WHEN 'S' THEN '(i.item OPERATOR(pg_catalog.->) %1$s OPERATOR(pg_catalog.->>) ''S'')'
+        WHEN 'N' THEN '(i.item OPERATOR(pg_catalog.->) %1$s OPERATOR(pg_catalog.->>) ''N'')::pg_catalog.numeric'
+        ELSE 'pg_catalog.decode(i.item OPERATOR(pg_catalog.->) %1$s OPERATOR(pg_catalog.->>) ''B'', ''base64'')' END, param)
+$$;
+
+
+CREATE FUNCTION @extschema@.adopt_table(table_name text, hash_key text DEFAULT NULL, range_key text DEFAULT NULL)
+RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ok boolean;
+    rel pg_catalog.regclass;
+    kept jsonb;
+    comment text;
+    hash_type text;
+    range_type text;
+    has_sk boolean;
+    bad text;
+    t @extschema@._tables;
+BEGIN
+    ok := @extschema@._check_table_name(table_name, true);
+    IF EXISTS (SELECT FROM @extschema@._tables c WHERE c.table_name OPERATOR(pg_catalog.=) adopt_table.table_name) THEN
+        ok := @extschema@._raise('ResourceInUseException',
+            pg_catalog.format('Table already exists: %s', table_name));
+    END IF;
+    rel := @extschema@._kept_item_table(table_name);
+    IF rel IS NULL THEN
+        IF pg_catalog.to_regclass(pg_catalog.format('@extschema@.%I', table_name)) IS NULL THEN
+            ok := @extschema@._raise('ResourceNotFoundException',
+            pg_catalog.format('Requested resource not found: Table: %s not found', table_name));
+        END IF;
+        ok := @extschema@._raise('ValidationException',
+            pg_catalog.format('relation @extschema@.%s is not an item table', pg_catalog.quote_ident(table_name)),
+            'An item table has the columns pk, sk (with a sort key) and item jsonb, and the primary key (pk[, sk]).');
+    END IF;
+    IF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) rel), 'USAGE')
+       OR NOT pg_catalog.has_table_privilege('@extschema@._tables', 'INSERT') THEN
+        ok := @extschema@._raise('AccessDeniedException',
+            pg_catalog.format('User: %s is not authorized to perform: dynamodb:CreateTable on resource: %s', CURRENT_USER, @extschema@._table_arn(table_name)),
+            pg_catalog.format('adopt_table needs ownership of the table %s and the INSERT privilege on @extschema@._tables.', rel),
+            'See docs/security.md for the privileges each function needs.');
+    END IF;
+
+    comment := pg_catalog.obj_description(rel, 'pg_class');
+    IF comment OPERATOR(pg_catalog.~) '^dynamo_streams item table \{' THEN
+        kept := pg_catalog.substr(comment, 27)::jsonb;
+    END IF;
+    hash_key := COALESCE(hash_key, kept OPERATOR(pg_catalog.->>) 'HashKey');
+    has_sk := @extschema@._key_column_key_type(rel, 'sk') IS NOT NULL;
+    IF has_sk THEN
+        range_key := COALESCE(range_key, kept OPERATOR(pg_catalog.->>) 'RangeKey');
+    ELSIF range_key IS NOT NULL THEN
+        ok := @extschema@._raise('ValidationException',
+            pg_catalog.format('relation %s has no sort key column sk, so the table cannot have a range key', rel));
+    END IF;
+    IF hash_key IS NULL OR (has_sk AND range_key IS NULL) THEN
+        ok := @extschema@._raise('ValidationException',
+            pg_catalog.format('the key attribute names of %s are not known', rel),
+            'Its comment does not hold the key schema (tables made before 0.2.0 do not have it).',
+            pg_catalog.format('Name them: SELECT @extschema@.adopt_table(%L, hash_key => ''...''%s).',
+                                     table_name, CASE WHEN has_sk THEN ', range_key => ''...''' ELSE '' END));
+    END IF;
+    hash_type := @extschema@._key_column_key_type(rel, 'pk');
+    range_type := CASE WHEN has_sk THEN @extschema@._key_column_key_type(rel, 'sk') END;
+    ok := @extschema@._check_key(hash_key, hash_type, 1);
+    IF has_sk THEN
+        ok := @extschema@._check_key(range_key, range_type, 2);
+        IF range_key OPERATOR(pg_catalog.=) hash_key THEN
+            ok := @extschema@._raise('ValidationException',
+            'Both the Hash Key and the Range Key element in the KeySchema have the same name');
+        END IF;
+    END IF;
+
+    -- the items must obey the table's rules, as if the guard had been there
+    EXECUTE pg_catalog.format(
+        'SELECT pg_catalog.format(%L, i.pk%s) FROM %s i
+          WHERE @extschema@.validate_item(i.item) IS DISTINCT FROM i.item
+             OR %s IS DISTINCT FROM i.pk%s
+          LIMIT 1',
+        CASE WHEN has_sk THEN 'pk %s, sk %s' ELSE 'pk %s' END,
+        CASE WHEN has_sk THEN ', i.sk' ELSE '' END, rel,
+        @extschema@._key_from_item('$1', hash_type),
+        CASE WHEN has_sk THEN pg_catalog.format(' OR %s IS DISTINCT FROM i.sk',
+                                                @extschema@._key_from_item('$2', range_type)) ELSE '' END)
+        INTO bad USING hash_key, range_key;
+    IF bad IS NOT NULL THEN
+        ok := @extschema@._raise('ValidationException',
+            pg_catalog.format('the item with %s of %s breaks the table''s rules', bad, rel),
+            'Items must be valid and normalised (dynamo.validate_item) and hold the key attributes with the values of pk and sk.',
+            'Fix or delete that item with plain SQL, then adopt the table.');
+    END IF;
+
+    IF EXISTS (SELECT FROM pg_catalog.pg_trigger g WHERE g.tgrelid OPERATOR(pg_catalog.=) rel
+                  AND g.tgname OPERATOR(pg_catalog.=) '_item_guard') THEN
+        EXECUTE pg_catalog.format('DROP TRIGGER _item_guard ON %s', rel);
+    END IF;
+    EXECUTE pg_catalog.format('CREATE TRIGGER _item_guard BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@._item_guard(%L, %L%s)',
+        rel, hash_key, hash_type,
+        CASE WHEN has_sk THEN pg_catalog.format(', %L, %L', range_key, range_type) ELSE '' END);
+    EXECUTE pg_catalog.format('ALTER TABLE %s REPLICA IDENTITY FULL', rel);
+    INSERT INTO @extschema@._tables (table_name, relid, kind, hash_key, hash_key_type,
+                                     range_key, range_key_type, created_at, table_id)
+    VALUES (table_name, rel, 'item', hash_key, hash_type, range_key, range_type,
+            COALESCE((kept OPERATOR(pg_catalog.->>) 'CreatedAt')::timestamptz, pg_catalog.now()),
+            COALESCE((kept OPERATOR(pg_catalog.->>) 'TableId')::uuid, pg_catalog.gen_random_uuid()))
+    RETURNING * INTO t;
+    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', rel, @extschema@._item_table_comment(t));
+    RETURN pg_catalog.jsonb_build_object('TableDescription', @extschema@._table_description(t));
+END
+$$;
+
+
+COMMENT ON FUNCTION @extschema@.adopt_table(text, text, text) IS
+    'make an item table that DROP EXTENSION ... CASCADE kept an item table again';
+
+CREATE FUNCTION @extschema@._adopt_kept_tables()
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT c.relname::text AS name FROM pg_catalog.pg_class c
+              WHERE c.relnamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
+                AND c.relkind OPERATOR(pg_catalog.=) 'r'
+                AND @extschema@._kept_item_table(c.relname) IS NOT NULL
+              ORDER BY c.relname COLLATE "C" LOOP
+        BEGIN
+            PERFORM @extschema@.adopt_table(r.name);
+            RAISE NOTICE 'dynamo_streams: adopted the kept item table %', r.name;
+        EXCEPTION WHEN invalid_parameter_value OR insufficient_privilege OR duplicate_table THEN
+            RAISE WARNING 'dynamo_streams: did not adopt the kept relation @extschema@.%: %', pg_catalog.quote_ident(r.name), SQLERRM
+                USING HINT = 'See dynamo.adopt_table in docs/functions/adopt_table.md.';
+        END;
+    END LOOP;
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@._adopt_kept_tables() FROM PUBLIC;
+
+CREATE FUNCTION @extschema@._relation_row(relation regclass) RETURNS @extschema@._tables
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r @extschema@._tables;
+BEGIN
+    r.table_name := (SELECT c.relname::text FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) relation);
+    r.relid := relation;
+    r.kind := 'relation';
+    RETURN r;
+END $$;
+
+
+CREATE OR REPLACE FUNCTION @extschema@.enable_stream(relation regclass, stream_view_type text)
+    RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ok boolean;
+    r @extschema@._tables;
+    rel pg_catalog.pg_class;
+    name text;
+    waited boolean;
+    violated text;
+BEGIN
+    ok := @extschema@._require_logical_wal();
+    IF relation IS NULL THEN
+        ok := @extschema@._invalid_parameter(NULL, 'tableName', 'Member must not be null');
+    END IF;
+    ok := @extschema@._check_stream_view_type(stream_view_type);
+    IF stream_view_type IS NULL THEN
+        ok := @extschema@._raise('ValidationException',
+            'One or more parameter values were invalid: Enabled stream must specify a StreamViewType');
+    END IF;
+    SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation;
+    IF r.kind = 'item' THEN
+        EXECUTE 'SELECT @extschema@.update_table($1, true, $2)' USING r.table_name, stream_view_type;
+        SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation;
+        RETURN @extschema@._stream_description(r);
+    END IF;
+    PERFORM @extschema@._require_access(@extschema@._relation_row(relation), 'UpdateTable',
+                                        '{OWNER,catalog INSERT,catalog UPDATE}');
+    -- the relation must be able to stream as an ordinary table
+    SELECT * INTO rel FROM pg_catalog.pg_class WHERE oid = relation;
+    name := rel.relname;
+    IF rel.relkind <> 'r' OR rel.relpersistence <> 'p' THEN
+        ok := @extschema@._raise('ValidationException',
+            pg_catalog.format('relation "%s" is not an ordinary permanent table', relation), NULL,
+            'Streams need a regular, logged table (not a view, partitioned, temporary or unlogged table).');
+    END IF;
+    IF rel.relnamespace = '@extschema@'::regnamespace THEN
+        ok := @extschema@._raise('ValidationException',
+            pg_catalog.format('relation "%s" belongs to dynamo_streams', relation));
+    END IF;
+    IF rel.relname !~ '^[a-zA-Z0-9_.-]{3,255}$' THEN
+        ok := @extschema@._raise('ValidationException',
+            pg_catalog.format('1 validation error detected: Value ''%s'' at ''tableName'' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+ and have length 3 to 255', rel.relname),
+            NULL, 'The relation name is the stream''s table name; rename the table.');
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_index
+                    WHERE indrelid = relation AND indisprimary) THEN
+        ok := @extschema@._raise('ValidationException',
+            pg_catalog.format('relation "%s" has no primary key', relation), NULL,
+            'Stream records are keyed by the primary key; add one.');
+    END IF;
+    -- Serialise with every other change of the name (see _lock_table_name),
+    -- then read the row again: a concurrent enable may have made it.
+    waited := @extschema@._lock_table_name(name);
+    SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation FOR UPDATE;
+    IF r.stream_enabled AND waited THEN
+        ok := @extschema@._raise('ResourceInUseException',
+            'Attempt to change a resource which is still in use: Table is being updated: ' OPERATOR(pg_catalog.||) r.table_name, NULL, NULL, '55006');
+    ELSIF r.stream_enabled THEN
+        ok := @extschema@._raise('ValidationException',
+            'Table already has an enabled stream: TableName: ' OPERATOR(pg_catalog.||) r.table_name);
+    END IF;
+    -- the row of a dropped table that had a stream no longer holds its name
+    DELETE FROM @extschema@._tables t
+     WHERE t.kind = 'relation' AND t.table_name = name AND t.relid <> relation
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = t.relid);
+    IF EXISTS (SELECT FROM @extschema@._tables t
+                WHERE t.table_name = name AND t.relid <> relation) THEN
+        ok := @extschema@._raise('ResourceInUseException', 'Table already exists: ' OPERATOR(pg_catalog.||) name,
+            'Another item table or stream-enabled relation has that name.');
+    END IF;
+    IF (SELECT relreplident FROM pg_catalog.pg_class WHERE oid = relation) <> 'f' THEN
+        EXECUTE pg_catalog.format('ALTER TABLE %s REPLICA IDENTITY FULL', relation);
+    END IF;
+    BEGIN
+        IF r.relid IS NULL THEN
+            INSERT INTO @extschema@._tables (table_name, relid, kind, stream_enabled,
+                                             stream_view_type, stream_label)
+            VALUES (name, relation, 'relation', true, stream_view_type,
+                    @extschema@._new_stream_label(NULL))
+            RETURNING * INTO r;
+        ELSE
+            UPDATE @extschema@._tables t
+               SET table_name = name, stream_enabled = true,
+                   stream_view_type = enable_stream.stream_view_type,
+                   stream_label = @extschema@._new_stream_label(t.stream_label)
+             WHERE t.relid = relation
+            RETURNING * INTO r;
+        END IF;
+    EXCEPTION WHEN unique_violation THEN
+        -- A row committed after this transaction's snapshot (REPEATABLE
+        -- READ, SERIALIZABLE): the name (primary key, checked first) or
+        -- this relation (relid) was taken concurrently.
+        GET STACKED DIAGNOSTICS violated = CONSTRAINT_NAME;
+        IF violated = '_tables_relid_key' THEN
+            ok := @extschema@._raise('ResourceInUseException',
+                'Attempt to change a resource which is still in use: Table is being updated: ' OPERATOR(pg_catalog.||) name,
+                NULL, NULL, '55006');
+        END IF;
+        ok := @extschema@._raise('ResourceInUseException', 'Table already exists: ' OPERATOR(pg_catalog.||) name,
+            'Another item table or stream-enabled relation has that name.');
+    END;
+    RETURN @extschema@._stream_description(r);
+END $$;
+
+
+CREATE OR REPLACE FUNCTION @extschema@.disable_stream(relation regclass)
+    RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ok boolean;
+    r @extschema@._tables;
+    waited boolean;
+    name text;
+BEGIN
+    ok := @extschema@._require_logical_wal();
+    IF relation IS NULL THEN
+        ok := @extschema@._invalid_parameter(NULL, 'tableName', 'Member must not be null');
+    END IF;
+    SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation;
+    IF r.kind = 'item' THEN
+        EXECUTE 'SELECT @extschema@.update_table($1, false, NULL)' USING r.table_name;
+        SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation;
+        RETURN @extschema@._stream_description(r);
+    END IF;
+    PERFORM @extschema@._require_access(@extschema@._relation_row(relation), 'UpdateTable',
+                                        '{OWNER,catalog UPDATE}');
+    -- Serialise with every other change of the name (see _lock_table_name).
+    name := coalesce(r.table_name, (SELECT c.relname::text FROM pg_catalog.pg_class c WHERE c.oid = relation));
+    waited := @extschema@._lock_table_name(name);
+    SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation FOR UPDATE;
+    IF r.relid IS NOT NULL AND NOT r.stream_enabled AND waited THEN
+        ok := @extschema@._raise('ResourceInUseException',
+            'Attempt to change a resource which is still in use: Table is being updated: ' OPERATOR(pg_catalog.||) r.table_name, NULL, NULL, '55006');
+    ELSIF r.relid IS NULL OR NOT r.stream_enabled THEN
+        ok := @extschema@._raise('ValidationException',
+            'Table does not have an enabled stream: TableName: ' OPERATOR(pg_catalog.||) name);
+    END IF;
+    UPDATE @extschema@._tables t SET stream_enabled = false
+     WHERE t.relid = relation
+    RETURNING * INTO r;
+    RETURN @extschema@._stream_description(r);
+END $$;
+
+
+GRANT USAGE ON SCHEMA @extschema@ TO PUBLIC;
+
+ALTER TABLE @extschema@._tables ENABLE ROW LEVEL SECURITY;
+CREATE POLICY _tables_read ON @extschema@._tables FOR SELECT USING (true);
+CREATE POLICY _tables_own ON @extschema@._tables
+    USING (pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
+                                    WHERE c.oid OPERATOR(pg_catalog.=) relid), 'USAGE'));
+
+-- Let role create item tables and manage (update, delete, stream) the ones
+-- it owns: CREATE on the schema, INSERT/UPDATE/DELETE on the catalog (row
+-- security limits them to its own tables).  Runs with the caller's
+-- privileges, so only a role that may grant these (the extension's owner,
+-- a superuser) can call it.
+CREATE FUNCTION @extschema@.grant_access(role regrole)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ok boolean;
+BEGIN
+    IF role IS NULL THEN
+        ok := @extschema@._raise('ValidationException',
+            'role must not be null');
+    END IF;
+    EXECUTE pg_catalog.format('GRANT USAGE, CREATE ON SCHEMA @extschema@ TO %s', role);
+    EXECUTE pg_catalog.format('GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@._tables TO %s', role);
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@.grant_access(regrole) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.grant_access(regrole) IS
+    'let a role create item tables and manage the ones it owns';
+
+-- Undo grant_access (the role keeps the tables it owns and their items).
+CREATE FUNCTION @extschema@.revoke_access(role regrole)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ok boolean;
+BEGIN
+    IF role IS NULL THEN
+        ok := @extschema@._raise('ValidationException',
+            'role must not be null');
+    END IF;
+    EXECUTE pg_catalog.format('REVOKE CREATE ON SCHEMA @extschema@ FROM %s', role);
+    EXECUTE pg_catalog.format('REVOKE INSERT, UPDATE, DELETE ON @extschema@._tables FROM %s', role);
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@.revoke_access(regrole) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.revoke_access(regrole) IS
+    'undo grant_access';
+
+
+-- the key schema of every item table, for adopt_table
+DO $$
+DECLARE
+    t @extschema@._tables;
+BEGIN
+    FOR t IN SELECT * FROM @extschema@._tables c WHERE c.kind OPERATOR(pg_catalog.=) 'item' LOOP
+        EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', t.relid, @extschema@._item_table_comment(t));
+    END LOOP;
+END
+$$;
 -- Expressions (issue 9): condition expressions on put_item and delete_item
 -- (new parameters with defaults, so the old signatures are dropped), and
 -- update_item.

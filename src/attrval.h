@@ -50,6 +50,12 @@ extern int64 dynamo_item_size(JsonbContainer *item);
 extern int64 dynamo_value_size(JsonbContainer *av);
 
 /*
+ * Size DynamoDB counts against the 1 MB page of a Query or Scan for a
+ * normalised item; range_key names the range key attribute, or is NULL.
+ */
+extern int64 dynamo_page_size(JsonbContainer *item, const char *range_key);
+
+/*
  * Canonical text of a DynamoDB number (palloc'd, NUL-terminated), or an
  * ereport naming attr (which may be NULL) when str is not a valid number.
  */

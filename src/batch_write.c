@@ -109,7 +109,11 @@ resolve_tables(BatchWrite *writes, int n)
 		if (i > 0 && writes[i - 1].table_name == w->table_name)
 			w->table = writes[i - 1].table;
 		else
+		{
 			w->table = dynamo_item_table(w->table_name, RowExclusiveLock);
+			dynamo_require_item_access(w->table, ACL_SELECT | ACL_INSERT | ACL_UPDATE | ACL_DELETE,
+									   "BatchWriteItem");
+		}
 		if (w->is_put)
 		{
 			/* AWS: "does not match the schema" here, unlike PutItem */

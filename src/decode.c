@@ -254,6 +254,8 @@ decode_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt,
 	st->ttl_origin = InvalidRepOriginId;
 	st->skip_origin = InvalidRepOriginId;
 	parse_options(st, ctx->output_plugin_options);
+	if (!is_init)
+		dynamo_check_table_names(st->tables);
 	dynamo_relinfo_init(ctx->context, st->region, st->account, st->tables);
 	MemoryContextSwitchTo(old);
 	ctx->output_plugin_private = st;

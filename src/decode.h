@@ -81,6 +81,7 @@ typedef struct DynamoRelInfo
 extern void dynamo_relinfo_init(MemoryContext parent, const char *region,
 								const char *account, List *tables);
 extern DynamoRelInfo *dynamo_relinfo_get(Relation rel);
+extern void dynamo_check_table_names(List *tables);
 
 /* record_json.c */
 extern void dynamo_json_string(StringInfo out, const char *s, int len);

@@ -28,6 +28,7 @@
 #include "access/htup_details.h"
 #include "access/sysattr.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "nodes/bitmapset.h"
@@ -393,4 +394,60 @@ dynamo_relinfo_get(Relation rel)
 	if (!e->valid)
 		relinfo_fill(e, rel);
 	return e;
+}
+
+/*
+ * Check the names of the plugin option "tables" against dynamo._tables as
+ * it is when the read starts, before any change is decoded: a name that is
+ * neither an item table nor a stream-enabled table (a typo, another
+ * database) would otherwise filter out, and so consume, every record.
+ * Runs in the caller's transaction (SQL functions) or in one of its own
+ * (walsender); the error is raised after that one has ended.
+ */
+void
+dynamo_check_table_names(List *tables)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	bool		own_xact = !IsTransactionState();
+	char	   *missing = NULL;
+	List	   *left;
+	Oid			relid;
+
+	if (tables == NIL)
+		return;
+	if (own_xact)
+		StartTransactionCommand();
+	left = list_copy(tables);
+	relid = dynamo_catalog_relid();
+	if (OidIsValid(relid))
+	{
+		Snapshot	snap = RegisterSnapshot(GetLatestSnapshot());
+		Relation	cat = table_open(relid, AccessShareLock);
+		SysScanDesc scan = systable_beginscan(cat, InvalidOid, false, snap, 0, NULL);
+		HeapTuple	tup;
+
+		while (left != NIL && HeapTupleIsValid(tup = systable_getnext(scan)))
+		{
+			char	   *name = catalog_text(tup, cat, "table_name");
+			ListCell   *lc;
+
+			foreach(lc, left)
+				if (name && strcmp(lfirst(lc), name) == 0)
+					left = foreach_delete_current(left, lc);
+		}
+		systable_endscan(scan);
+		table_close(cat, AccessShareLock);
+		UnregisterSnapshot(snap);
+	}
+	if (left != NIL)
+		missing = MemoryContextStrdup(cxt, linitial(left));
+	if (own_xact)
+		CommitTransactionCommand();
+	MemoryContextSwitchTo(cxt);
+	if (missing)
+		ereport(ERROR,
+				dynamo_exception_detail(DYNAMO_EXC_NOT_FOUND,
+										"The dynamo_streams option \"tables\" names a table that is neither an item table nor a stream-enabled table of this database."),
+				errmsg("Requested resource not found: Table: %s not found", missing),
+				errhint("Names are DynamoDB table names (for ordinary tables, the relation name), case-sensitive; list them with SELECT table_name FROM dynamo._tables."));
 }

@@ -268,6 +268,7 @@ dynamo_put_item(PG_FUNCTION_ARGS)
 	norm = dynamo_item_normalize(item, NULL);
 	SPI_connect();
 	t = dynamo_item_table(name, RowExclusiveLock);
+	dynamo_require_item_access(t, ACL_SELECT | ACL_INSERT | ACL_UPDATE, "PutItem");
 	dynamo_item_check_keys(norm, &t->ks, false);
 	dynamo_key_values(t, norm, keys);
 	if (all_old)
@@ -297,6 +298,7 @@ dynamo_get_item(PG_FUNCTION_ARGS)
 	key = dynamo_key_normalize(key, NULL);
 	SPI_connect();
 	t = dynamo_item_table(name, AccessShareLock);
+	dynamo_require_item_access(t, ACL_SELECT, "GetItem");
 	key = dynamo_key_normalize(key, &t->ks);
 	dynamo_key_values(t, key, keys);
 	if (SPI_execute_plan(dynamo_item_plan(t, DYNAMO_PLAN_GET), keys, NULL, true, 1) != SPI_OK_SELECT)
@@ -328,6 +330,7 @@ dynamo_delete_item(PG_FUNCTION_ARGS)
 	key = dynamo_key_normalize(key, NULL);
 	SPI_connect();
 	t = dynamo_item_table(name, RowExclusiveLock);
+	dynamo_require_item_access(t, ACL_SELECT | ACL_DELETE, "DeleteItem");
 	key = dynamo_key_normalize(key, &t->ks);
 	dynamo_key_values(t, key, keys);
 	if (all_old)

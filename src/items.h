@@ -18,6 +18,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "storage/lockdefs.h"
+#include "utils/acl.h"
 #include "utils/jsonb.h"
 
 #include "dynamo_streams.h"
@@ -56,6 +57,10 @@ extern SPIPlanPtr dynamo_item_plan(DynamoItemTable *t, DynamoPlanKind kind);
 extern Oid	dynamo_key_type_oid(char type);
 extern void dynamo_check_table_name(const char *name, int len);
 extern void dynamo_table_not_found(const char *name, int len, bool with_name) pg_attribute_noreturn();
+
+/* item_access.c */
+extern void dynamo_require_item_access(DynamoItemTable *t, AclMode mode,
+									   const char *action);
 
 /* The item put_item just normalised, which the trigger may trust. */
 extern Oid	dynamo_trusted_relid;

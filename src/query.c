@@ -10,9 +10,13 @@
  * order; DynamoDB's own scan order is by partition hash, which clients must
  * not rely on.
  *
- * A page ends when "limit" items were read or when they total 1 MB (SPEC
- * 4.2 sizes), as in DynamoDB; then LastEvaluatedKey is the key of the last
- * item returned, even if no items follow (AWS does the same).
+ * A page ends when "limit" items were read or when the items read reach
+ * 1 MB (1,048,576 bytes) as DynamoDB counts them: not their SPEC 4.2 size
+ * but the size of DynamoDB's internal serialisation (dynamo_page_size()).
+ * The item that reaches or crosses 1 MB is still returned, so a page can
+ * exceed 1 MB by up to one item.  Either way LastEvaluatedKey is the key of
+ * the last item returned, even if no items follow (AWS does the same).
+ * docs/functions/scan.md gives the measurements this follows.
  *
  *-------------------------------------------------------------------------
  */
@@ -140,7 +144,7 @@ read_page(DynamoItemTable *t, PageQuery *q, int64 limit, MemoryContext cxt)
 			last = DatumGetJsonbP(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
 			push_jsonb(&state, WJB_ELEM, last);
 			count++;
-			bytes += dynamo_item_size(&last->root);
+			bytes += dynamo_page_size(&last->root, t->ks.range_key);
 			stopped = (limit >= 0 && count >= limit) || bytes >= DYNAMO_PAGE_BYTES;
 		}
 	}
@@ -339,6 +343,7 @@ dynamo_query(PG_FUNCTION_ARGS)
 		esk = dynamo_key_normalize(esk, NULL);
 	SPI_connect();
 	t = dynamo_item_table(name, AccessShareLock);
+	dynamo_require_item_access(t, ACL_SELECT, "Query");
 	dynamo_parse_key_condition(expr, names, values, &t->ks, &kc);
 
 	memset(&q, 0, sizeof(q));
@@ -384,6 +389,7 @@ dynamo_scan(PG_FUNCTION_ARGS)
 		esk = dynamo_key_normalize(esk, NULL);
 	SPI_connect();
 	t = dynamo_item_table(name, AccessShareLock);
+	dynamo_require_item_access(t, ACL_SELECT, "Scan");
 	memset(&q, 0, sizeof(q));
 	initStringInfo(&q.sql);
 	appendStringInfo(&q.sql, "SELECT item FROM %s", t->qualname);

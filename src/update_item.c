@@ -203,6 +203,7 @@ dynamo_put_item_expr(FunctionCallInfo fcinfo)
 							 arg_jsonb_opt(fcinfo, 5), "ConditionExpression is null");
 	SPI_connect();
 	t = dynamo_item_table(name, RowExclusiveLock);
+	dynamo_require_item_access(t, ACL_SELECT | ACL_INSERT | ACL_UPDATE, "PutItem");
 	dynamo_item_check_keys(norm, &t->ks, false);
 	dynamo_key_values(t, norm, keys);
 	for (;;)
@@ -246,6 +247,8 @@ dynamo_delete_item_expr(FunctionCallInfo fcinfo)
 							 arg_jsonb_opt(fcinfo, 5), "ConditionExpression is null");
 	SPI_connect();
 	t = dynamo_item_table(name, RowExclusiveLock);
+	/* the current item is locked (SELECT ... FOR UPDATE): UPDATE too */
+	dynamo_require_item_access(t, ACL_SELECT | ACL_UPDATE | ACL_DELETE, "DeleteItem");
 	key = dynamo_key_normalize(key, &t->ks);
 	dynamo_key_values(t, key, keys);
 	old = lock_item(t, keys, callcxt);
@@ -315,6 +318,7 @@ dynamo_update_item(PG_FUNCTION_ARGS)
 							 "UpdateExpression and ConditionExpression are null");
 	SPI_connect();
 	t = dynamo_item_table(name, RowExclusiveLock);
+	dynamo_require_item_access(t, ACL_SELECT | ACL_INSERT | ACL_UPDATE, "UpdateItem");
 	key = dynamo_key_normalize(key, &t->ks);
 	dynamo_key_values(t, key, keys);
 	for (;;)

@@ -3,8 +3,10 @@
 # pg_regress suites (sql/, expected/), isolation specs (test/isolation/),
 # TAP tests (test/t/) and end-to-end tests with real AWS client libraries
 # (test/e2e/).  Run as root on a fresh Debian 12 machine, or as a user who
-# has the packages already.  DS_ONLY=regress|isolation|tap|e2e runs one part;
-# REGRESS="a b" narrows pg_regress to those suites.
+# has the packages already.  DS_ONLY=regress|isolation|docs|tap|e2e runs one
+# part (docs: the examples of docs/functions/, test/docs/run-examples.pl);
+# REGRESS="a b" narrows pg_regress to those suites.  The pg_regress suites
+# and isolation specs run through `make installcheck`.
 source "$(dirname "$0")/lib.sh"
 
 ds_base_packages
@@ -18,30 +20,31 @@ ds_start_server
 only=${DS_ONLY:-all}
 failed=()
 
-run_regress() {
-	local tests=${REGRESS:-$(cd "$DS_SRC/sql" && ls [0-9]*.sql | sed 's/\.sql$//' | sort)}
-	ds_log "pg_regress: $(echo $tests | wc -w) suites"
-	ds_as_user "$DS_PGXS_DIR/src/test/regress/pg_regress" \
-		--inputdir="$DS_SRC" --outputdir="$DS_WORK/regress" --bindir="$DS_BIN" \
-		--host="$DS_SOCK" --port="$DS_PORT" --user=postgres \
-		--dbname=contrib_regression $tests ||
-		{ cat "$DS_WORK/regress/regression.diffs" 2>/dev/null | head -300
-		  rm -rf "$DS_ROOT/results" && cp -r "$DS_WORK/regress/results" "$DS_ROOT/results" 2>/dev/null || true
-		  failed+=(regress); }
-}
-
-run_isolation() {
-	local specs
-	specs=$(cd "$DS_SRC/test/isolation/specs" 2>/dev/null && ls *.spec 2>/dev/null | sed 's/\.spec$//' | sort) || true
-	[ -n "$specs" ] || return 0
-	ds_log "isolation: $(echo $specs | wc -w) specs"
-	ds_as_user "$DS_PGXS_DIR/src/test/isolation/pg_isolation_regress" \
-		--inputdir="$DS_SRC/test/isolation" --outputdir="$DS_WORK/isolation" \
-		--bindir="$DS_BIN" --host="$DS_SOCK" --port="$DS_PORT" --user=postgres \
-		--dbname=isolation_regression $specs ||
-		{ cat "$DS_WORK/isolation/regression.diffs" 2>/dev/null | head -300
-		  rm -rf "$DS_ROOT/output_iso" && cp -r "$DS_WORK/isolation/results" "$DS_ROOT/output_iso" 2>/dev/null || true
-		  failed+=(isolation); }
+# pg_regress suites and isolation specs run through `make installcheck`
+# against the throwaway server, the path a user takes with their own server
+# (README, Installing into your own server).  One make per part, so that a
+# failing regress suite does not hide the isolation specs' results;
+# REGRESS= or ISOLATION= on the make command line narrows or skips a part.
+run_installcheck() {
+	local parts=$1 args=() rc=0
+	case $parts in
+	regress) args+=(ISOLATION=) ;;
+	isolation) args+=(REGRESS=) ;;
+	esac
+	[ -n "${REGRESS:-}" ] && [ "$parts" = regress ] && args+=("REGRESS=$REGRESS")
+	ds_log "make installcheck ($parts)"
+	rm -rf "$DS_SRC/results" "$DS_SRC/output_iso" "$DS_SRC/regression.diffs"
+	(cd "$DS_SRC" && ds_as_user env PGHOST="$DS_SOCK" PGPORT="$DS_PORT" PGUSER=postgres \
+		make -s installcheck PG_CONFIG="$DS_BIN/pg_config" "${args[@]}") || rc=$?
+	[ $rc -eq 0 ] && return 0
+	cat "$DS_SRC/regression.diffs" "$DS_SRC/output_iso/regression.diffs" 2>/dev/null | head -300 || true
+	if [ -d "$DS_SRC/results" ]; then
+		rm -rf "$DS_ROOT/results" && cp -r "$DS_SRC/results" "$DS_ROOT/results" || true
+	fi
+	if [ -d "$DS_SRC/output_iso/results" ]; then
+		rm -rf "$DS_ROOT/output_iso" && cp -r "$DS_SRC/output_iso/results" "$DS_ROOT/output_iso" || true
+	fi
+	failed+=("$parts")
 }
 
 run_tap() {
@@ -55,6 +58,20 @@ run_tap() {
 		{ tail -n 80 "$DS_WORK"/tap/tmp_check/log/regress_log_* 2>/dev/null; failed+=(tap); }
 }
 
+# The examples of docs/functions/ must print what the pages show
+# (test/docs/run-examples.pl); DS_DOCS_UPDATE=1 rewrites the outputs that
+# differ, in this checkout.
+run_docs() {
+	ds_log "docs examples"
+	if (cd "$DS_SRC" && ds_as_user env PGHOST="$DS_SOCK" PGPORT="$DS_PORT" PGUSER=postgres \
+		PSQL="$DS_BIN/psql" TMPDIR="$DS_WORK" DS_DOCS_UPDATE="${DS_DOCS_UPDATE:-}" \
+		perl test/docs/run-examples.pl docs/functions); then
+		[ "${DS_DOCS_UPDATE:-}" != 1 ] || cp "$DS_SRC"/docs/functions/*.md "$DS_ROOT/docs/functions/"
+	else
+		failed+=(docs)
+	fi
+}
+
 run_e2e() {
 	[ -f "$DS_SRC/test/e2e/package.json" ] || return 0
 	ds_log "end-to-end tests with AWS client libraries"
@@ -64,9 +81,10 @@ run_e2e() {
 }
 
 case $only in
-all) run_regress; run_isolation; run_tap; run_e2e ;;
-regress) run_regress ;;
-isolation) run_isolation ;;
+all) run_installcheck regress; run_installcheck isolation; run_docs; run_tap; run_e2e ;;
+regress) run_installcheck regress ;;
+isolation) run_installcheck isolation ;;
+docs) run_docs ;;
 tap) run_tap ;;
 e2e) run_e2e ;;
 esac

@@ -47,6 +47,53 @@ RETURNS boolean LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_check_table_name';
 CREATE FUNCTION @extschema@._item_table(table_name text, lock boolean DEFAULT false)
 RETURNS @extschema@._tables LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_item_table';
 
+-- Raise AccessDeniedException (SQLSTATE 42501) unless the caller has every
+-- one of needs on t: 'OWNER' (own its relation, or be a member of the
+-- owner), a privilege on its relation ('SELECT', ...), or a privilege on
+-- the catalog ('catalog UPDATE', ...).  Returns t.  action is the DynamoDB
+-- action, as in AWS's message.  See docs/security.md.
+CREATE FUNCTION @extschema@._require_access(t @extschema@._tables, action text, needs text[])
+RETURNS @extschema@._tables LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ok boolean;
+    missing text[];
+BEGIN
+    SELECT pg_catalog.array_agg(CASE
+               WHEN u.p OPERATOR(pg_catalog.=) 'OWNER' THEN pg_catalog.format('ownership of the table %s', t.relid)
+               WHEN u.p OPERATOR(pg_catalog.~) '^catalog ' THEN pg_catalog.format('the %s privilege on @extschema@._tables',
+                                                                                  pg_catalog.substr(u.p, 9))
+               ELSE pg_catalog.format('the %s privilege on the table %s', u.p, t.relid) END ORDER BY u.n)
+      INTO missing
+      FROM pg_catalog.unnest(needs) WITH ORDINALITY u(p, n)
+     WHERE NOT CASE
+               WHEN u.p OPERATOR(pg_catalog.=) 'OWNER'
+                   THEN COALESCE(pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
+                                                         WHERE c.oid OPERATOR(pg_catalog.=) t.relid), 'USAGE'), false)
+               WHEN u.p OPERATOR(pg_catalog.~) '^catalog '
+                   THEN pg_catalog.has_table_privilege('@extschema@._tables', pg_catalog.substr(u.p, 9))
+               ELSE pg_catalog.has_table_privilege(t.relid, u.p) END;
+    IF missing IS NOT NULL THEN
+        ok := @extschema@._raise('AccessDeniedException',
+            pg_catalog.format('User: %s is not authorized to perform: dynamodb:%s on resource: %s', CURRENT_USER, action, @extschema@._table_arn(t.table_name)),
+            pg_catalog.format('dynamodb:%s needs %s.', action, pg_catalog.array_to_string(missing, ' and ')),
+            'See docs/security.md for the privileges each function needs.');
+    END IF;
+    RETURN t;
+END
+$$;
+
+-- The comment of an item table's relation: its key schema, creation
+-- time and TableId as JSON, so that the table can be adopted again after DROP
+-- EXTENSION ... CASCADE dropped the catalog (adopt_table, 25_adopt.sql).
+CREATE FUNCTION @extschema@._item_table_comment(t @extschema@._tables)
+RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT 'dynamo_streams item table ' OPERATOR(pg_catalog.||) pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'TableName', t.table_name,
+        'HashKey', t.hash_key, 'HashKeyType', t.hash_key_type::text,
+        'RangeKey', t.range_key, 'RangeKeyType', t.range_key_type::text,
+        'CreatedAt', t.created_at, 'TableId', t.table_id))::text
+$$;
+
 -- A stream label for a new stream of t: its creation time, made strictly
 -- later than the table's previous label so that every stream ARN is new.
 CREATE FUNCTION @extschema@._new_stream_label(previous text)
@@ -226,6 +273,13 @@ BEGIN
     IF stream_view_type IS NOT NULL THEN
         ok := @extschema@._require_logical_wal();
     END IF;
+    IF NOT pg_catalog.has_schema_privilege('@extschema@', 'CREATE')
+       OR NOT pg_catalog.has_table_privilege('@extschema@._tables', 'INSERT') THEN
+        ok := @extschema@._raise('AccessDeniedException',
+            pg_catalog.format('User: %s is not authorized to perform: dynamodb:CreateTable on resource: %s', CURRENT_USER, @extschema@._table_arn(table_name)),
+            'dynamodb:CreateTable needs the CREATE privilege on schema @extschema@ and INSERT on @extschema@._tables.',
+            'A superuser or the extension''s owner can give them with SELECT @extschema@.grant_access(''role''); see docs/security.md.');
+    END IF;
     -- Serialise changes of one name, so that the loser of a race gets
     -- ResourceInUseException rather than a duplicate-key error of pg_class.
     ok := @extschema@._lock_table_name(table_name);
@@ -238,6 +292,13 @@ BEGIN
        OR (existing IS NOT NULL AND NOT EXISTS (SELECT FROM pg_catalog.pg_class c
                                                  WHERE c.oid OPERATOR(pg_catalog.=) existing::pg_catalog.oid)) THEN
         ok := @extschema@._raise('ResourceInUseException', 'Table already exists: ' OPERATOR(pg_catalog.||) table_name);
+    END IF;
+    IF @extschema@._kept_item_table(table_name) IS NOT NULL THEN
+        ok := @extschema@._raise('ResourceInUseException',
+            pg_catalog.format('Table already exists: %s', table_name),
+            pg_catalog.format('The relation %s is an item table that DROP EXTENSION ... CASCADE kept, with its items.',
+                                       @extschema@._kept_item_table(table_name)),
+            pg_catalog.format('Adopt it with SELECT @extschema@.adopt_table(%L), or drop the relation.', table_name));
     END IF;
     IF existing IS NOT NULL THEN
         ok := @extschema@._raise('ResourceInUseException', 'Table already exists: ' OPERATOR(pg_catalog.||) table_name,
@@ -256,9 +317,6 @@ BEGIN
         rel, hash_key, hash_key_type,
         CASE WHEN range_key IS NULL THEN ''
              ELSE pg_catalog.format(', %L, %L', range_key, range_key_type) END);
-    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', rel,
-        'dynamo_streams item table ' OPERATOR(pg_catalog.||) table_name);
-
     BEGIN
         INSERT INTO @extschema@._tables (table_name, relid, kind, hash_key, hash_key_type,
                                          range_key, range_key_type, stream_enabled,
@@ -273,6 +331,7 @@ BEGIN
         -- transaction's snapshot (REPEATABLE READ, SERIALIZABLE)
         ok := @extschema@._raise('ResourceInUseException', 'Table already exists: ' OPERATOR(pg_catalog.||) table_name);
     END;
+    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', rel, @extschema@._item_table_comment(t));
     RETURN pg_catalog.jsonb_build_object('TableDescription', @extschema@._table_description(t));
 END
 $$;
@@ -282,9 +341,11 @@ CREATE FUNCTION @extschema@.update_table(
 RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ok boolean;
+    t @extschema@._tables := @extschema@._require_access(@extschema@._item_table(table_name),
+                                                         'UpdateTable', '{OWNER,catalog UPDATE}');
     waited boolean := @extschema@._lock_table_name(table_name);
-    t @extschema@._tables := @extschema@._item_table(table_name, true);
 BEGIN
+    t := @extschema@._item_table(table_name, true);
     ok := @extschema@._check_stream_view_type(stream_view_type);
     IF stream_enabled IS NULL THEN
         ok := @extschema@._raise('ValidationException',
@@ -326,8 +387,8 @@ $$;
 
 CREATE FUNCTION @extschema@.describe_table(table_name text)
 RETURNS jsonb LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT pg_catalog.jsonb_build_object('Table',
-        @extschema@._table_description(@extschema@._item_table(table_name)))
+    SELECT pg_catalog.jsonb_build_object('Table', @extschema@._table_description(
+        @extschema@._require_access(@extschema@._item_table(table_name), 'DescribeTable', '{SELECT}')))
 $$;
 
 CREATE FUNCTION @extschema@.list_tables(exclusive_start_table_name text DEFAULT NULL, "limit" int DEFAULT 100)
@@ -364,9 +425,12 @@ $$;
 CREATE FUNCTION @extschema@.delete_table(table_name text)
 RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    t @extschema@._tables := @extschema@._item_table(table_name, true);
-    d jsonb := @extschema@._table_description(t, 'DELETING');
+    t @extschema@._tables := @extschema@._require_access(@extschema@._item_table(table_name),
+                                                         'DeleteTable', '{OWNER,SELECT,catalog UPDATE,catalog DELETE}');
+    d jsonb;
 BEGIN
+    t := @extschema@._item_table(table_name, true);
+    d := @extschema@._table_description(t, 'DELETING');
     DELETE FROM @extschema@._tables c WHERE c.table_name OPERATOR(pg_catalog.=) t.table_name;
     EXECUTE pg_catalog.format('DROP TABLE %s', t.relid);
     RETURN pg_catalog.jsonb_build_object('TableDescription', d);

@@ -34,6 +34,18 @@ $$;
 CREATE FUNCTION @extschema@._stream_relation(relation text) RETURNS regclass
     LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'dynamo_sql_stream_relation';
 
+-- A catalog row naming an ordinary table, for _require_access.
+CREATE FUNCTION @extschema@._relation_row(relation regclass) RETURNS @extschema@._tables
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r @extschema@._tables;
+BEGIN
+    r.table_name := (SELECT c.relname::text FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) relation);
+    r.relid := relation;
+    r.kind := 'relation';
+    RETURN r;
+END $$;
+
 CREATE FUNCTION @extschema@.enable_stream(relation regclass, stream_view_type text)
     RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -59,6 +71,8 @@ BEGIN
         SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation;
         RETURN @extschema@._stream_description(r);
     END IF;
+    PERFORM @extschema@._require_access(@extschema@._relation_row(relation), 'UpdateTable',
+                                        '{OWNER,catalog INSERT,catalog UPDATE}');
     -- the relation must be able to stream as an ordinary table
     SELECT * INTO rel FROM pg_catalog.pg_class WHERE oid = relation;
     name := rel.relname;
@@ -167,6 +181,8 @@ BEGIN
         SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation;
         RETURN @extschema@._stream_description(r);
     END IF;
+    PERFORM @extschema@._require_access(@extschema@._relation_row(relation), 'UpdateTable',
+                                        '{OWNER,catalog UPDATE}');
     -- Serialise with every other change of the name (see _lock_table_name).
     name := coalesce(r.table_name, (SELECT c.relname::text FROM pg_catalog.pg_class c WHERE c.oid = relation));
     waited := @extschema@._lock_table_name(name);
