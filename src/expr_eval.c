@@ -93,33 +93,6 @@ expr_get_path(JsonbContainer *item, ExprPath *p, AttrVal *out)
 	return true;
 }
 
-/* Push an AttributeValue object {"T": v} with token tok (WJB_VALUE/ELEM). */
-void
-expr_push_av(JsonbParseState **ps, AttrVal *av, JsonbIteratorToken tok)
-{
-	JsonbValue	k;
-	JsonbParseState *sub = NULL;
-	JsonbValue *obj;
-	const char *tn = dynamo_av_type_name(av->type);
-
-	pushJsonbValue(&sub, WJB_BEGIN_OBJECT, NULL);
-	k.type = jbvString;
-	k.val.string.val = (char *) tn;
-	k.val.string.len = strlen(tn);
-	pushJsonbValue(&sub, WJB_KEY, &k);
-	pushJsonbValue(&sub, WJB_VALUE, &av->v);
-	obj = pushJsonbValue(&sub, WJB_END_OBJECT, NULL);
-	{
-		Jsonb	   *j = JsonbValueToJsonb(obj);
-		JsonbValue	b;
-
-		b.type = jbvBinary;
-		b.val.binary.data = &j->root;
-		b.val.binary.len = VARSIZE(j) - VARHDRSZ;
-		pushJsonbValue(ps, tok, &b);
-	}
-}
-
 /* The AttributeValue object of av as a Jsonb. */
 static Jsonb *
 av_jsonb(AttrVal *av)

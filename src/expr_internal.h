@@ -111,8 +111,9 @@ typedef struct AttrVal
 	JsonbValue	v;				/* inner value, see the file header */
 } AttrVal;
 
-/* expr_parse.c: the name of a function node's function */
+/* expr_parse.c */
 extern const char *expr_function_name(ExprNodeType type);
+extern bool expr_in_list(List *l, const char *s, int len);
 
 /* expr_eval.c */
 extern bool expr_av_from(JsonbValue *avobj, AttrVal *out);
@@ -120,7 +121,6 @@ extern bool expr_get_path(JsonbContainer *item, ExprPath *p, AttrVal *out);
 extern void expr_operand(ExprNode *n, JsonbContainer *item, AttrVal *out,
 						 bool update);
 extern bool expr_av_equal(AttrVal *a, AttrVal *b);
-extern void expr_push_av(JsonbParseState **ps, AttrVal *av, JsonbIteratorToken tok);
 extern char *expr_path_text(ExprPath *p);
 extern const char *expr_kind_name(DynamoExprKind kind);
 extern void expr_validate_paths(DynamoExprKind kind, List *paths);
