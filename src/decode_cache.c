@@ -12,7 +12,10 @@
  *
  * The answers (negative ones too) are cached in a hash table that lives in
  * a child of the decoding context, for one decoding session: the session's
- * region, account and table filter are folded into the entries.  A memory
+ * table filter is folded into the entries.  A stream's region, ARN and
+ * SequenceNumber epoch come from its catalog row (fixed when the stream
+ * was enabled); the session's region and account only stand in for rows
+ * written before those columns existed.  A memory
  * context reset callback forgets the cache when the session's memory goes
  * away, even on error.  Every edit of _tables sends a relcache invalidation
  * of _tables (its statement trigger), which decoding replays at the edit's
@@ -158,17 +161,41 @@ relinfo_purge(void)
 	}
 }
 
+/*
+ * Column of a catalog row, or null.  Columns added by a later version are
+ * missing in the catalog as of WAL written before the upgrade.
+ */
+static Datum
+catalog_datum(HeapTuple tup, Relation cat, const char *col, bool *isnull)
+{
+	AttrNumber	attnum = attnameAttNum(cat, col, true);
+
+	*isnull = true;
+	if (attnum <= 0)
+		return (Datum) 0;
+	return heap_getattr(tup, attnum, RelationGetDescr(cat), isnull);
+}
+
 /* Text column of a catalog row as a C string, or NULL. */
 static char *
 catalog_text(HeapTuple tup, Relation cat, const char *col)
 {
 	bool		isnull;
-	Datum		d = heap_getattr(tup, attnameAttNum(cat, col, false),
-								 RelationGetDescr(cat), &isnull);
+	Datum		d = catalog_datum(tup, cat, col, &isnull);
 
 	if (isnull)
 		return NULL;
 	return TextDatumGetCString(d);
+}
+
+/* "char" column of a catalog row, or '\0'. */
+static char
+catalog_char(HeapTuple tup, Relation cat, const char *col)
+{
+	bool		isnull;
+	Datum		d = catalog_datum(tup, cat, col, &isnull);
+
+	return isnull ? '\0' : DatumGetChar(d);
 }
 
 /* Copy a string into the entry's memory (NULL stays NULL). */
@@ -176,6 +203,32 @@ static char *
 cache_strdup(DynamoRelInfo *e, const char *s)
 {
 	return s ? MemoryContextStrdup(e->cxt, s) : NULL;
+}
+
+/*
+ * The stream's identity: region, ARN and SequenceNumber epoch, fixed in
+ * the catalog when the stream was enabled.  A row without them (WAL
+ * written before the upgrade that added them) falls back to the session's
+ * region and account, as the plugin did before.
+ */
+static void
+fill_identity(DynamoRelInfo *e, Relation cat, HeapTuple tup, const char *label)
+{
+	bool		isnull;
+	Datum		epoch = catalog_datum(tup, cat, "stream_epoch", &isnull);
+	char	   *region = catalog_text(tup, cat, "stream_region");
+	char	   *arn = catalog_text(tup, cat, "stream_arn");
+
+	e->epoch = isnull ? DYNAMO_SEQ_EPOCH_MIN : DatumGetInt16(epoch);
+	if (region == NULL || arn == NULL)
+	{
+		region = cache_region;
+		arn = psprintf("arn:aws:dynamodb:%s:%s:table/%s/stream/%s",
+					   cache_region, cache_account, e->table_name, label);
+	}
+	e->region = cache_strdup(e, region);
+	e->stream_arn = cache_strdup(e, arn);
+	e->stream_arn_len = strlen(e->stream_arn);
 }
 
 /* Is the table name in the session's table filter (or is there none)? */
@@ -271,8 +324,7 @@ fill_from_row(DynamoRelInfo *e, Relation rel, Relation cat, HeapTuple tup)
 	char	   *kind = catalog_text(tup, cat, "kind");
 	char	   *view = catalog_text(tup, cat, "stream_view_type");
 	char	   *label = catalog_text(tup, cat, "stream_label");
-	Datum		enabled = heap_getattr(tup, attnameAttNum(cat, "stream_enabled", false),
-									   RelationGetDescr(cat), &isnull);
+	Datum		enabled = catalog_datum(tup, cat, "stream_enabled", &isnull);
 	int			i;
 
 	e->table_name = cache_strdup(e, catalog_text(tup, cat, "table_name"));
@@ -292,6 +344,13 @@ fill_from_row(DynamoRelInfo *e, Relation rel, Relation cat, HeapTuple tup)
 		e->item_attnum = attnameAttNum(rel, "item", true);
 		e->hash_key = cache_strdup(e, catalog_text(tup, cat, "hash_key"));
 		e->range_key = cache_strdup(e, catalog_text(tup, cat, "range_key"));
+		e->key_attnums[0] = attnameAttNum(rel, "pk", true);
+		e->key_types[0] = catalog_char(tup, cat, "hash_key_type");
+		if (e->range_key)
+		{
+			e->key_attnums[1] = attnameAttNum(rel, "sk", true);
+			e->key_types[1] = catalog_char(tup, cat, "range_key_type");
+		}
 		/* the user may have changed the column: only jsonb is read as items */
 		if (e->item_attnum <= 0 || e->hash_key == NULL ||
 			TupleDescAttr(RelationGetDescr(rel), e->item_attnum - 1)->atttypid != JSONBOID)
@@ -304,10 +363,7 @@ fill_from_row(DynamoRelInfo *e, Relation rel, Relation cat, HeapTuple tup)
 			return;
 		fill_columns(e, rel);
 	}
-	e->stream_arn = cache_strdup(e, psprintf("arn:aws:dynamodb:%s:%s:table/%s/stream/%s",
-												 cache_region, cache_account,
-												 e->table_name, label));
-	e->stream_arn_len = strlen(e->stream_arn);
+	fill_identity(e, cat, tup, label);
 	e->streamed = true;
 }
 

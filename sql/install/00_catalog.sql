@@ -29,9 +29,20 @@ CREATE TABLE @extschema@._tables (
     ttl_attribute     text,
     ttl_enabled       boolean NOT NULL DEFAULT false,
     created_at        timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    -- identity of the current (or last) stream, fixed when it was enabled
+    -- (_tables_stream_identity below): the settings dynamo_streams.region
+    -- and dynamo_streams.account_id of that moment, and its ARN
+    stream_region     text,
+    stream_account_id text,
+    stream_arn        text,
+    -- leading field of the SequenceNumbers of the table's streams, raised
+    -- when its records start coming from a new source (docs/output-plugin.md)
+    stream_epoch      smallint NOT NULL DEFAULT 100 CHECK (stream_epoch BETWEEN 100 AND 999),
     CHECK (kind = 'relation' OR (hash_key IS NOT NULL AND hash_key_type IS NOT NULL)),
     CHECK ((range_key IS NULL) = (range_key_type IS NULL)),
-    CHECK (NOT stream_enabled OR (stream_view_type IS NOT NULL AND stream_label IS NOT NULL))
+    CHECK (NOT stream_enabled OR (stream_view_type IS NOT NULL AND stream_label IS NOT NULL)),
+    CHECK (NOT stream_enabled OR (stream_region IS NOT NULL AND stream_account_id IS NOT NULL
+                                  AND stream_arn IS NOT NULL))
 ) WITH (user_catalog_table = true);
 
 COMMENT ON TABLE @extschema@._tables IS
@@ -47,6 +58,45 @@ CREATE FUNCTION @extschema@._tables_changed() RETURNS trigger
 CREATE TRIGGER _tables_changed
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@._tables
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._tables_changed();
+
+-- A stream's identity is fixed when it is created: every new stream label
+-- (create_table or update_table with a stream, enable_stream) gets the
+-- region and account of the settings at that moment and its ARN, which the
+-- output plugin and describe functions read from here, whatever the
+-- settings of whoever reads the stream later.  Values given explicitly
+-- (a restored dump) are kept.
+CREATE FUNCTION @extschema@._tables_stream_identity() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NEW.stream_label IS NULL THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' AND NEW.stream_arn IS NOT NULL THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE'
+       AND NEW.stream_label IS NOT DISTINCT FROM OLD.stream_label
+       AND NEW.stream_arn IS NOT NULL THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE'
+       AND NEW.stream_label IS DISTINCT FROM OLD.stream_label
+       AND NEW.stream_arn IS DISTINCT FROM OLD.stream_arn THEN
+        RETURN NEW;
+    END IF;
+    NEW.stream_region := coalesce(pg_catalog.current_setting('dynamo_streams.region', true), 'us-east-1');
+    NEW.stream_account_id := coalesce(pg_catalog.current_setting('dynamo_streams.account_id', true), '000000000000');
+    NEW.stream_arn := 'arn:aws:dynamodb:' OPERATOR(pg_catalog.||) NEW.stream_region
+        OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) NEW.stream_account_id
+        OPERATOR(pg_catalog.||) ':table/' OPERATOR(pg_catalog.||) NEW.table_name
+        OPERATOR(pg_catalog.||) '/stream/' OPERATOR(pg_catalog.||) NEW.stream_label;
+    RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER _tables_stream_identity
+    BEFORE INSERT OR UPDATE ON @extschema@._tables
+    FOR EACH ROW EXECUTE FUNCTION @extschema@._tables_stream_identity();
 
 -- The replication origin a TTL sweeper sets up so that its deletes are
 -- marked as service deletes in stream records (SPEC 4.3).  Origins are
