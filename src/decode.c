@@ -437,7 +437,7 @@ write_record(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		write_txn_row(ctx, txn, false, false);
 		st->begin_written = true;
 	}
-	dynamo_sequence_number(seq, info->epoch, txn->final_lsn, st->change_no, part);
+	dynamo_sequence_number(seq, dynamo_relinfo_epoch(), txn->final_lsn, st->change_no, part);
 	dynamo_event_id(id, info->stream_arn, info->stream_arn_len, seq);
 	OutputPluginPrepareWrite(ctx, last);
 	out = ctx->out;

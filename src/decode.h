@@ -70,7 +70,6 @@ typedef struct DynamoRelInfo
 	char	   *region;			/* awsRegion, fixed when the stream was enabled */
 	char	   *stream_arn;
 	int			stream_arn_len;
-	int			epoch;			/* leading field of SequenceNumbers */
 	/* item tables */
 	int			item_attnum;
 	char	   *hash_key;
@@ -86,6 +85,7 @@ typedef struct DynamoRelInfo
 extern void dynamo_relinfo_init(MemoryContext parent, const char *region,
 								const char *account, List *tables);
 extern DynamoRelInfo *dynamo_relinfo_get(Relation rel);
+extern int	dynamo_relinfo_epoch(void);
 
 /* record_json.c */
 extern void dynamo_json_string(StringInfo out, const char *s, int len);

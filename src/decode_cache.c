@@ -68,7 +68,10 @@ static const struct
 static HTAB *relinfo_cache = NULL;
 static MemoryContext cache_cxt = NULL;
 static Oid	catalog_relid = InvalidOid;
+static Oid	source_relid = InvalidOid;	/* dynamo._source */
 static bool catalog_known = false;
+static int	source_epoch = DYNAMO_SEQ_EPOCH_MIN;
+static bool epoch_known = false;
 static char *cache_region;
 static char *cache_account;
 static List *cache_tables;
@@ -80,6 +83,7 @@ relinfo_forget(void *arg)
 	relinfo_cache = NULL;
 	cache_cxt = NULL;
 	catalog_known = false;
+	epoch_known = false;
 }
 
 /* Cache reset hook (see dynamo_register_cache_reset). */
@@ -91,17 +95,28 @@ relinfo_reset(Oid relid)
 
 	if (relinfo_cache == NULL)
 		return;
-	if (OidIsValid(relid) && catalog_known && OidIsValid(catalog_relid) &&
-		relid != catalog_relid)
+	if (OidIsValid(relid) && catalog_known && OidIsValid(catalog_relid))
 	{
-		e = hash_search(relinfo_cache, &relid, HASH_FIND, NULL);
-		if (e)
-			e->valid = false;
-		return;
+		/* the epoch table: only the epoch is stale */
+		if (relid == source_relid)
+		{
+			epoch_known = false;
+			return;
+		}
+		if (relid != catalog_relid)
+		{
+			e = hash_search(relinfo_cache, &relid, HASH_FIND, NULL);
+			if (e)
+				e->valid = false;
+			return;
+		}
 	}
 	/* global, catalog, or any change while the extension is absent */
 	if (!OidIsValid(relid) || !OidIsValid(catalog_relid) || relid == catalog_relid)
+	{
 		catalog_known = false;
+		epoch_known = false;
+	}
 	hash_seq_init(&seq, relinfo_cache);
 	while ((e = hash_seq_search(&seq)) != NULL)
 		e->valid = false;
@@ -134,6 +149,7 @@ dynamo_relinfo_init(MemoryContext parent, const char *region,
 		cache_tables = lappend(cache_tables,
 							   MemoryContextStrdup(cache_cxt, lfirst(lc)));
 	catalog_known = false;
+	epoch_known = false;
 	dynamo_register_cache_reset(relinfo_reset);
 }
 
@@ -206,7 +222,7 @@ cache_strdup(DynamoRelInfo *e, const char *s)
 }
 
 /*
- * The stream's identity: region, ARN and SequenceNumber epoch, fixed in
+ * The stream's identity: region and ARN, fixed in
  * the catalog when the stream was enabled.  A row without them (WAL
  * written before the upgrade that added them) falls back to the session's
  * region and account, as the plugin did before.
@@ -214,12 +230,9 @@ cache_strdup(DynamoRelInfo *e, const char *s)
 static void
 fill_identity(DynamoRelInfo *e, Relation cat, HeapTuple tup, const char *label)
 {
-	bool		isnull;
-	Datum		epoch = catalog_datum(tup, cat, "stream_epoch", &isnull);
 	char	   *region = catalog_text(tup, cat, "stream_region");
 	char	   *arn = catalog_text(tup, cat, "stream_arn");
 
-	e->epoch = isnull ? DYNAMO_SEQ_EPOCH_MIN : DatumGetInt16(epoch);
 	if (region == NULL || arn == NULL)
 	{
 		region = cache_region;
@@ -395,6 +408,64 @@ relation_exists_now(Oid relid)
 	return found;
 }
 
+/* Find the catalog tables (once per invalidation of the catalog). */
+static void
+catalog_lookup(void)
+{
+	Oid			nspid;
+
+	if (catalog_known)
+		return;
+	catalog_relid = dynamo_catalog_relid();
+	if (OidIsValid(catalog_relid) && !relation_exists_now(catalog_relid))
+		catalog_relid = InvalidOid;
+	source_relid = InvalidOid;
+	if (OidIsValid(catalog_relid))
+	{
+		nspid = get_rel_namespace(catalog_relid);
+		source_relid = get_relname_relid(DYNAMO_SOURCE_TABLE, nspid);
+		if (OidIsValid(source_relid) && !relation_exists_now(source_relid))
+			source_relid = InvalidOid;
+	}
+	catalog_known = true;
+}
+
+/*
+ * The SequenceNumber epoch at the current decoding position: the row of
+ * dynamo._source as of the change (historic snapshot), 100 without one
+ * (or before the upgrade that added the table).
+ */
+int
+dynamo_relinfo_epoch(void)
+{
+	Relation	src;
+	SysScanDesc scan;
+	HeapTuple	tup;
+
+	if (epoch_known)
+		return source_epoch;
+	catalog_lookup();
+	source_epoch = DYNAMO_SEQ_EPOCH_MIN;
+	if (OidIsValid(source_relid))
+	{
+		src = table_open(source_relid, AccessShareLock);
+		scan = systable_beginscan(src, InvalidOid, false, NULL, 0, NULL);
+		tup = systable_getnext(scan);
+		if (HeapTupleIsValid(tup))
+		{
+			bool		isnull;
+			Datum		d = catalog_datum(tup, src, "epoch", &isnull);
+
+			if (!isnull)
+				source_epoch = DatumGetInt16(d);
+		}
+		systable_endscan(scan);
+		table_close(src, AccessShareLock);
+	}
+	epoch_known = true;
+	return source_epoch;
+}
+
 /* Read the relation's catalog row (historic snapshot) into the entry. */
 static void
 relinfo_fill(DynamoRelInfo *e, Relation rel)
@@ -406,14 +477,9 @@ relinfo_fill(DynamoRelInfo *e, Relation rel)
 
 	relinfo_clear(e);
 	e->valid = true;
-	if (!catalog_known)
-	{
-		catalog_relid = dynamo_catalog_relid();
-		if (OidIsValid(catalog_relid) && !relation_exists_now(catalog_relid))
-			catalog_relid = InvalidOid;
-		catalog_known = true;
-	}
-	if (!OidIsValid(catalog_relid) || e->relid == catalog_relid)
+	catalog_lookup();
+	if (!OidIsValid(catalog_relid) || e->relid == catalog_relid ||
+		e->relid == source_relid)
 		return;
 	cat = table_open(catalog_relid, AccessShareLock);
 	ScanKeyInit(&key, attnameAttNum(cat, "relid", false),

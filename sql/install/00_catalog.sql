@@ -35,9 +35,6 @@ CREATE TABLE @extschema@._tables (
     stream_region     text,
     stream_account_id text,
     stream_arn        text,
-    -- leading field of the SequenceNumbers of the table's streams, raised
-    -- when its records start coming from a new source (docs/output-plugin.md)
-    stream_epoch      smallint NOT NULL DEFAULT 100 CHECK (stream_epoch BETWEEN 100 AND 999),
     CHECK (kind = 'relation' OR (hash_key IS NOT NULL AND hash_key_type IS NOT NULL)),
     CHECK ((range_key IS NULL) = (range_key_type IS NULL)),
     CHECK (NOT stream_enabled OR (stream_view_type IS NOT NULL AND stream_label IS NOT NULL)),
@@ -58,6 +55,65 @@ CREATE FUNCTION @extschema@._tables_changed() RETURNS trigger
 CREATE TRIGGER _tables_changed
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@._tables
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._tables_changed();
+
+-- The source of the database's changes.  Its epoch is the leading field of
+-- every SequenceNumber (docs/output-plugin.md, "Sequence numbers"): 100
+-- while the table is empty, raised by one when stream records start coming
+-- from a new source whose LSNs may be lower than before (the database
+-- restored from a dump, moved to another cluster, or a later multi-node
+-- setup), so that sequence numbers keep increasing across the move.  One
+-- value for the whole database keeps every slot's output in SequenceNumber
+-- order.  The epoch never goes down.  A user_catalog_table, like _tables:
+-- the output plugin reads it as of each change, so a new epoch takes
+-- effect exactly at the commit that set it.  Dumped with its row, so that
+-- a restore knows the epoch to raise.
+CREATE TABLE @extschema@._source (
+    one    boolean PRIMARY KEY DEFAULT true CHECK (one),
+    epoch  smallint NOT NULL CHECK (epoch BETWEEN 100 AND 999)
+) WITH (user_catalog_table = true);
+
+COMMENT ON TABLE @extschema@._source IS
+    'dynamo_streams catalog: the SequenceNumber epoch of this database''s stream records';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@._source', '');
+
+CREATE FUNCTION @extschema@._source_epoch_guard() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_OP OPERATOR(pg_catalog.=) 'DELETE' OR NEW.epoch OPERATOR(pg_catalog.<) OLD.epoch THEN
+        RAISE EXCEPTION 'ValidationException: the SequenceNumber epoch never goes down'
+            USING ERRCODE = '22023',
+            HINT = 'Sequence numbers must keep increasing; raise the epoch instead.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER _source_epoch_guard
+    BEFORE UPDATE OR DELETE ON @extschema@._source
+    FOR EACH ROW EXECUTE FUNCTION @extschema@._source_epoch_guard();
+
+CREATE TRIGGER _source_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@._source
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._tables_changed();
+
+-- Raise the epoch by one and return it: run after restoring the database
+-- from a dump or moving it to another cluster, before new writes are
+-- decoded (a restore procedure calls it).  Owner only.
+CREATE FUNCTION @extschema@._raise_epoch() RETURNS integer
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    e integer;
+BEGIN
+    LOCK TABLE @extschema@._source IN SHARE ROW EXCLUSIVE MODE;
+    UPDATE @extschema@._source s SET epoch = s.epoch OPERATOR(pg_catalog.+) 1 RETURNING s.epoch INTO e;
+    IF NOT FOUND THEN
+        INSERT INTO @extschema@._source (epoch) VALUES (101) RETURNING epoch INTO e;
+    END IF;
+    RETURN e;
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@._raise_epoch() FROM PUBLIC;
 
 -- A stream's identity is fixed when it is created: every new stream label
 -- (create_table or update_table with a stream, enable_stream) gets the
