@@ -197,8 +197,8 @@ BEGIN
                 CASE WHEN r.kind OPERATOR(pg_catalog.=) 'item' THEN 'Item table' ELSE 'Stream-enabled table' END,
                 r.table_name),
             HINT = CASE WHEN r.kind OPERATOR(pg_catalog.=) 'item'
-                THEN 'Item tables always keep REPLICA IDENTITY FULL.'
-                ELSE 'Disable the table''s stream first (dynamo.disable_stream).' END;
+                THEN 'Item tables always keep REPLICA IDENTITY FULL; ALTER TABLE ... REPLICA IDENTITY FULL sets it back.'
+                ELSE 'Keep REPLICA IDENTITY FULL while the stream is enabled, or disable the stream first (dynamo.disable_stream).' END;
     END LOOP;
 END
 $$;

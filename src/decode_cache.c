@@ -329,6 +329,24 @@ fill_columns(DynamoRelInfo *e, Relation rel)
 	}
 }
 
+/*
+ * Attribute number of an item table's key column, if it still has the
+ * type its key type stores (text, numeric, bytea); else 0.  Used only to
+ * build Keys when the old item is missing (see decode_keys.c).
+ */
+static int
+key_column(Relation rel, const char *name, char type)
+{
+	int			attnum = attnameAttNum(rel, name, true);
+	Oid			want = (type == 'S') ? TEXTOID : (type == 'N') ? NUMERICOID :
+		(type == 'B') ? BYTEAOID : InvalidOid;
+
+	if (attnum <= 0 || !OidIsValid(want) ||
+		TupleDescAttr(RelationGetDescr(rel), attnum - 1)->atttypid != want)
+		return 0;
+	return attnum;
+}
+
 /* Stream settings of one catalog row into the entry. */
 static void
 fill_from_row(DynamoRelInfo *e, Relation rel, Relation cat, HeapTuple tup)
@@ -357,12 +375,12 @@ fill_from_row(DynamoRelInfo *e, Relation rel, Relation cat, HeapTuple tup)
 		e->item_attnum = attnameAttNum(rel, "item", true);
 		e->hash_key = cache_strdup(e, catalog_text(tup, cat, "hash_key"));
 		e->range_key = cache_strdup(e, catalog_text(tup, cat, "range_key"));
-		e->key_attnums[0] = attnameAttNum(rel, "pk", true);
 		e->key_types[0] = catalog_char(tup, cat, "hash_key_type");
+		e->key_attnums[0] = key_column(rel, "pk", e->key_types[0]);
 		if (e->range_key)
 		{
-			e->key_attnums[1] = attnameAttNum(rel, "sk", true);
 			e->key_types[1] = catalog_char(tup, cat, "range_key_type");
+			e->key_attnums[1] = key_column(rel, "sk", e->key_types[1]);
 		}
 		/* the user may have changed the column: only jsonb is read as items */
 		if (e->item_attnum <= 0 || e->hash_key == NULL ||
