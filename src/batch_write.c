@@ -12,6 +12,13 @@
  * and so undoes the earlier ones.  UnprocessedItems is therefore always {}.
  * Puts use the same upsert as put_item, so identical items write nothing.
  *
+ * Lock order.  The writes are made in a canonical order (table OID, then
+ * the normalised key's bytes), not in request order, so that two batches
+ * writing the same items in different orders lock them in the same order
+ * and the second waits for the first instead of deadlocking.  DynamoDB
+ * gives no order among the items of one batch (a batch has no two writes of
+ * one key), so stream records of a batch come in this order too.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -164,6 +171,26 @@ check_duplicates(BatchWrite *writes, int n)
 				batch_invalid("Provided list of item keys contains duplicates");
 }
 
+/* qsort comparator: the canonical write order (table OID, then key bytes). */
+static int
+write_order_cmp(const void *a, const void *b)
+{
+	const BatchWrite *wa = (const BatchWrite *) a;
+	const BatchWrite *wb = (const BatchWrite *) b;
+	Size		la,
+				lb;
+	int			c;
+
+	if (wa->table->relid != wb->table->relid)
+		return wa->table->relid < wb->table->relid ? -1 : 1;
+	la = VARSIZE(wa->key);
+	lb = VARSIZE(wb->key);
+	c = memcmp(wa->key, wb->key, Min(la, lb));
+	if (c != 0)
+		return c;
+	return la < lb ? -1 : (la > lb ? 1 : 0);
+}
+
 /* batch_write_item(request_items jsonb) → {"UnprocessedItems": {}} */
 Datum
 dynamo_batch_write_item(PG_FUNCTION_ARGS)
@@ -176,6 +203,7 @@ dynamo_batch_write_item(PG_FUNCTION_ARGS)
 	SPI_connect();
 	n = parse_batch(req, writes);
 	check_duplicates(writes, n);
+	qsort(writes, n, sizeof(BatchWrite), write_order_cmp);
 	for (i = 0; i < n; i++)
 	{
 		if (writes[i].is_put)

@@ -74,6 +74,9 @@ extern char *dynamo_account_id;
 typedef void (*DynamoCacheResetFn) (Oid relid);
 extern void dynamo_register_cache_reset(DynamoCacheResetFn fn);
 
+/* Raise an error unless the database encoding is UTF8 (dynamo_streams.c). */
+extern void dynamo_require_utf8(void);
+
 /* OID of dynamo._tables, or InvalidOid when the extension is not installed. */
 extern Oid	dynamo_catalog_relid(void);
 

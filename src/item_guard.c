@@ -101,6 +101,7 @@ dynamo_item_guard(PG_FUNCTION_ARGS)
 	bool		isnull;
 	Jsonb	   *item;
 
+	dynamo_require_utf8();
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event) ||
 		TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))

@@ -47,6 +47,7 @@ typedef struct DynamoItemTable
 	int			nkeys;			/* 1 or 2 */
 	char	   *qualname;		/* quoted schema.name of relation relid */
 	SPIPlanPtr	plans[DYNAMO_PLAN_COUNT];
+	MemoryContext cxt;			/* holds the strings above */
 } DynamoItemTable;
 
 /* item_cache.c */

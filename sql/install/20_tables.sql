@@ -94,12 +94,58 @@ RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         OPERATOR(pg_catalog.||) ':table/' OPERATOR(pg_catalog.||) table_name
 $$;
 
--- A TableId: uuid-shaped, derived from the name and creation time, so it
--- is stable for the table's life (and across dump and restore).
+-- The TableId: the random (version 4) UUID stored at creation.
 CREATE FUNCTION @extschema@._table_id(t @extschema@._tables)
 RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT pg_catalog.md5(t.table_name OPERATOR(pg_catalog.||) '/'
-                          OPERATOR(pg_catalog.||) pg_catalog.to_char(t.created_at AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSUS'))::uuid::text
+    SELECT t.table_id::text
+$$;
+
+-- ItemCount and TableSizeBytes of item table relid, read from at most 128
+-- pages (1 MB at the default block size) whatever the table's size.  A table
+-- that fits in 128 pages is counted exactly.  For a larger one, ItemCount is
+-- PostgreSQL's row count statistic (pg_class.reltuples, refreshed by VACUUM,
+-- ANALYZE and autovacuum) and TableSizeBytes is ItemCount times the mean
+-- item size of a block sample of about 128 pages (TABLESAMPLE SYSTEM with a
+-- fixed seed, so an unchanged table reports the same figure every time).
+-- Before the first VACUUM or ANALYZE the sample estimates ItemCount too.
+-- DynamoDB itself refreshes both figures only about every six hours.
+CREATE FUNCTION @extschema@._table_size(relid pg_catalog.regclass, OUT item_count bigint, OUT size_bytes bigint)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    sample_pages constant int := 128;
+    pages bigint := pg_catalog.pg_relation_size(relid) OPERATOR(pg_catalog./)
+                    pg_catalog.current_setting('block_size')::int;
+    percent float8 := 100;
+    n bigint;
+    size numeric;
+    stats_pages int;
+    stats_tuples float4;
+BEGIN
+    IF pages OPERATOR(pg_catalog.>) sample_pages THEN
+        percent := 100.0 OPERATOR(pg_catalog.*) sample_pages OPERATOR(pg_catalog./) pages;
+    END IF;
+    -- Stored items are normalised, so their size needs no validation; an
+    -- item written around the guard trigger must not make describe_table
+    -- (or delete_table) fail.
+    EXECUTE pg_catalog.format('SELECT pg_catalog.count(*), COALESCE(pg_catalog.sum(@extschema@._stored_item_size(item)), 0) FROM %s%s',
+                              relid, CASE WHEN percent OPERATOR(pg_catalog.<) 100
+                                          THEN pg_catalog.format(' TABLESAMPLE SYSTEM (%s) REPEATABLE (0)', percent) END)
+        INTO n, size;
+    IF percent OPERATOR(pg_catalog.=) 100 THEN
+        item_count := n;
+        size_bytes := size;
+        RETURN;
+    END IF;
+    SELECT c.relpages, c.reltuples INTO stats_pages, stats_tuples
+      FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) relid;
+    IF stats_pages OPERATOR(pg_catalog.>) 0 AND stats_tuples OPERATOR(pg_catalog.>=) 0 THEN
+        item_count := pg_catalog.round(stats_tuples);
+    ELSE
+        item_count := pg_catalog.round(n OPERATOR(pg_catalog.*) 100 OPERATOR(pg_catalog./) percent);
+    END IF;
+    size_bytes := CASE WHEN n OPERATOR(pg_catalog.=) 0 THEN 0
+                       ELSE pg_catalog.round(item_count OPERATOR(pg_catalog.*) size OPERATOR(pg_catalog./) n) END;
+END
 $$;
 
 -- The TableDescription object of DescribeTable/CreateTable/DeleteTable.
@@ -107,15 +153,11 @@ CREATE FUNCTION @extschema@._table_description(t @extschema@._tables, status tex
 RETURNS jsonb LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     n bigint;
-    size numeric;
+    size bigint;
     created numeric := pg_catalog.round(EXTRACT(epoch FROM t.created_at), 3);
     d jsonb;
 BEGIN
-    -- Stored items are normalised, so their size needs no validation; an
-    -- item written around the guard trigger must not make describe_table
-    -- (or delete_table) fail.
-    EXECUTE pg_catalog.format('SELECT pg_catalog.count(*), COALESCE(pg_catalog.sum(@extschema@._stored_item_size(item)), 0) FROM %s',
-                              t.relid) INTO n, size;
+    SELECT z.item_count, z.size_bytes INTO n, size FROM @extschema@._table_size(t.relid) z;
     d := pg_catalog.jsonb_build_object(
         'AttributeDefinitions', pg_catalog.jsonb_build_array(
             pg_catalog.jsonb_build_object('AttributeName', t.hash_key, 'AttributeType', t.hash_key_type::text))
@@ -201,6 +243,27 @@ RETURNS text LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE type WHEN 'S' THEN 'text COLLATE "C"' WHEN 'N' THEN 'numeric' ELSE 'bytea' END
 $$;
 
+-- Serialise the catalog changes of one TableName (create_table,
+-- update_table, enable_stream, disable_stream): wait for the transaction-level
+-- advisory lock (class hashtext('dynamo_streams.table_name'), key hashtext of
+-- the name), held until commit or rollback.  Returns true when another
+-- transaction held it, i.e. a change of that name was in progress when this
+-- call arrived; a request that then conflicts with that change gets AWS's
+-- ResourceInUseException, as a request to a table that is CREATING or
+-- UPDATING does.
+CREATE FUNCTION @extschema@._lock_table_name(table_name text)
+RETURNS boolean LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF table_name IS NULL OR pg_catalog.pg_try_advisory_xact_lock(
+            pg_catalog.hashtext('dynamo_streams.table_name'), pg_catalog.hashtext(table_name)) THEN
+        RETURN false;
+    END IF;
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dynamo_streams.table_name'),
+                                             pg_catalog.hashtext(table_name));
+    RETURN true;
+END
+$$;
+
 CREATE FUNCTION @extschema@.create_table(
     table_name text, hash_key text, hash_key_type text DEFAULT 'S',
     range_key text DEFAULT NULL, range_key_type text DEFAULT 'S',
@@ -208,6 +271,7 @@ CREATE FUNCTION @extschema@.create_table(
 RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     rel text;
+    existing pg_catalog.regclass;
     t @extschema@._tables;
 BEGIN
     PERFORM @extschema@._check_table_name(table_name, true);
@@ -223,15 +287,20 @@ BEGIN
     IF stream_view_type IS NOT NULL THEN
         PERFORM @extschema@._require_logical_wal();
     END IF;
-    -- Serialise creations of one name, so that the loser of a race gets
+    -- Serialise changes of one name, so that the loser of a race gets
     -- ResourceInUseException rather than a duplicate-key error of pg_class.
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dynamo_streams.create_table'),
-                                             pg_catalog.hashtext(table_name));
-    IF EXISTS (SELECT FROM @extschema@._tables c WHERE c.table_name OPERATOR(pg_catalog.=) create_table.table_name) THEN
+    PERFORM @extschema@._lock_table_name(table_name);
+    existing := pg_catalog.to_regclass(pg_catalog.quote_ident('@extschema@') OPERATOR(pg_catalog.||) '.'
+                                       OPERATOR(pg_catalog.||) pg_catalog.quote_ident(table_name));
+    -- Under REPEATABLE READ or SERIALIZABLE a table committed after this
+    -- transaction's snapshot is invisible to the snapshot, but the catalog
+    -- lookup above sees its relation.
+    IF EXISTS (SELECT FROM @extschema@._tables c WHERE c.table_name OPERATOR(pg_catalog.=) create_table.table_name)
+       OR (existing IS NOT NULL AND NOT EXISTS (SELECT FROM pg_catalog.pg_class c
+                                                 WHERE c.oid OPERATOR(pg_catalog.=) existing::pg_catalog.oid)) THEN
         RAISE EXCEPTION 'ResourceInUseException: Table already exists: %', table_name USING ERRCODE = '42P07';
     END IF;
-    IF pg_catalog.to_regclass(pg_catalog.quote_ident('@extschema@') OPERATOR(pg_catalog.||) '.'
-                              OPERATOR(pg_catalog.||) pg_catalog.quote_ident(table_name)) IS NOT NULL THEN
+    IF existing IS NOT NULL THEN
         RAISE EXCEPTION 'ResourceInUseException: Table name % is taken by another relation in schema @extschema@', table_name
             USING ERRCODE = '42P07',
             HINT = 'Names of dynamo_streams'' own objects start with "_"; choose another table name.';
@@ -251,14 +320,20 @@ BEGIN
     EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', rel,
         'dynamo_streams item table ' OPERATOR(pg_catalog.||) table_name);
 
-    INSERT INTO @extschema@._tables (table_name, relid, kind, hash_key, hash_key_type,
-                                     range_key, range_key_type, stream_enabled,
-                                     stream_view_type, stream_label)
-    VALUES (table_name, rel::pg_catalog.regclass, 'item', hash_key, hash_key_type,
-            range_key, CASE WHEN range_key IS NOT NULL THEN range_key_type END,
-            stream_view_type IS NOT NULL, stream_view_type,
-            CASE WHEN stream_view_type IS NOT NULL THEN @extschema@._new_stream_label(NULL) END)
-    RETURNING * INTO t;
+    BEGIN
+        INSERT INTO @extschema@._tables (table_name, relid, kind, hash_key, hash_key_type,
+                                         range_key, range_key_type, stream_enabled,
+                                         stream_view_type, stream_label)
+        VALUES (table_name, rel::pg_catalog.regclass, 'item', hash_key, hash_key_type,
+                range_key, CASE WHEN range_key IS NOT NULL THEN range_key_type END,
+                stream_view_type IS NOT NULL, stream_view_type,
+                CASE WHEN stream_view_type IS NOT NULL THEN @extschema@._new_stream_label(NULL) END)
+        RETURNING * INTO t;
+    EXCEPTION WHEN unique_violation THEN
+        -- a stream-enabled relation of that name, committed after this
+        -- transaction's snapshot (REPEATABLE READ, SERIALIZABLE)
+        RAISE EXCEPTION 'ResourceInUseException: Table already exists: %', table_name USING ERRCODE = '42P07';
+    END;
     RETURN pg_catalog.jsonb_build_object('TableDescription', @extschema@._table_description(t));
 END
 $$;
@@ -267,6 +342,7 @@ CREATE FUNCTION @extschema@.update_table(
     table_name text, stream_enabled boolean, stream_view_type text DEFAULT NULL)
 RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    waited boolean := @extschema@._lock_table_name(table_name);
     t @extschema@._tables := @extschema@._item_table(table_name, true);
 BEGIN
     PERFORM @extschema@._check_stream_view_type(stream_view_type);
@@ -279,6 +355,10 @@ BEGIN
     ELSIF NOT stream_enabled AND stream_view_type IS NOT NULL THEN
         RAISE EXCEPTION 'ValidationException: One or more parameter values were invalid: Disabled stream must not specify a StreamViewType'
             USING ERRCODE = '22023';
+    ELSIF waited AND stream_enabled OPERATOR(pg_catalog.=) t.stream_enabled THEN
+        -- a concurrent change made the same switch first
+        RAISE EXCEPTION 'ResourceInUseException: Attempt to change a resource which is still in use: Table is being updated: %', table_name
+            USING ERRCODE = '55006';
     ELSIF stream_enabled AND t.stream_enabled THEN
         RAISE EXCEPTION 'ValidationException: Table already has an enabled stream: TableName: %', table_name
             USING ERRCODE = '22023';

@@ -63,6 +63,8 @@ CREATE FUNCTION @extschema@.enable_stream(relation regclass, stream_view_type te
 DECLARE
     r @extschema@._tables;
     name text;
+    waited boolean;
+    violated text;
 BEGIN
     PERFORM @extschema@._require_logical_wal();
     IF relation IS NULL THEN
@@ -73,14 +75,21 @@ BEGIN
         RAISE EXCEPTION 'ValidationException: One or more parameter values were invalid: Enabled stream must specify a StreamViewType'
             USING ERRCODE = '22023';
     END IF;
-    SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation FOR UPDATE;
+    SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation;
     IF r.kind = 'item' THEN
         EXECUTE 'SELECT @extschema@.update_table($1, true, $2)' USING r.table_name, stream_view_type;
         SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation;
         RETURN @extschema@._stream_description(r);
     END IF;
     name := @extschema@._check_stream_relation(relation);
-    IF r.stream_enabled THEN
+    -- Serialise with every other change of the name (see _lock_table_name),
+    -- then read the row again: a concurrent enable may have made it.
+    waited := @extschema@._lock_table_name(name);
+    SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation FOR UPDATE;
+    IF r.stream_enabled AND waited THEN
+        RAISE EXCEPTION 'ResourceInUseException: Attempt to change a resource which is still in use: Table is being updated: %', r.table_name
+            USING ERRCODE = '55006';
+    ELSIF r.stream_enabled THEN
         RAISE EXCEPTION 'ValidationException: Table already has an enabled stream: TableName: %', r.table_name
             USING ERRCODE = '22023';
     END IF;
@@ -97,20 +106,34 @@ BEGIN
     IF (SELECT relreplident FROM pg_catalog.pg_class WHERE oid = relation) <> 'f' THEN
         EXECUTE pg_catalog.format('ALTER TABLE %s REPLICA IDENTITY FULL', relation);
     END IF;
-    IF r.relid IS NULL THEN
-        INSERT INTO @extschema@._tables (table_name, relid, kind, stream_enabled,
-                                         stream_view_type, stream_label)
-        VALUES (name, relation, 'relation', true, stream_view_type,
-                @extschema@._new_stream_label(NULL))
-        RETURNING * INTO r;
-    ELSE
-        UPDATE @extschema@._tables t
-           SET table_name = name, stream_enabled = true,
-               stream_view_type = enable_stream.stream_view_type,
-               stream_label = @extschema@._new_stream_label(t.stream_label)
-         WHERE t.relid = relation
-        RETURNING * INTO r;
-    END IF;
+    BEGIN
+        IF r.relid IS NULL THEN
+            INSERT INTO @extschema@._tables (table_name, relid, kind, stream_enabled,
+                                             stream_view_type, stream_label)
+            VALUES (name, relation, 'relation', true, stream_view_type,
+                    @extschema@._new_stream_label(NULL))
+            RETURNING * INTO r;
+        ELSE
+            UPDATE @extschema@._tables t
+               SET table_name = name, stream_enabled = true,
+                   stream_view_type = enable_stream.stream_view_type,
+                   stream_label = @extschema@._new_stream_label(t.stream_label)
+             WHERE t.relid = relation
+            RETURNING * INTO r;
+        END IF;
+    EXCEPTION WHEN unique_violation THEN
+        -- A row committed after this transaction's snapshot (REPEATABLE
+        -- READ, SERIALIZABLE): the name (primary key, checked first) or
+        -- this relation (relid) was taken concurrently.
+        GET STACKED DIAGNOSTICS violated = CONSTRAINT_NAME;
+        IF violated = '_tables_relid_key' THEN
+            RAISE EXCEPTION 'ResourceInUseException: Attempt to change a resource which is still in use: Table is being updated: %', name
+                USING ERRCODE = '55006';
+        END IF;
+        RAISE EXCEPTION 'ResourceInUseException: Table already exists: %', name
+            USING ERRCODE = '42P07',
+                  HINT = 'Another item table or stream-enabled relation has that name.';
+    END;
     RETURN @extschema@._stream_description(r);
 END $$;
 
@@ -121,18 +144,26 @@ CREATE FUNCTION @extschema@.disable_stream(relation regclass)
     RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r @extschema@._tables;
+    waited boolean;
 BEGIN
     PERFORM @extschema@._require_logical_wal();
     IF relation IS NULL THEN
         RAISE EXCEPTION 'ValidationException: relation must not be null' USING ERRCODE = '22023';
     END IF;
-    SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation FOR UPDATE;
+    SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation;
     IF r.kind = 'item' THEN
         EXECUTE 'SELECT @extschema@.update_table($1, false, NULL)' USING r.table_name;
         SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation;
         RETURN @extschema@._stream_description(r);
     END IF;
-    IF r.relid IS NULL OR NOT r.stream_enabled THEN
+    -- Serialise with every other change of the name (see _lock_table_name).
+    waited := @extschema@._lock_table_name(
+        coalesce(r.table_name, (SELECT c.relname::text FROM pg_catalog.pg_class c WHERE c.oid = relation)));
+    SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation FOR UPDATE;
+    IF r.relid IS NOT NULL AND NOT r.stream_enabled AND waited THEN
+        RAISE EXCEPTION 'ResourceInUseException: Attempt to change a resource which is still in use: Table is being updated: %', r.table_name
+            USING ERRCODE = '55006';
+    ELSIF r.relid IS NULL OR NOT r.stream_enabled THEN
         RAISE EXCEPTION 'ValidationException: Table does not have an enabled stream: TableName: %',
                         coalesce(r.table_name, (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = relation))
             USING ERRCODE = '22023';
