@@ -539,17 +539,19 @@ change_item(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	Jsonb	   *oldj = tuple_item(oldtup, desc, info->item_attnum);
 	RecordImages im = {0};
 	StringInfoData old_keys;
-	bool		key_only;
+	bool		key_only = false;
 
 	im.new_item = newj ? &newj->root : NULL;
 	im.old_item = oldj ? &oldj->root : NULL;
 	/* replica identity changed away from FULL: the old row holds the key */
-	initStringInfo(&old_keys);
-	key_only = (oldtup != NULL && oldj == NULL &&
-				dynamo_item_keys_from_columns(info, desc, oldtup, &old_keys,
-											  &im.old_keys_size));
-	if (key_only)
-		im.old_keys = &old_keys;
+	if (oldtup != NULL && oldj == NULL)
+	{
+		initStringInfo(&old_keys);
+		key_only = dynamo_item_keys_from_columns(info, desc, oldtup, &old_keys,
+												 &im.old_keys_size);
+		if (key_only)
+			im.old_keys = &old_keys;
+	}
 	switch (change->action)
 	{
 		case REORDER_BUFFER_CHANGE_INSERT:

@@ -86,16 +86,21 @@ void
 dynamo_event_id(char *buf, const char *arn, int arn_len, const char *seq)
 {
 	int			seq_len = strlen(seq);
-	unsigned char *tmp = palloc(arn_len + seq_len);
+	unsigned char local[512];
+	unsigned char *tmp = local;
 	uint64		h[2];
 	int			i;
 	int			j;
 
+	/* usual ARNs are well under 200 bytes; a very long region is not */
+	if (arn_len + seq_len > sizeof(local))
+		tmp = palloc(arn_len + seq_len);
 	memcpy(tmp, arn, arn_len);
 	memcpy(tmp + arn_len, seq, seq_len);
 	h[0] = hash_bytes_extended(tmp, arn_len + seq_len, EVENT_ID_SEED_1);
 	h[1] = hash_bytes_extended(tmp, arn_len + seq_len, EVENT_ID_SEED_2);
-	pfree(tmp);
+	if (tmp != local)
+		pfree(tmp);
 	for (i = 0; i < 2; i++)
 		for (j = 0; j < 16; j++)
 			buf[i * 16 + j] = hexdig[(h[i] >> (60 - 4 * j)) & 15];
