@@ -419,21 +419,42 @@ COMMENT ON TABLE @extschema@._source IS
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@._source', '');
 
+-- The epoch never goes down.  And no transaction that writes a streamed
+-- table may span the commit of a new epoch: the plugin reads the epoch as
+-- of each change, so such a transaction's records would carry the old
+-- epoch behind the commit LSN of a later commit, below the numbers of
+-- transactions that committed in between.  So a new epoch first takes
+-- SHARE locks on the catalog and on every catalogued table: it waits for
+-- the writers in flight, and new writers wait for its commit.
 CREATE FUNCTION @extschema@._source_epoch_guard() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r record;
 BEGIN
-    IF TG_OP OPERATOR(pg_catalog.=) 'DELETE' OR NEW.epoch OPERATOR(pg_catalog.<) OLD.epoch THEN
+    IF TG_OP OPERATOR(pg_catalog.=) ANY (ARRAY['DELETE', 'TRUNCATE'])
+       OR (TG_OP OPERATOR(pg_catalog.=) 'UPDATE' AND NEW.epoch OPERATOR(pg_catalog.<) OLD.epoch) THEN
         RAISE EXCEPTION 'ValidationException: the SequenceNumber epoch never goes down'
             USING ERRCODE = '22023',
             HINT = 'Sequence numbers must keep increasing; raise the epoch instead.';
     END IF;
+    LOCK TABLE @extschema@._tables IN SHARE MODE;
+    FOR r IN SELECT t.relid FROM @extschema@._tables t
+               JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) t.relid::pg_catalog.oid
+              ORDER BY t.relid::pg_catalog.oid
+    LOOP
+        EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE MODE', r.relid);
+    END LOOP;
     RETURN NEW;
 END
 $$;
 
 CREATE TRIGGER _source_epoch_guard
-    BEFORE UPDATE OR DELETE ON @extschema@._source
+    BEFORE INSERT OR UPDATE OR DELETE ON @extschema@._source
     FOR EACH ROW EXECUTE FUNCTION @extschema@._source_epoch_guard();
+
+CREATE TRIGGER _source_no_truncate
+    BEFORE TRUNCATE ON @extschema@._source
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._source_epoch_guard();
 
 CREATE TRIGGER _source_changed
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@._source
