@@ -156,3 +156,10 @@ SELECT 'dropped' FROM pg_drop_replication_slot('id048');
 SELECT count(*) FROM (SELECT dynamo.delete_table(t) FROM unnest(ARRAY['Ident', 'NoStream', 'LongArnA', 'LongArnB', 'RidSN', 'RidB']) t) d;
 SELECT dynamo.disable_stream('ident_rel') IS NOT NULL;
 DROP TABLE ident_rel, id048_reads;
+
+-- a region set in a session before the library checks it (placeholder)
+-- is checked when a stream takes it
+\c
+SET dynamo_streams.region = 'Bad Region';
+SELECT dynamo.create_table('BadRegion', 'id', stream_view_type => 'KEYS_ONLY');
+SELECT count(*) FROM dynamo._tables WHERE table_name = 'BadRegion';

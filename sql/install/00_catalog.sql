@@ -181,6 +181,15 @@ BEGIN
     END IF;
     NEW.stream_region := coalesce(pg_catalog.current_setting('dynamo_streams.region', true), 'us-east-1');
     NEW.stream_account_id := coalesce(pg_catalog.current_setting('dynamo_streams.account_id', true), '000000000000');
+    -- the library checks the settings, but a value SET before it was
+    -- loaded in this session has not been checked yet
+    IF NEW.stream_region OPERATOR(pg_catalog.!~) '^[a-z0-9-]+$'
+       OR NEW.stream_account_id OPERATOR(pg_catalog.!~) '^[0-9]{12}$' THEN
+        RAISE EXCEPTION 'ValidationException: invalid dynamo_streams.region % or dynamo_streams.account_id %',
+            pg_catalog.quote_literal(NEW.stream_region), pg_catalog.quote_literal(NEW.stream_account_id)
+            USING ERRCODE = '22023',
+            HINT = 'A region is lowercase letters, digits and dashes; an account id is exactly 12 digits.';
+    END IF;
     NEW.stream_arn := 'arn:aws:dynamodb:' OPERATOR(pg_catalog.||) NEW.stream_region
         OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) NEW.stream_account_id
         OPERATOR(pg_catalog.||) ':table/' OPERATOR(pg_catalog.||) NEW.table_name
