@@ -18,10 +18,13 @@
  * OutputPluginWrite surround every row.  There are no streaming
  * (in-progress) callbacks.
  *
- * Sequence numbers come from the commit LSN and the change's number in its
- * transaction, counting every row change the transaction made (whatever the
- * table and the options), so decoding the same WAL again gives the same
- * numbers and event ids.
+ * Sequence numbers come from the database's epoch (dynamo._source), the
+ * commit LSN and the change's number in its transaction, counting every row
+ * change the transaction made (whatever the table and the options), so
+ * decoding the same WAL again gives the same numbers and event ids (format:
+ * record_seq.c).  A stream's region and ARN come from its catalog row, fixed
+ * when the stream was enabled; the region/account-id options only stand in
+ * for catalog rows written before that was stored.
  *
  *-------------------------------------------------------------------------
  */
