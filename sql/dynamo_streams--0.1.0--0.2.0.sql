@@ -774,12 +774,12 @@ CREATE FUNCTION @extschema@._source_epoch_guard() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r record;
+    ok boolean;
 BEGIN
     IF TG_OP OPERATOR(pg_catalog.=) ANY (ARRAY['DELETE', 'TRUNCATE'])
        OR (TG_OP OPERATOR(pg_catalog.=) 'UPDATE' AND NEW.epoch OPERATOR(pg_catalog.<) OLD.epoch) THEN
-        RAISE EXCEPTION 'ValidationException: the SequenceNumber epoch never goes down'
-            USING ERRCODE = '22023',
-            HINT = 'Sequence numbers must keep increasing; raise the epoch instead.';
+        ok := @extschema@._raise('ValidationException', 'the SequenceNumber epoch never goes down', NULL,
+            'Sequence numbers must keep increasing; raise the epoch instead (dynamo._raise_epoch()).');
     END IF;
     LOCK TABLE @extschema@._tables IN SHARE MODE;
     FOR r IN SELECT t.relid FROM @extschema@._tables t
@@ -843,15 +843,6 @@ BEGIN
     END IF;
     NEW.stream_region := coalesce(pg_catalog.current_setting('dynamo_streams.region', true), 'us-east-1');
     NEW.stream_account_id := coalesce(pg_catalog.current_setting('dynamo_streams.account_id', true), '000000000000');
-    -- the library checks the settings, but a value SET before it was
-    -- loaded in this session has not been checked yet
-    IF NEW.stream_region OPERATOR(pg_catalog.!~) '^[a-z0-9-]+$'
-       OR NEW.stream_account_id OPERATOR(pg_catalog.!~) '^[0-9]{12}$' THEN
-        RAISE EXCEPTION 'ValidationException: invalid dynamo_streams.region % or dynamo_streams.account_id %',
-            pg_catalog.quote_literal(NEW.stream_region), pg_catalog.quote_literal(NEW.stream_account_id)
-            USING ERRCODE = '22023',
-            HINT = 'A region is lowercase letters, digits and dashes; an account id is exactly 12 digits.';
-    END IF;
     NEW.stream_arn := 'arn:aws:dynamodb:' OPERATOR(pg_catalog.||) NEW.stream_region
         OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) NEW.stream_account_id
         OPERATOR(pg_catalog.||) ':table/' OPERATOR(pg_catalog.||) NEW.table_name
@@ -927,6 +918,7 @@ CREATE FUNCTION @extschema@._replica_identity_check() RETURNS event_trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r record;
+    ok boolean;
 BEGIN
     FOR r IN SELECT t.table_name, t.kind, t.relid, c.relreplident
                FROM pg_catalog.pg_event_trigger_ddl_commands() d
@@ -936,14 +928,14 @@ BEGIN
                 AND (t.kind OPERATOR(pg_catalog.=) 'item' OR t.stream_enabled)
                 AND c.relreplident OPERATOR(pg_catalog.<>) 'f'
     LOOP
-        RAISE EXCEPTION 'ValidationException: table % must keep REPLICA IDENTITY FULL', r.relid
-            USING ERRCODE = '22023',
-            DETAIL = pg_catalog.format('%s %s streams its changes from the full old row of each UPDATE and DELETE.',
+        ok := @extschema@._raise('ValidationException',
+            pg_catalog.format('table %s must keep REPLICA IDENTITY FULL', r.relid),
+            pg_catalog.format('%s %s streams its changes from the full old row of each UPDATE and DELETE.',
                 CASE WHEN r.kind OPERATOR(pg_catalog.=) 'item' THEN 'Item table' ELSE 'Stream-enabled table' END,
                 r.table_name),
-            HINT = CASE WHEN r.kind OPERATOR(pg_catalog.=) 'item'
+            CASE WHEN r.kind OPERATOR(pg_catalog.=) 'item'
                 THEN 'Item tables always keep REPLICA IDENTITY FULL; ALTER TABLE ... REPLICA IDENTITY FULL sets it back.'
-                ELSE 'Keep REPLICA IDENTITY FULL while the stream is enabled, or disable the stream first (dynamo.disable_stream).' END;
+                ELSE 'Keep REPLICA IDENTITY FULL while the stream is enabled, or disable the stream first (dynamo.disable_stream).' END);
     END LOOP;
 END
 $$;

@@ -70,9 +70,8 @@ key_type_arg(text *t)
 
 	if (strlen(s) != 1 || strchr("SNB", s[0]) == NULL)
 		ereport(ERROR,
-				errcode(ERRCODE_DYNAMO_VALIDATION),
-				errmsg("%s: Member must satisfy enum value set: [B, N, S]",
-					   DYNAMO_VALIDATION));
+				dynamo_exception(DYNAMO_EXC_VALIDATION),
+				errmsg("Member must satisfy enum value set: [B, N, S]"));
 	return s[0];
 }
 

@@ -215,15 +215,13 @@ dynamo_check_table_name(const char *name, int len)
 	int			i;
 
 	if (len < 3 || len > 255)
-		ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-				errmsg("%s: 1 validation error detected: Value '%.*s' at 'tableName' failed to satisfy constraint: Member must have length %s",
-					   DYNAMO_VALIDATION, len, name,
+		ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+				errmsg("1 validation error detected: Value '%.*s' at 'tableName' failed to satisfy constraint: Member must have length %s", len, name,
 					   len < 3 ? "greater than or equal to 3" : "less than or equal to 255"));
 	for (i = 0; i < len; i++)
 		if (!table_name_char(name[i]))
-			ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-					errmsg("%s: 1 validation error detected: Value '%.*s' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
-						   DYNAMO_VALIDATION, len, name));
+			ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+					errmsg("1 validation error detected: Value '%.*s' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+", len, name));
 }
 
 /* The column type of a key type: text (S), numeric (N), bytea (B). */
@@ -359,13 +357,36 @@ item_table_lookup(const char *key)
 	return t;
 }
 
-/* ResourceNotFoundException for table name. */
-static void
-table_not_found(const char *name, int len)
+/*
+ * ResourceNotFoundException for item table name: AWS's "Requested resource
+ * not found" (with_name: "... : Table: <name> not found", DescribeTable's
+ * wording).  If an item table's name differs only in case, the hint names
+ * it.  Must be called inside an SPI connection.
+ */
+void
+dynamo_table_not_found(const char *name, int len, bool with_name)
 {
-	ereport(ERROR, errcode(ERRCODE_DYNAMO_NOT_FOUND),
-			errmsg("%s: Requested resource not found: Table: %.*s not found",
-				   DYNAMO_NOT_FOUND, len, name));
+	char	   *str = pnstrdup(name, len);
+	char	   *other = NULL;
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
+
+	args[0] = CStringGetTextDatum(str);
+	if (SPI_execute_with_args("SELECT c.table_name FROM " DYNAMO_SCHEMA "." DYNAMO_CATALOG_TABLE " c"
+							  " WHERE c.kind OPERATOR(pg_catalog.=) 'item'"
+							  " AND pg_catalog.lower(c.table_name) OPERATOR(pg_catalog.=) pg_catalog.lower($1)"
+							  " AND c.table_name OPERATOR(pg_catalog.<>) $1"
+							  " ORDER BY c.table_name COLLATE \"C\" LIMIT 1",
+							  1, argtypes, args, NULL, true, 1) == SPI_OK_SELECT &&
+		SPI_processed > 0)
+		other = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	ereport(ERROR,
+			dynamo_exception_detail(DYNAMO_EXC_NOT_FOUND,
+									"There is no item table named \"%s\".", str),
+			with_name ?
+			errmsg("Requested resource not found: Table: %s not found", str) :
+			errmsg("Requested resource not found"),
+			other ? errhint("Table names are case-sensitive; did you mean \"%s\"?", other) : 0);
 }
 
 /*
@@ -385,7 +406,7 @@ dynamo_item_table(text *name, LOCKMODE lockmode)
 	dynamo_require_utf8();
 	dynamo_check_table_name(VARDATA_ANY(name), len);
 	if (len > DYNAMO_TABLE_NAME_MAX)
-		table_not_found(VARDATA_ANY(name), len);
+		dynamo_table_not_found(VARDATA_ANY(name), len, false);
 	if (item_tables == NULL)
 		item_cache_init();
 	memset(key, 0, sizeof(key));
@@ -395,14 +416,14 @@ dynamo_item_table(text *name, LOCKMODE lockmode)
 	{
 		t = item_table_lookup(key);
 		if (t == NULL)
-			table_not_found(key, len);
+			dynamo_table_not_found(key, len, false);
 		/* Locking accepts invalidations: retry if they hit this entry. */
 		LockRelationOid(t->relid, lockmode);
 		if (t->valid)
 			break;
 	}
 	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(t->relid)))
-		table_not_found(key, len);
+		dynamo_table_not_found(key, len, false);
 	return t;
 }
 

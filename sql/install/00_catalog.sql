@@ -106,12 +106,12 @@ CREATE FUNCTION @extschema@._source_epoch_guard() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r record;
+    ok boolean;
 BEGIN
     IF TG_OP OPERATOR(pg_catalog.=) ANY (ARRAY['DELETE', 'TRUNCATE'])
        OR (TG_OP OPERATOR(pg_catalog.=) 'UPDATE' AND NEW.epoch OPERATOR(pg_catalog.<) OLD.epoch) THEN
-        RAISE EXCEPTION 'ValidationException: the SequenceNumber epoch never goes down'
-            USING ERRCODE = '22023',
-            HINT = 'Sequence numbers must keep increasing; raise the epoch instead.';
+        ok := @extschema@._raise('ValidationException', 'the SequenceNumber epoch never goes down', NULL,
+            'Sequence numbers must keep increasing; raise the epoch instead (dynamo._raise_epoch()).');
     END IF;
     LOCK TABLE @extschema@._tables IN SHARE MODE;
     FOR r IN SELECT t.relid FROM @extschema@._tables t
@@ -181,15 +181,6 @@ BEGIN
     END IF;
     NEW.stream_region := coalesce(pg_catalog.current_setting('dynamo_streams.region', true), 'us-east-1');
     NEW.stream_account_id := coalesce(pg_catalog.current_setting('dynamo_streams.account_id', true), '000000000000');
-    -- the library checks the settings, but a value SET before it was
-    -- loaded in this session has not been checked yet
-    IF NEW.stream_region OPERATOR(pg_catalog.!~) '^[a-z0-9-]+$'
-       OR NEW.stream_account_id OPERATOR(pg_catalog.!~) '^[0-9]{12}$' THEN
-        RAISE EXCEPTION 'ValidationException: invalid dynamo_streams.region % or dynamo_streams.account_id %',
-            pg_catalog.quote_literal(NEW.stream_region), pg_catalog.quote_literal(NEW.stream_account_id)
-            USING ERRCODE = '22023',
-            HINT = 'A region is lowercase letters, digits and dashes; an account id is exactly 12 digits.';
-    END IF;
     NEW.stream_arn := 'arn:aws:dynamodb:' OPERATOR(pg_catalog.||) NEW.stream_region
         OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) NEW.stream_account_id
         OPERATOR(pg_catalog.||) ':table/' OPERATOR(pg_catalog.||) NEW.table_name
