@@ -18,10 +18,13 @@
  * OutputPluginWrite surround every row.  There are no streaming
  * (in-progress) callbacks.
  *
- * Sequence numbers come from the commit LSN and the change's number in its
- * transaction, counting every row change the transaction made (whatever the
- * table and the options), so decoding the same WAL again gives the same
- * numbers and event ids.
+ * Sequence numbers come from the database's epoch (dynamo._source), the
+ * commit LSN and the change's number in its transaction, counting every row
+ * change the transaction made (whatever the table and the options), so
+ * decoding the same WAL again gives the same numbers and event ids (format:
+ * record_seq.c).  A stream's region and ARN come from its catalog row, fixed
+ * when the stream was enabled; the region/account-id options only stand in
+ * for catalog rows written before that was stored.
  *
  *-------------------------------------------------------------------------
  */
@@ -112,6 +115,9 @@ typedef struct RecordImages
 	DynamoImage *new_row;
 	DynamoImage *old_row;
 	bool		old_keys_only;	/* old_row holds only the replica identity */
+	StringInfo	old_keys;		/* item table without the old item: Keys from
+								 * the old row's key columns */
+	int64		old_keys_size;
 } RecordImages;
 
 extern void _PG_output_plugin_init(OutputPluginCallbacks *cb);
@@ -363,6 +369,11 @@ put_keys(StringInfo out, DynamoRelInfo *info, RecordImages *im, EventKind ev)
 {
 	bool		found;
 
+	if (info->is_item && ev == EV_REMOVE && im->old_item == NULL && im->old_keys)
+	{
+		appendBinaryStringInfo(out, im->old_keys->data, im->old_keys->len);
+		return im->old_keys_size;
+	}
 	if (info->is_item)
 		return dynamo_json_keys(out, ev == EV_REMOVE ? im->old_item : im->new_item,
 								info->hash_key, info->range_key, &found);
@@ -425,7 +436,7 @@ write_record(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	bool		last = !(ev == EV_REMOVE && (im->new_item != NULL || im->new_row != NULL));
 	DecodeState *st = ctx->output_plugin_private;
 	StringInfo	out;
-	char		seq[32];
+	char		seq[DYNAMO_SEQ_DIGITS + 1];
 	char		id[33];
 	int64		size;
 	TimestampTz ct = DYNAMO_TXN_COMMIT_TIME(txn);
@@ -435,13 +446,15 @@ write_record(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		write_txn_row(ctx, txn, false, false);
 		st->begin_written = true;
 	}
-	dynamo_sequence_number(seq, txn->final_lsn, st->change_no, part);
+	dynamo_sequence_number(seq, dynamo_relinfo_epoch(), txn->final_lsn, st->change_no, part);
 	dynamo_event_id(id, info->stream_arn, info->stream_arn_len, seq);
 	OutputPluginPrepareWrite(ctx, last);
 	out = ctx->out;
 	appendStringInfo(out, "{\"eventID\":\"%s\",\"eventName\":\"%s\",\"eventVersion\":\"1.1\","
-					 "\"eventSource\":\"aws:dynamodb\",\"awsRegion\":\"%s\",",
-					 id, event_names[ev], st->region);
+					 "\"eventSource\":\"aws:dynamodb\",\"awsRegion\":",
+					 id, event_names[ev]);
+	dynamo_json_string(out, info->region, strlen(info->region));
+	appendStringInfoCharMacro(out, ',');
 	if (ev == EV_REMOVE && is_ttl_txn(st, txn))
 		appendStringInfoString(out, st->streams_format ?
 							   "\"userIdentity\":{\"PrincipalId\":\"dynamodb.amazonaws.com\",\"Type\":\"Service\"}," :
@@ -498,6 +511,13 @@ emit_update(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		write_record(ctx, txn, change, info, EV_MODIFY, im, 0, false);
 }
 
+/* Do two built images hold the same bytes? */
+static inline bool
+strings_equal(StringInfo a, StringInfo b)
+{
+	return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
+}
+
 /* The item jsonb of an item-table tuple; NULL if null or not inline. */
 static Jsonb *
 tuple_item(HeapTuple tup, TupleDesc desc, int attnum)
@@ -523,9 +543,20 @@ change_item(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	Jsonb	   *newj = tuple_item(newtup, desc, info->item_attnum);
 	Jsonb	   *oldj = tuple_item(oldtup, desc, info->item_attnum);
 	RecordImages im = {0};
+	StringInfoData old_keys;
+	bool		key_only = false;
 
 	im.new_item = newj ? &newj->root : NULL;
 	im.old_item = oldj ? &oldj->root : NULL;
+	/* replica identity changed away from FULL: the old row holds the key */
+	if (oldtup != NULL && oldj == NULL)
+	{
+		initStringInfo(&old_keys);
+		key_only = dynamo_item_keys_from_columns(info, desc, oldtup, &old_keys,
+												 &im.old_keys_size);
+		if (key_only)
+			im.old_keys = &old_keys;
+	}
 	switch (change->action)
 	{
 		case REORDER_BUFFER_CHANGE_INSERT:
@@ -541,6 +572,19 @@ change_item(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 			}
 			if (newj == NULL)
 				break;
+			if (key_only)
+			{
+				/* only the old key: a changed key is REMOVE + INSERT */
+				StringInfoData new_keys;
+				bool		found;
+
+				initStringInfo(&new_keys);
+				dynamo_json_keys(&new_keys, im.new_item, info->hash_key,
+								 info->range_key, &found);
+				emit_update(ctx, txn, change, info, &im, true, false,
+							strings_equal(&new_keys, &old_keys));
+				break;
+			}
 			emit_update(ctx, txn, change, info, &im, oldj != NULL,
 						oldj && VARSIZE(newj) == VARSIZE(oldj) &&
 						memcmp(newj, oldj, VARSIZE(newj)) == 0,
@@ -548,19 +592,12 @@ change_item(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 													   info->hash_key, info->range_key));
 			break;
 		case REORDER_BUFFER_CHANGE_DELETE:
-			if (oldj)
+			if (oldj || key_only)
 				write_record(ctx, txn, change, info, EV_REMOVE, &im, 0, false);
 			break;
 		default:
 			break;
 	}
-}
-
-/* Do two built images hold the same bytes? */
-static inline bool
-strings_equal(StringInfo a, StringInfo b)
-{
-	return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
 }
 
 /* A change of a stream-enabled ordinary table. */

@@ -6,8 +6,9 @@
  * The plugin is split by job: decode.c (callbacks, options, record
  * assembly), decode_cache.c (per-relation stream metadata read from
  * dynamo._tables with the historic snapshot), record_json.c (compact JSON
- * writing, AttributeValue item sizes, sequence numbers and event ids) and
- * row_image.c (ordinary-table rows as AttributeValue maps).
+ * writing, AttributeValue item sizes), record_seq.c (sequence numbers and
+ * event ids), decode_keys.c (Keys of an item-table row from its key
+ * columns) and row_image.c (ordinary-table rows as AttributeValue maps).
  *
  *-------------------------------------------------------------------------
  */
@@ -66,12 +67,15 @@ typedef struct DynamoRelInfo
 	int			view;			/* DYNAMO_VIEW_* bits */
 	const char *view_name;		/* "NEW_AND_OLD_IMAGES", ... */
 	char	   *table_name;
+	char	   *region;			/* awsRegion, fixed when the stream was enabled */
 	char	   *stream_arn;
 	int			stream_arn_len;
 	/* item tables */
 	int			item_attnum;
 	char	   *hash_key;
 	char	   *range_key;		/* NULL without a range key */
+	int			key_attnums[2]; /* pk, sk columns (0 = none) */
+	char		key_types[2];	/* their types: 'S', 'N' or 'B' */
 	/* ordinary tables */
 	int			natts;
 	DynamoColumn *cols;
@@ -82,6 +86,7 @@ extern void dynamo_relinfo_init(MemoryContext parent, const char *region,
 								const char *account, List *tables);
 extern DynamoRelInfo *dynamo_relinfo_get(Relation rel);
 extern void dynamo_check_table_names(List *tables);
+extern int	dynamo_relinfo_epoch(void);
 
 /* record_json.c */
 extern void dynamo_json_string(StringInfo out, const char *s, int len);
@@ -91,12 +96,22 @@ extern int64 dynamo_json_keys(StringInfo out, JsonbContainer *item,
 							  bool *found);
 extern bool dynamo_json_keys_equal(JsonbContainer *a, JsonbContainer *b,
 								   const char *hash_key, const char *range_key);
-extern void dynamo_sequence_number(char *buf, XLogRecPtr commit_lsn,
+extern void dynamo_marshall_container(StringInfo out, JsonbContainer *jc,
+									  int64 *size);
+
+/* record_seq.c */
+#define DYNAMO_SEQ_EPOCH_MIN	100
+#define DYNAMO_SEQ_EPOCH_MAX	999
+#define DYNAMO_SEQ_DIGITS		40
+extern void dynamo_sequence_number(char *buf, int epoch, XLogRecPtr commit_lsn,
 								   uint64 change_no, int part);
 extern void dynamo_event_id(char *buf, const char *arn, int arn_len,
 							const char *seq);
-extern void dynamo_marshall_container(StringInfo out, JsonbContainer *jc,
-									  int64 *size);
+
+/* decode_keys.c */
+extern bool dynamo_item_keys_from_columns(DynamoRelInfo *info, TupleDesc desc,
+										  HeapTuple tuple, StringInfo out,
+										  int64 *size);
 
 /* row_image.c */
 typedef struct DynamoImage

@@ -2,7 +2,7 @@
  *
  * record_json.c
  *		Compact JSON for stream records: strings, AttributeValue items
- *		with their DynamoDB sizes, sequence numbers and event ids.
+ *		with their DynamoDB sizes.
  *
  * Decoding is a hot path, so items are written straight from the jsonb
  * container into the output buffer, walking the container's entries
@@ -12,10 +12,6 @@
  * already and sets are in canonical order; this file never re-validates
  * them.  Anything that is not shaped like an AttributeValue is still
  * written as valid JSON (and counts 0 bytes).
- *
- * Sequence numbers are 31 digits: "1", the commit LSN as 20 digits, the
- * change's number in its transaction as 9 digits, and one digit for the
- * record within the change (see docs/output-plugin.md).
  *
  *-------------------------------------------------------------------------
  */
@@ -472,51 +468,6 @@ dynamo_json_keys_equal(JsonbContainer *a, JsonbContainer *b,
 {
 	return key_attr_equal(a, b, hash_key) &&
 		(range_key == NULL || key_attr_equal(a, b, range_key));
-}
-
-/* Write n decimal digits of v, zero-padded, at buf. */
-static inline void
-put_digits(char *buf, uint64 v, int n)
-{
-	while (n-- > 0)
-	{
-		buf[n] = '0' + (v % 10);
-		v /= 10;
-	}
-}
-
-/* Format a 31-digit sequence number (buf holds at least 32 bytes). */
-void
-dynamo_sequence_number(char *buf, XLogRecPtr commit_lsn, uint64 change_no,
-					   int part)
-{
-	buf[0] = '1';
-	put_digits(buf + 1, commit_lsn, 20);
-	put_digits(buf + 21, change_no, 9);
-	buf[30] = '0' + part;
-	buf[31] = '\0';
-}
-
-/* 32 lowercase hex digits from the stream ARN and the sequence number. */
-void
-dynamo_event_id(char *buf, const char *arn, int arn_len, const char *seq)
-{
-	char		tmp[512 + 32];
-	int			len = Min(arn_len, 512);
-	uint64		h[2];
-	int			i;
-	int			j;
-
-	memcpy(tmp, arn, len);
-	memcpy(tmp + len, seq, 31);
-	h[0] = hash_bytes_extended((unsigned char *) tmp, len + 31,
-							   UINT64CONST(0x64796e616d6f5f31));
-	h[1] = hash_bytes_extended((unsigned char *) tmp, len + 31,
-							   UINT64CONST(0x73747265616d5f32));
-	for (i = 0; i < 2; i++)
-		for (j = 0; j < 16; j++)
-			buf[i * 16 + j] = hexdig[(h[i] >> (60 - 4 * j)) & 15];
-	buf[32] = '\0';
 }
 
 /* Marshall one jsonb entry (plain JSON) as an AttributeValue. */
