@@ -590,13 +590,13 @@ warn_omitted(DecodeState *st, DynamoRelInfo *info, RecordParts *rp)
 {
 	ereport(WARNING,
 			errcode(rp->omit.too_big ? ERRCODE_PROGRAM_LIMIT_EXCEEDED : rp->omit.sqlerrcode),
-			errmsg("dynamo_streams record %s of table \"%s\" is sent without its %s",
-				   rp->seq, info->table_name,
+			errmsg("dynamo_streams record of table \"%s\" is sent without its %s",
+				   info->table_name,
 				   rp->omit.level == DOMIT_ALL ? "images and keys" : "images"),
 			rp->omit.too_big ?
-			errdetail("The record is larger than max-record-bytes (%d bytes).",
-					  st->max_record_bytes) :
-			errdetail("Building the record failed: %s.", rp->omit.message),
+			errdetail("Record %s is larger than max-record-bytes (%d bytes).",
+					  rp->seq, st->max_record_bytes) :
+			errdetail("Building record %s failed: %s.", rp->seq, rp->omit.message),
 			errhint("The record carries the member \"omitted\"; see the output plugin documentation."));
 }
 
