@@ -54,6 +54,7 @@ INSERT INTO capped VALUES ('wide', repeat('a', 2000), 'b');
 INSERT INTO capped VALUES ('half', repeat('a', 450), 'b');
 UPDATE capped SET b = 'c' WHERE id = 'half';
 INSERT INTO capped VALUES (repeat('k', 1500), 'a', 'b');
+UPDATE capped SET id = 'short' WHERE id = repeat('k', 1500);
 INSERT INTO capped_keys VALUES (1, repeat('a', 5000));
 INSERT INTO capped_arr SELECT 1, array_agg(i) FROM generate_series(1, 300) i;
 CREATE TABLE never_cap AS

@@ -578,10 +578,8 @@ row_omissions(DynamoRelInfo *info, RecordParts *rp)
 		rp->omit = im->old_row->omit;
 	else
 		return;
-	if (rp->omit.level == DOMIT_NONE)
-		rp->omit.level = DOMIT_IMAGES;
-	if (kimg->omit.level == DOMIT_ALL)
-		rp->omit.level = DOMIT_ALL;
+	/* the Keys come from kimg: only its own failure empties them */
+	rp->omit.level = (kimg->omit.level == DOMIT_ALL) ? DOMIT_ALL : DOMIT_IMAGES;
 }
 
 /* Log that a record went out without its images (and keys). */
