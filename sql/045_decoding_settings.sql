@@ -81,6 +81,11 @@ SET lc_monetary = 'C.UTF-8';
 SET search_path = settings_s, public;
 SET quote_all_identifiers = on;
 SELECT settings_read('set');
+-- the plugin's own fixed settings end with the read: the session keeps its
+SELECT current_setting('DateStyle') AS datestyle, current_setting('TimeZone') AS tz,
+       current_setting('IntervalStyle') AS intervalstyle, current_setting('extra_float_digits') AS efd,
+       current_setting('bytea_output') AS bytea, current_setting('search_path') AS path,
+       current_setting('quote_all_identifiers') AS quote_all;
 SET extra_float_digits = 3;
 SET DateStyle = 'German';
 SET IntervalStyle = 'postgres_verbose';

@@ -286,6 +286,7 @@ decode_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt,
 	st->ttl_origin = InvalidRepOriginId;
 	st->skip_origin = InvalidRepOriginId;
 	st->max_record_bytes = DYNAMO_DEFAULT_MAX_RECORD_BYTES;
+	dynamo_forget_settings();
 	parse_options(st, ctx->output_plugin_options);
 	dynamo_relinfo_init(ctx->context, st->region, st->account, st->tables);
 	MemoryContextSwitchTo(old);
@@ -318,6 +319,7 @@ decode_begin(LogicalDecodingContext *ctx, ReorderBufferTXN *txn)
 	st->change_no = 0;
 	st->records = 0;
 	st->begin_written = false;
+	dynamo_forget_settings();
 }
 
 /* Append an LSN as a JSON string "X/X". */
@@ -370,6 +372,7 @@ decode_commit(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 {
 	DecodeState *st = ctx->output_plugin_private;
 
+	dynamo_release_settings();
 	if (st->include_transaction && st->begin_written)
 		write_txn_row(ctx, txn, true, true);
 }

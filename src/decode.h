@@ -32,7 +32,7 @@ typedef enum DynamoColKind
 	DCOL_S_OUT,					/* other type whose output function reads no
 								 * setting: S of its text */
 	DCOL_S_PINNED,				/* other type: S of its output function, run
-								 * under fixed settings (dynamo_pin_settings) */
+								 * under fixed settings (row_image.c) */
 	DCOL_N_INT,					/* int2/4/8: canonical already */
 	DCOL_N_OUT,					/* numeric: normalise output text */
 	DCOL_FLOAT4,				/* float4: shortest exact text, normalised */
@@ -167,5 +167,7 @@ extern bool dynamo_rows_identical(DynamoRelInfo *info, TupleDesc desc,
 								  bool keys_only);
 extern bool dynamo_number_canonical(const char *s, StringInfo out, int *size);
 extern void dynamo_catch_value_error(MemoryContext cxt, DynamoOmitInfo *omit);
+extern void dynamo_release_settings(void);
+extern void dynamo_forget_settings(void);
 
 #endif							/* DYNAMO_DECODE_H */

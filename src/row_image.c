@@ -18,7 +18,8 @@
  * as a number, bytea as base64, by code that reads no setting.  Other types
  * use their output function; those whose output may depend on a setting
  * (arrays of timestamps, geometric types, reg* types, user types...) run
- * it under one fixed set of settings (dynamo_pin_settings).
+ * it under one fixed set of settings (pin_settings), set once per decoded
+ * transaction.
  *
  * Sizes: no value is rendered into more than max-record-bytes (the JSON
  * writers check; see record_json.c).  Values whose stored size alone shows
@@ -233,21 +234,48 @@ static const struct
 };
 
 /*
- * Set the fixed settings for output functions in a new GUC nest level, as
- * a function's SET clause does; AtEOXact_GUC(..., level) restores the
- * session's own.  (Used only for types whose output may read a setting.)
+ * The GUC nest level of the fixed settings, while they are in force (0
+ * when not).  They are set at the first row of a decoded transaction that
+ * needs them and kept until its commit callback (dynamo_release_settings):
+ * setting eight GUCs per row would cost more than rendering the row.
+ * Nothing else the plugin does between changes reads these settings.  If
+ * decoding fails, the transaction's abort restores the session's values
+ * (and dynamo_forget_settings forgets the level).
  */
-static int
+static int	pinned_level = 0;
+
+/*
+ * Set the fixed settings for output functions in a new GUC nest level, as
+ * a function's SET clause does.
+ */
+static void
 pin_settings(void)
 {
-	int			level = NewGUCNestLevel();
 	int			i;
 
+	if (pinned_level > 0)
+		return;
+	pinned_level = NewGUCNestLevel();
 	for (i = 0; i < lengthof(pinned_settings); i++)
 		(void) set_config_option(pinned_settings[i].name, pinned_settings[i].value,
 								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 								 true, 0, false);
-	return level;
+}
+
+/* Restore the session's settings at the end of a decoded transaction. */
+void
+dynamo_release_settings(void)
+{
+	if (pinned_level > 0)
+		AtEOXact_GUC(true, pinned_level);
+	pinned_level = 0;
+}
+
+/* Forget a nest level that a failed decoding's abort has popped already. */
+void
+dynamo_forget_settings(void)
+{
+	pinned_level = 0;
 }
 
 /*
@@ -565,23 +593,8 @@ dynamo_row_image(DynamoRelInfo *info, TupleDesc desc, HeapTuple tuple,
 	img->item_size = 0;
 	img->keys_only = keys_only;
 	if (info->pinned)
-	{
-		int			level = pin_settings();
-
-		PG_TRY();
-		{
-			build_row_image(info, desc, tuple, fallback, keys_only, img);
-		}
-		PG_CATCH();
-		{
-			AtEOXact_GUC(false, level);
-			PG_RE_THROW();
-		}
-		PG_END_TRY();
-		AtEOXact_GUC(true, level);
-	}
-	else
-		build_row_image(info, desc, tuple, fallback, keys_only, img);
+		pin_settings();
+	build_row_image(info, desc, tuple, fallback, keys_only, img);
 }
 
 /* Are two non-null values of a column the same bytes (after detoasting)? */
