@@ -1,7 +1,8 @@
 -- 010_attribute_values: validation and normalisation of AttributeValues
 -- (SPEC 4.1).  Accepted and rejected examples for every rule; the messages
--- follow AWS's wording and name the offending attribute.
-\set VERBOSITY terse
+-- are AWS's, and DETAIL names the exception and the offending attribute
+-- (default verbosity, to show it).
+\set VERBOSITY default
 
 -- All ten types are accepted; the result is the item in normal form.
 SELECT dynamo.validate_item('{

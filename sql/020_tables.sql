@@ -50,7 +50,7 @@ SELECT dynamo.describe_table('Users')->'Table'->>'TableArn';
 RESET dynamo_streams.region;
 RESET dynamo_streams.account_id;
 
--- ItemCount and TableSizeBytes are exact.
+-- ItemCount and TableSizeBytes are exact for a table of up to 128 pages (023).
 SELECT dynamo.put_item('Users', '{"UserId": {"S": "u1"}, "shirt-color": {"S": "R"}}');
 SELECT dynamo.put_item('Users', '{"UserId": {"S": "u2"}}');
 SELECT d->'ItemCount' AS item_count, d->'TableSizeBytes' AS size

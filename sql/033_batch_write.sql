@@ -55,6 +55,8 @@ SELECT dynamo.batch_write_item('{"BwB": [{"DeleteRequest": {"Key": {"h": {"N": "
 SELECT dynamo.batch_write_item('{"BwA": [{"PutRequest": {"Item": {"id": {"S": "ok1"}}}},
                                          {"DeleteRequest": {"Key": {"id": {"S": "new"}}}},
                                          {"PutRequest": {"Item": {"id": {"S": "ok2"}, "bad": {"NULL": false}}}}]}');
+-- a PutRequest item without its key gets BatchWriteItem's message
+-- ([dynalite] test/batchWriteItem.js "range key does not match schema")
 SELECT dynamo.batch_write_item('{"BwA": [{"PutRequest": {"Item": {"id": {"S": "ok1"}}}}],
                                  "BwB": [{"PutRequest": {"Item": {"h": {"N": "1"}}}}]}');
 SELECT dynamo.batch_write_item('{"BwA": [{"DeleteRequest": {"Key": {"id": {"S": "new"}}}}],

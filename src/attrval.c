@@ -24,8 +24,10 @@
  * adds one level to its members; a value at level 33 is rejected, which is
  * what AWS does (31 nested maps below an attribute are accepted, 32 are not).
  *
- * Error messages use AWS's wording where it is known and end with the path of
- * the offending attribute (a.b[2].c).
+ * Error messages are AWS's own, word for word, where AWS has one (see
+ * docs/errors.md); the DETAIL names the offending attribute by its path
+ * (a.b[2].c).  A top-level value that is not an AttributeValue gets a hint
+ * to dynamo.marshall(), the commonest mistake being plain JSON.
  *
  *-------------------------------------------------------------------------
  */
@@ -55,6 +57,8 @@ typedef struct AvWalk
 	JsonbParseState *ps;
 	JsonbValue *result;
 	int			depth;			/* entries in path = level of current value */
+	const char *detail;			/* av_fail: more DETAIL after the path */
+	const char *hint;			/* av_fail: HINT, or NULL */
 	AvPathElem	path[DYNAMO_MAX_DEPTH + 2];
 } AvWalk;
 
@@ -185,9 +189,12 @@ av_fail(AvWalk *w, const char *fmt,...)
 		enlargeStringInfo(&msg, needed);
 	}
 	ereport(ERROR,
-			errcode(ERRCODE_DYNAMO_VALIDATION),
-			errmsg("%s: %s for attribute \"%s\"", DYNAMO_VALIDATION, msg.data,
-				   av_path(w)));
+			dynamo_exception_detail(DYNAMO_EXC_VALIDATION,
+									"The error is at attribute \"%s\".%s%s",
+									av_path(w), w->detail ? " " : "",
+									w->detail ? w->detail : ""),
+			errmsg_internal("%s", msg.data),
+			w->hint ? errhint("%s", w->hint) : 0);
 }
 
 /* A type key whose value has the wrong JSON type. */
@@ -221,7 +228,7 @@ av_number(AvWalk *w, JsonbValue *v, int *outlen, int *size)
 	if (v->type != jbvString)
 		av_type_error(w, AV_N, "string");
 	st = dynamo_number_parse(v->val.string.val, v->val.string.len, &num);
-	if (st == DYNAMO_NUM_NOT_NUMERIC)
+	if (st == DYNAMO_NUM_NOT_NUMERIC && v->val.string.len > 0)
 		av_fail(w, "%s: %.*s%s", dynamo_number_message(st),
 				clip_len(v->val.string.val, v->val.string.len, 100),
 				v->val.string.val, v->val.string.len > 100 ? "..." : "");
@@ -275,8 +282,8 @@ set_member_cmp(const void *a, const void *b, void *arg)
 }
 
 /*
- * AWS's message for a set with a repeated member (members in sorted order;
- * long lists and members are shortened).
+ * AWS's message for a set with a repeated member: the members in input
+ * order, unquoted, joined by ", " (long lists and members are shortened).
  */
 static void
 set_duplicates(AvWalk *w, DynamoAvType type, SetMember *m, int n)
@@ -285,18 +292,17 @@ set_duplicates(AvWalk *w, DynamoAvType type, SetMember *m, int n)
 	int			i;
 
 	if (type == AV_NS)
-		av_fail(w, AWS_INVALID "Input collection contains duplicates");
+		av_fail(w, "Input collection contains duplicates");
 	initStringInfo(&list);
 	appendStringInfoChar(&list, '[');
 	for (i = 0; i < n && list.len < 1000; i++)
-		appendStringInfo(&list, "%s\"%.*s%s\"",
-						 i == 0 ? "" : (type == AV_SS ? ", " : ","),
+		appendStringInfo(&list, "%s%.*s%s", i == 0 ? "" : ", ",
 						 clip_len(m[i].str, m[i].len, 100), m[i].str,
 						 m[i].len > 100 ? "..." : "");
 	appendStringInfoString(&list, i < n ? ", ...]" : "]");
 	if (type == AV_SS)
-		av_fail(w, AWS_INVALID "Input collection %s contains duplicates", list.data);
-	av_fail(w, AWS_INVALID "Input collection %sof type BS contains duplicates", list.data);
+		av_fail(w, AWS_INVALID "Input collection %s contains duplicates.", list.data);
+	av_fail(w, AWS_INVALID "Input collection %sof type BS contains duplicates.", list.data);
 }
 
 /* Read one set member into *m. */
@@ -331,6 +337,7 @@ av_set(AvWalk *w, DynamoAvType type, JsonbValue *v)
 	JsonbValue	e;
 	JsonbIteratorToken r;
 	SetMember  *m;
+	SetMember  *sorted;
 	int			n;
 	int			i = 0;
 	int64		size = 0;
@@ -356,10 +363,14 @@ av_set(AvWalk *w, DynamoAvType type, JsonbValue *v)
 		size += m[i].size;
 		i++;
 	}
-	qsort_arg(m, n, sizeof(SetMember), set_member_cmp, &type);
+	sorted = palloc(sizeof(SetMember) * n);
+	memcpy(sorted, m, sizeof(SetMember) * n);
+	qsort_arg(sorted, n, sizeof(SetMember), set_member_cmp, &type);
 	for (i = 1; i < n; i++)
-		if (set_member_cmp(&m[i - 1], &m[i], &type) == 0)
+		if (set_member_cmp(&sorted[i - 1], &sorted[i], &type) == 0)
 			set_duplicates(w, type, m, n);
+	pfree(m);
+	m = sorted;
 	if (w->build)
 	{
 		pushJsonbValue(&w->ps, WJB_BEGIN_ARRAY, NULL);
@@ -436,6 +447,8 @@ av_find_type(AvWalk *w, JsonbValue *av, JsonbValue *value)
 	DynamoAvType type = AV_INVALID;
 	int			ntypes = 0;
 
+	if (w->depth == 1)
+		w->hint = "Items are AttributeValue JSON such as {\"Id\": {\"N\": \"1\"}}; dynamo.marshall() turns plain JSON such as {\"Id\": 1} into it.";
 	if (av->type != jbvBinary || !JsonContainerIsObject(av->val.binary.data))
 		av_fail(w, "Supplied AttributeValue must be a JSON object with exactly one of the supported datatypes");
 	it = JsonbIteratorInit(av->val.binary.data);
@@ -447,8 +460,12 @@ av_find_type(AvWalk *w, JsonbValue *av, JsonbValue *value)
 			continue;			/* begin/end of the object */
 		t = dynamo_av_type(k.val.string.val, k.val.string.len);
 		if (t == AV_INVALID)
-			av_fail(w, "Supplied AttributeValue has an unsupported datatype \"%.*s\", must contain exactly one of the supported datatypes",
-					clip_len(k.val.string.val, k.val.string.len, 100), k.val.string.val);
+		{
+			w->detail = psprintf("\"%.*s\" is not a type key (S, N, B, BOOL, NULL, M, L, SS, NS or BS).",
+								 clip_len(k.val.string.val, k.val.string.len, 100),
+								 k.val.string.val);
+			av_fail(w, "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes");
+		}
 		if (JsonbIteratorNext(&it, &v, true) != WJB_VALUE)
 			elog(ERROR, "unexpected jsonb iterator token");
 		if (v.type == jbvNull)
@@ -464,6 +481,7 @@ av_find_type(AvWalk *w, JsonbValue *av, JsonbValue *value)
 		av_fail(w, "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes");
 	if (ntypes > 1)
 		av_fail(w, "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes");
+	w->hint = NULL;
 	return type;
 }
 
@@ -583,9 +601,8 @@ dynamo_item_check(Jsonb *item, int64 *size)
 
 	if (!JB_ROOT_IS_OBJECT(item))
 		ereport(ERROR,
-				errcode(ERRCODE_DYNAMO_VALIDATION),
-				errmsg("%s: An item must be a JSON object mapping attribute names to AttributeValues",
-					   DYNAMO_VALIDATION));
+				dynamo_exception(DYNAMO_EXC_VALIDATION),
+				errmsg("An item must be a JSON object mapping attribute names to AttributeValues"));
 	memset(&w, 0, sizeof(w));
 	sz = av_item(&w, &item->root);
 	if (w.dirty)
@@ -606,9 +623,8 @@ dynamo_item_size_limit(int64 size)
 {
 	if (size > DYNAMO_MAX_ITEM_SIZE)
 		ereport(ERROR,
-				errcode(ERRCODE_DYNAMO_VALIDATION),
-				errmsg("%s: Item size has exceeded the maximum allowed size",
-					   DYNAMO_VALIDATION),
-				errdetail("The item is " INT64_FORMAT " bytes; the limit is %d bytes.",
-						  size, DYNAMO_MAX_ITEM_SIZE));
+				dynamo_exception_detail(DYNAMO_EXC_VALIDATION,
+										"The item is " INT64_FORMAT " bytes; the limit is %d bytes.",
+										size, DYNAMO_MAX_ITEM_SIZE),
+				errmsg("Item size has exceeded the maximum allowed size"));
 }

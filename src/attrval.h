@@ -31,6 +31,8 @@ extern Jsonb *dynamo_item_normalize(Jsonb *item, const DynamoKeySchema *ks);
 
 /* Validate and normalise a Key argument: exactly the key attributes. */
 extern Jsonb *dynamo_key_normalize(Jsonb *key, const DynamoKeySchema *ks);
+extern void dynamo_item_check_keys(Jsonb *item, const DynamoKeySchema *ks,
+								   bool key_message);
 
 /*
  * A key attribute of a normalised item (or key) as the datum of its column:

@@ -5,7 +5,9 @@
  *		values as column datums.
  *
  * Order of checks, as in DynamoDB: first every AttributeValue (attrval.c),
- * then the key attributes (hash key, then range key), then the item size.
+ * then the item size (both before the table is looked up), then the key
+ * attributes (hash key, then range key).  Key errors state the table's key
+ * schema in their DETAIL.
  * Key values must be of the table's key type (S, N or B); S and B values must
  * be non-empty and at most 2048 bytes for the hash key and 1024 bytes for the
  * range key (B measured decoded).  Numbers need no size check: the largest is
@@ -24,7 +26,25 @@
 
 /* Raise a ValidationException with the given message. */
 #define KEY_ERROR(...) \
-	ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION), errmsg(__VA_ARGS__))
+	ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION), errmsg(__VA_ARGS__))
+
+/* Raise a ValidationException whose DETAIL states the key schema ks. */
+#define KEY_SCHEMA_ERROR(ks, ...) \
+	ereport(ERROR, \
+			dynamo_exception_detail(DYNAMO_EXC_VALIDATION, \
+									"The table's key schema is %s.", \
+									key_schema_text(ks)), \
+			errmsg(__VA_ARGS__))
+
+/* "Artist (HASH, S), SongTitle (RANGE, S)": a key schema for messages. */
+static char *
+key_schema_text(const DynamoKeySchema *ks)
+{
+	if (ks->range_key)
+		return psprintf("%s (HASH, %c), %s (RANGE, %c)", ks->hash_key,
+						ks->hash_type, ks->range_key, ks->range_type);
+	return psprintf("%s (HASH, %c)", ks->hash_key, ks->hash_type);
+}
 
 /* Find attribute name of an item: its type and value; false if absent. */
 static bool
@@ -46,11 +66,13 @@ find_attr(JsonbContainer *item, const char *name, DynamoAvType *type,
 	return true;
 }
 
-/* Check one key attribute of a normalised item or key. */
+/* Check one key attribute (the hash key, or the range key) of an item or key. */
 static void
-check_key_attr(JsonbContainer *item, const char *name, char ktype,
-			   bool is_hash, bool key_arg)
+check_key_attr(JsonbContainer *item, const DynamoKeySchema *ks, bool is_hash,
+			   bool key_arg)
 {
+	const char *name = is_hash ? ks->hash_key : ks->range_key;
+	char		ktype = is_hash ? ks->hash_type : ks->range_type;
 	DynamoAvType type;
 	JsonbValue	v;
 	int			bytes;
@@ -58,65 +80,91 @@ check_key_attr(JsonbContainer *item, const char *name, char ktype,
 	if (!find_attr(item, name, &type, &v))
 	{
 		if (key_arg)
-			KEY_ERROR("%s: The provided key element does not match the schema",
-					  DYNAMO_VALIDATION);
-		KEY_ERROR("%s: One or more parameter values were invalid: Missing the key %s in the item",
-				  DYNAMO_VALIDATION, name);
+			KEY_SCHEMA_ERROR(ks, "The provided key element does not match the schema");
+		KEY_SCHEMA_ERROR(ks, "One or more parameter values were invalid: Missing the key %s in the item", name);
 	}
 	if (dynamo_av_type_name(type)[0] != ktype || dynamo_av_type_name(type)[1] != '\0')
 	{
 		if (key_arg)
-			KEY_ERROR("%s: The provided key element does not match the schema",
-					  DYNAMO_VALIDATION);
-		KEY_ERROR("%s: One or more parameter values were invalid: Type mismatch for key %s expected: %c actual: %s",
-				  DYNAMO_VALIDATION, name, ktype, dynamo_av_type_name(type));
+			KEY_SCHEMA_ERROR(ks, "The provided key element does not match the schema");
+		KEY_SCHEMA_ERROR(ks, "One or more parameter values were invalid: Type mismatch for key %s expected: %c actual: %s",
+						 name, ktype, dynamo_av_type_name(type));
 	}
 	if (ktype == 'N')
 		return;
 	bytes = (ktype == 'S') ? v.val.string.len :
 		dynamo_base64_decoded_len(v.val.string.val, v.val.string.len);
 	if (bytes == 0)
-		KEY_ERROR("%s: One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty %s value. Key: %s",
-				  DYNAMO_VALIDATION, ktype == 'S' ? "string" : "binary", name);
+		KEY_ERROR("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty %s value. Key: %s",
+				  ktype == 'S' ? "string" : "binary", name);
+	/* AWS's messages name no attribute (and lack a space after "of") */
 	if (is_hash && bytes > DYNAMO_MAX_HASH_KEY_BYTES)
-		KEY_ERROR("%s: One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of%d bytes for attribute \"%s\"",
-				  DYNAMO_VALIDATION, DYNAMO_MAX_HASH_KEY_BYTES, name);
+		ereport(ERROR,
+				dynamo_exception_detail(DYNAMO_EXC_VALIDATION,
+										"Hash key \"%s\" is %d bytes.", name, bytes),
+				errmsg("One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of%d bytes",
+					   DYNAMO_MAX_HASH_KEY_BYTES));
 	if (!is_hash && bytes > DYNAMO_MAX_RANGE_KEY_BYTES)
-		KEY_ERROR("%s: One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of %d bytes for attribute \"%s\"",
-				  DYNAMO_VALIDATION, DYNAMO_MAX_RANGE_KEY_BYTES, name);
+		ereport(ERROR,
+				dynamo_exception_detail(DYNAMO_EXC_VALIDATION,
+										"Range key \"%s\" is %d bytes.", name, bytes),
+				errmsg("One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of %d bytes",
+					   DYNAMO_MAX_RANGE_KEY_BYTES));
 }
 
 /* Check the key attributes of a normalised item or key. */
 static void
 check_keys(JsonbContainer *item, const DynamoKeySchema *ks, bool key_arg)
 {
-	check_key_attr(item, ks->hash_key, ks->hash_type, true, key_arg);
+	check_key_attr(item, ks, true, key_arg);
 	if (ks->range_key)
-		check_key_attr(item, ks->range_key, ks->range_type, false, key_arg);
+		check_key_attr(item, ks, false, key_arg);
 }
 
-/* Validate and normalise an item; ks may be NULL (no key checks). */
+/*
+ * Validate and normalise an item; ks may be NULL (no key checks, for a
+ * caller that checks the AttributeValues before it looks the table up, as
+ * DynamoDB does, and the keys after, with dynamo_item_check_keys()).  The
+ * size limit comes before the key checks: DynamoDB refuses an oversized item
+ * even for a table that does not exist.
+ */
 Jsonb *
 dynamo_item_normalize(Jsonb *item, const DynamoKeySchema *ks)
 {
 	int64		size;
 	Jsonb	   *res = dynamo_item_check(item, &size);
 
+	dynamo_item_size_limit(size);
 	if (ks)
 		check_keys(&res->root, ks, false);
-	dynamo_item_size_limit(size);
 	return res;
 }
 
-/* Validate and normalise a Key argument: exactly the key attributes. */
+/*
+ * The key checks of an item already normalised without a key schema.  With
+ * key_message, a missing or mistyped key attribute gets "The provided key
+ * element does not match the schema", BatchWriteItem's message for a
+ * PutRequest.
+ */
+void
+dynamo_item_check_keys(Jsonb *item, const DynamoKeySchema *ks, bool key_message)
+{
+	check_keys(&item->root, ks, key_message);
+}
+
+/*
+ * Validate and normalise a Key argument: exactly the key attributes of ks
+ * (with ks NULL, only its AttributeValues).
+ */
 Jsonb *
 dynamo_key_normalize(Jsonb *key, const DynamoKeySchema *ks)
 {
 	Jsonb	   *res = dynamo_item_check(key, NULL);
 
+	if (ks == NULL)
+		return res;
 	if (JsonContainerSize(&res->root) != (ks->range_key ? 2 : 1))
-		KEY_ERROR("%s: The provided key element does not match the schema",
-				  DYNAMO_VALIDATION);
+		KEY_SCHEMA_ERROR(ks, "The provided key element does not match the schema");
 	check_keys(&res->root, ks, true);
 	return res;
 }
@@ -134,11 +182,9 @@ dynamo_key_datum(JsonbContainer *item, const char *attr, char type)
 	bytea	   *result;
 
 	if (!find_attr(item, attr, &t, &v))
-		KEY_ERROR("%s: One or more parameter values were invalid: Missing the key %s in the item",
-				  DYNAMO_VALIDATION, attr);
+		KEY_ERROR("One or more parameter values were invalid: Missing the key %s in the item", attr);
 	if (dynamo_av_type_name(t)[0] != type || dynamo_av_type_name(t)[1] != '\0')
-		KEY_ERROR("%s: One or more parameter values were invalid: Type mismatch for key %s expected: %c actual: %s",
-				  DYNAMO_VALIDATION, attr, type, dynamo_av_type_name(t));
+		KEY_ERROR("One or more parameter values were invalid: Type mismatch for key %s expected: %c actual: %s", attr, type, dynamo_av_type_name(t));
 	switch (type)
 	{
 		case 'S':
@@ -152,8 +198,7 @@ dynamo_key_datum(JsonbContainer *item, const char *attr, char type)
 		case 'B':
 			if (!dynamo_base64_decode(v.val.string.val, v.val.string.len,
 									  &bytes, &blen, &canonical))
-				KEY_ERROR("%s: One or more parameter values were invalid: Invalid base64 in key %s",
-						  DYNAMO_VALIDATION, attr);
+				KEY_ERROR("One or more parameter values were invalid: Invalid base64 in key %s", attr);
 			result = palloc(VARHDRSZ + blen);
 			SET_VARSIZE(result, VARHDRSZ + blen);
 			memcpy(VARDATA(result), bytes, blen);

@@ -258,20 +258,16 @@ dynamo_number_normalize(const char *str, int len, const char *attr)
 
 	if (st == DYNAMO_NUM_OK)
 		return dynamo_number_text(&num, NULL);
-	if (st == DYNAMO_NUM_NOT_NUMERIC)
-		ereport(ERROR,
-				errcode(ERRCODE_DYNAMO_VALIDATION),
-				errmsg("%s: %s: %.*s%s%s%s%s", DYNAMO_VALIDATION,
-					   dynamo_number_message(st),
-					   len <= 100 ? len : pg_mbcliplen(str, len, 100), str,
-					   len > 100 ? "..." : "",
-					   attr ? " for attribute \"" : "", attr ? attr : "",
-					   attr ? "\"" : ""));
+	/* AWS names the bad text (not an empty one); the attribute goes in DETAIL */
 	ereport(ERROR,
-			errcode(ERRCODE_DYNAMO_VALIDATION),
-			errmsg("%s: %s%s%s%s", DYNAMO_VALIDATION, dynamo_number_message(st),
-				   attr ? " for attribute \"" : "", attr ? attr : "",
-				   attr ? "\"" : ""));
+			attr ? dynamo_exception_detail(DYNAMO_EXC_VALIDATION,
+										   "The error is at attribute \"%s\".", attr) :
+			dynamo_exception(DYNAMO_EXC_VALIDATION),
+			(st == DYNAMO_NUM_NOT_NUMERIC && len > 0) ?
+			errmsg("%s: %.*s%s", dynamo_number_message(st),
+				   len <= 100 ? len : pg_mbcliplen(str, len, 100), str,
+				   len > 100 ? "..." : "") :
+			errmsg("%s", dynamo_number_message(st)));
 	return NULL;				/* keep the compiler quiet */
 }
 

@@ -31,6 +31,7 @@ PG_FUNCTION_INFO_V1(dynamo_sql_stored_item_size);
 Datum
 dynamo_sql_validate_item(PG_FUNCTION_ARGS)
 {
+	dynamo_require_utf8();
 	PG_RETURN_JSONB_P(dynamo_item_normalize(PG_GETARG_JSONB_P(0), NULL));
 }
 
@@ -40,6 +41,7 @@ dynamo_sql_item_size(PG_FUNCTION_ARGS)
 {
 	int64		size;
 
+	dynamo_require_utf8();
 	(void) dynamo_item_check(PG_GETARG_JSONB_P(0), &size);
 	PG_RETURN_INT64(size);
 }
@@ -48,6 +50,7 @@ dynamo_sql_item_size(PG_FUNCTION_ARGS)
 Datum
 dynamo_sql_marshall(PG_FUNCTION_ARGS)
 {
+	dynamo_require_utf8();
 	PG_RETURN_JSONB_P(dynamo_marshall_jsonb(PG_GETARG_JSONB_P(0)));
 }
 
@@ -55,6 +58,7 @@ dynamo_sql_marshall(PG_FUNCTION_ARGS)
 Datum
 dynamo_sql_unmarshall(PG_FUNCTION_ARGS)
 {
+	dynamo_require_utf8();
 	PG_RETURN_JSONB_P(dynamo_unmarshall_jsonb(PG_GETARG_JSONB_P(0)));
 }
 
@@ -66,9 +70,8 @@ key_type_arg(text *t)
 
 	if (strlen(s) != 1 || strchr("SNB", s[0]) == NULL)
 		ereport(ERROR,
-				errcode(ERRCODE_DYNAMO_VALIDATION),
-				errmsg("%s: Member must satisfy enum value set: [B, N, S]",
-					   DYNAMO_VALIDATION));
+				dynamo_exception(DYNAMO_EXC_VALIDATION),
+				errmsg("Member must satisfy enum value set: [B, N, S]"));
 	return s[0];
 }
 

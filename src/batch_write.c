@@ -6,11 +6,21 @@
  * The request has AWS's shape
  *	  {"TableName": [{"PutRequest": {"Item": {...}}},
  *					 {"DeleteRequest": {"Key": {...}}}, ...], ...}
+ * As in DynamoDB, the shape of the request and every item and key are
+ * validated before any table is looked up; then the tables are looked up
+ * and the keys checked against their schemas.
  * Every request is validated and normalised before anything is written, so
  * a bad request (unknown table, invalid item, duplicate key, more than 25
  * requests) writes nothing; an error during the writes aborts the statement
  * and so undoes the earlier ones.  UnprocessedItems is therefore always {}.
  * Puts use the same upsert as put_item, so identical items write nothing.
+ *
+ * Lock order.  The writes are made in a canonical order (table OID, then
+ * the normalised key's bytes), not in request order, so that two batches
+ * writing the same items in different orders lock them in the same order
+ * and the second waits for the first instead of deadlocking.  DynamoDB
+ * gives no order among the items of one batch (a batch has no two writes of
+ * one key), so stream records of a batch come in this order too.
  *
  *-------------------------------------------------------------------------
  */
@@ -28,6 +38,7 @@ PG_FUNCTION_INFO_V1(dynamo_batch_write_item);
 /* One validated write. */
 typedef struct BatchWrite
 {
+	text	   *table_name;
 	DynamoItemTable *table;
 	bool		is_put;
 	Jsonb	   *item;			/* normalised item (put) or key (delete) */
@@ -39,8 +50,8 @@ typedef struct BatchWrite
 static void
 batch_invalid(const char *reason)
 {
-	ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-			errmsg("%s: %s", DYNAMO_VALIDATION, reason));
+	ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+			errmsg("%s", reason));
 }
 
 /* The object under key member of container c, as Jsonb, or NULL. */
@@ -58,7 +69,7 @@ member_object(JsonbContainer *c, const char *member)
 
 /* Validate one WriteRequest object of table t into w. */
 static void
-parse_request(DynamoItemTable *t, JsonbValue *req, BatchWrite *w)
+parse_request(text *table_name, JsonbValue *req, BatchWrite *w)
 {
 	JsonbContainer *c;
 	Jsonb	   *put,
@@ -72,20 +83,43 @@ parse_request(DynamoItemTable *t, JsonbValue *req, BatchWrite *w)
 	del = member_object(c, "DeleteRequest");
 	if ((put == NULL) == (del == NULL) || JsonContainerSize(c) != 1)
 		batch_invalid("One or more parameter values were invalid: A WriteRequest must contain exactly one of PutRequest or DeleteRequest");
-	w->table = t;
+	w->table_name = table_name;
 	w->is_put = put != NULL;
 	inner = member_object(&(put ? put : del)->root, put ? "Item" : "Key");
 	if (inner == NULL)
 		batch_invalid(put ? "1 validation error detected: Value null at 'requestItems.member.putRequest.item' failed to satisfy constraint: Member must not be null"
 					  : "1 validation error detected: Value null at 'requestItems.member.deleteRequest.key' failed to satisfy constraint: Member must not be null");
+	/* AttributeValues (and an item's size) only: no table yet */
 	if (w->is_put)
-	{
-		w->item = dynamo_item_normalize(inner, &t->ks);
-		w->key = dynamo_item_keys(&w->item->root, &t->ks);
-	}
+		w->item = dynamo_item_normalize(inner, NULL);
 	else
-		w->item = w->key = dynamo_key_normalize(inner, &t->ks);
-	dynamo_key_values(t, w->item, w->keys);
+		w->item = dynamo_key_normalize(inner, NULL);
+}
+
+/* Look up the table of each write and check its keys against the schema. */
+static void
+resolve_tables(BatchWrite *writes, int n)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		BatchWrite *w = &writes[i];
+
+		if (i > 0 && writes[i - 1].table_name == w->table_name)
+			w->table = writes[i - 1].table;
+		else
+			w->table = dynamo_item_table(w->table_name, RowExclusiveLock);
+		if (w->is_put)
+		{
+			/* AWS: "does not match the schema" here, unlike PutItem */
+			dynamo_item_check_keys(w->item, &w->table->ks, true);
+			w->key = dynamo_item_keys(&w->item->root, &w->table->ks);
+		}
+		else
+			w->item = w->key = dynamo_key_normalize(w->item, &w->table->ks);
+		dynamo_key_values(w->table, w->item, w->keys);
+	}
 }
 
 /* Count the requests of all tables (non-arrays count as none). */
@@ -111,7 +145,7 @@ parse_batch(Jsonb *req, BatchWrite *writes)
 	JsonbValue	v;
 	JsonbIteratorToken r;
 	int			n = 0;
-	DynamoItemTable *t = NULL;
+	text	   *table_name = NULL;
 
 	if (!JB_ROOT_IS_OBJECT(req) || JB_ROOT_IS_SCALAR(req) || JB_ROOT_COUNT(req) == 0)
 		batch_invalid("1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1");
@@ -122,8 +156,10 @@ parse_batch(Jsonb *req, BatchWrite *writes)
 	while ((r = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
 		if (r == WJB_KEY)
-			t = dynamo_item_table(cstring_to_text_with_len(v.val.string.val, v.val.string.len),
-								  RowExclusiveLock);
+		{
+			dynamo_check_table_name(v.val.string.val, v.val.string.len);
+			table_name = cstring_to_text_with_len(v.val.string.val, v.val.string.len);
+		}
 		else if (r == WJB_VALUE)
 		{
 			JsonbIterator *ait;
@@ -139,7 +175,7 @@ parse_batch(Jsonb *req, BatchWrite *writes)
 					continue;
 				if (n >= DYNAMO_BATCH_WRITE_MAX)
 					batch_invalid("Too many items requested for the BatchWriteItem call");
-				parse_request(t, &e, &writes[n++]);
+				parse_request(table_name, &e, &writes[n++]);
 			}
 			if (n == before)
 				batch_invalid(psprintf("1 validation error detected: Value '[]' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to %d, Member must have length greater than or equal to 1]",
@@ -164,6 +200,26 @@ check_duplicates(BatchWrite *writes, int n)
 				batch_invalid("Provided list of item keys contains duplicates");
 }
 
+/* qsort comparator: the canonical write order (table OID, then key bytes). */
+static int
+write_order_cmp(const void *a, const void *b)
+{
+	const BatchWrite *wa = (const BatchWrite *) a;
+	const BatchWrite *wb = (const BatchWrite *) b;
+	Size		la,
+				lb;
+	int			c;
+
+	if (wa->table->relid != wb->table->relid)
+		return wa->table->relid < wb->table->relid ? -1 : 1;
+	la = VARSIZE(wa->key);
+	lb = VARSIZE(wb->key);
+	c = memcmp(wa->key, wb->key, Min(la, lb));
+	if (c != 0)
+		return c;
+	return la < lb ? -1 : (la > lb ? 1 : 0);
+}
+
 /* batch_write_item(request_items jsonb) → {"UnprocessedItems": {}} */
 Datum
 dynamo_batch_write_item(PG_FUNCTION_ARGS)
@@ -175,7 +231,9 @@ dynamo_batch_write_item(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	n = parse_batch(req, writes);
+	resolve_tables(writes, n);
 	check_duplicates(writes, n);
+	qsort(writes, n, sizeof(BatchWrite), write_order_cmp);
 	for (i = 0; i < n; i++)
 	{
 		if (writes[i].is_put)

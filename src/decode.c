@@ -276,9 +276,13 @@ static void
 decode_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt,
 			   bool is_init)
 {
-	DecodeState *st = MemoryContextAllocZero(ctx->context, sizeof(DecodeState));
-	MemoryContext old = MemoryContextSwitchTo(ctx->context);
+	DecodeState *st;
+	MemoryContext old;
 
+	/* records are JSON text in the database encoding: it must be UTF-8 */
+	dynamo_require_utf8();
+	st = MemoryContextAllocZero(ctx->context, sizeof(DecodeState));
+	old = MemoryContextSwitchTo(ctx->context);
 	st->change_cxt = AllocSetContextCreate(ctx->context, "dynamo_streams change",
 										   ALLOCSET_DEFAULT_SIZES);
 	st->region = pstrdup(dynamo_region ? dynamo_region : "us-east-1");

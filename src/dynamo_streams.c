@@ -23,6 +23,7 @@
 #include "catalog/namespace.h"
 #include "commands/trigger.h"
 #include "fmgr.h"
+#include "mb/pg_wchar.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -138,6 +139,28 @@ dynamo_catalog_relid(void)
 	if (!OidIsValid(nspid))
 		return InvalidOid;
 	return get_relname_relid(DYNAMO_CATALOG_TABLE, nspid);
+}
+
+/*
+ * Refuse to work in a database whose encoding is not UTF8.  DynamoDB strings
+ * are UTF-8: item sizes count UTF-8 bytes and stream records must be valid
+ * UTF-8 JSON, whatever the client encoding.  CREATE EXTENSION and the
+ * upgrade to 0.2.0 refuse such a database (sql/install/00_catalog.sql); this
+ * catches an install made by 0.1.0, which had no check: every item and
+ * attribute value function, the _item_guard trigger and the output plugin
+ * call it first.  The database encoding is a variable read, so it costs
+ * nothing.  The same message is raised by the install script.
+ */
+void
+dynamo_require_utf8(void)
+{
+	if (GetDatabaseEncoding() != PG_UTF8)
+		ereport(ERROR,
+				errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				errmsg("dynamo_streams needs a database with encoding UTF8, not %s",
+					   GetDatabaseEncodingName()),
+				errdetail("DynamoDB strings are UTF-8, and stream records must be valid UTF-8."),
+				errhint("Create a UTF8 database, for example with CREATE DATABASE mydb ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0, and use dynamo_streams there."));
 }
 
 PG_FUNCTION_INFO_V1(dynamo_tables_changed);

@@ -17,11 +17,31 @@
 #include "compat.h"
 
 /*
- * AWS exception names.  Every user-facing error message starts with one of
- * these followed by ": ", so that clients can detect the exception the same
- * way they would with DynamoDB.  The SQLSTATE for each is documented in
- * docs/errors.md.
+ * AWS exceptions (docs/errors.md).  An error that DynamoDB would answer with
+ * an exception carries DynamoDB's own message, word for word, as errmsg;
+ * the SQLSTATE of the exception; and a DETAIL that starts with the
+ * exception name ("ValidationException." or "ValidationException: more").
+ * src/errors.c holds the one table of names and SQLSTATEs, which SQL code
+ * reaches through dynamo._raise().  Use them inside ereport():
+ *
+ *	ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+ *			errmsg("The provided key element does not match the schema"));
  */
+typedef enum DynamoException
+{
+	DYNAMO_EXC_VALIDATION,		/* ValidationException, 22023 */
+	DYNAMO_EXC_NOT_FOUND,		/* ResourceNotFoundException, 42P01 */
+	DYNAMO_EXC_EXISTS,			/* ResourceInUseException, 42P07 */
+	DYNAMO_EXC_IN_USE,			/* ResourceInUseException, 55006 */
+	DYNAMO_EXC_LIMIT			/* LimitExceededException, 54000 */
+} DynamoException;
+
+extern const char *dynamo_exception_name(DynamoException exc);
+extern int	dynamo_exception(DynamoException exc);
+extern int	dynamo_exception_detail(DynamoException exc, const char *fmt,...)
+			pg_attribute_printf(2, 3);
+
+/* The names alone, for code that predates the table above. */
 #define DYNAMO_VALIDATION		"ValidationException"
 #define DYNAMO_NOT_FOUND		"ResourceNotFoundException"
 #define DYNAMO_IN_USE			"ResourceInUseException"
@@ -72,6 +92,9 @@ extern char *dynamo_account_id;
  */
 typedef void (*DynamoCacheResetFn) (Oid relid);
 extern void dynamo_register_cache_reset(DynamoCacheResetFn fn);
+
+/* Raise an error unless the database encoding is UTF8 (dynamo_streams.c). */
+extern void dynamo_require_utf8(void);
 
 /* OID of dynamo._tables, or InvalidOid when the extension is not installed. */
 extern Oid	dynamo_catalog_relid(void);

@@ -18,9 +18,19 @@
  * itself re-plans after DDL), otherwise fresh plans are prepared.  Plans name
  * the relation by its current name, looked up from the catalog row's relid,
  * so a renamed item table keeps working and a relation that took its old
- * name is never written.  Plans of a dropped table are not
- * freed (a plan might still be on the call stack); they cost a few
- * kilobytes per dropped table per backend.
+ * name is never written.
+ *
+ * Freeing.  Each entry keeps its strings in a small memory context of its
+ * own.  An entry that is replaced or removed is "retired": its context and
+ * plans go on a list that is freed at the end of the transaction, because
+ * until then a plan of it may still be executing further up the call stack
+ * (a trigger of an item table can call put_item).  No plan of ours runs
+ * across a transaction end: item functions run in atomic SPI connections,
+ * where COMMIT is refused.  Entries of dropped tables are never looked up
+ * again, so just before each commit that follows an invalidation, invalid
+ * entries whose relation no longer exists are removed and retired.  A
+ * backend's cache thus holds only tables that exist, however many tables it
+ * creates and drops.
  *
  * Locking.  dynamo_item_table() locks the relation in the mode the caller's
  * statements will take, before they run.  A concurrent delete_table (ACCESS
@@ -32,8 +42,10 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
+#include "nodes/pg_list.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
@@ -47,6 +59,17 @@ static HTAB *item_tables = NULL;
 static MemoryContext item_cache_cxt = NULL;
 static Oid	catalog_oid = InvalidOid;
 static SPIPlanPtr catalog_plan = NULL;
+
+/* What a replaced or removed entry held, freed at the end of the transaction. */
+typedef struct RetiredEntry
+{
+	MemoryContext cxt;
+	SPIPlanPtr	plans[DYNAMO_PLAN_COUNT];
+} RetiredEntry;
+
+static List *retired = NIL;		/* of RetiredEntry *, in item_cache_cxt */
+static bool sweep_needed = false;	/* some entry was invalidated */
+static MemoryContext spare_cxt = NULL;	/* an entry context no entry owns */
 
 Oid			dynamo_trusted_relid = InvalidOid;
 Jsonb	   *dynamo_trusted_item = NULL;
@@ -64,9 +87,98 @@ item_cache_reset(Oid relid)
 	hash_seq_init(&seq, item_tables);
 	while ((t = hash_seq_search(&seq)) != NULL)
 		if (all || t->relid == relid)
+		{
 			t->valid = false;
+			sweep_needed = true;
+		}
 	if (all)
 		dynamo_trusted_relid = InvalidOid;
+}
+
+/* Hand what entry t holds to the end of the transaction. */
+static void
+item_table_retire(DynamoItemTable *t)
+{
+	RetiredEntry *r = MemoryContextAlloc(item_cache_cxt, sizeof(RetiredEntry));
+	MemoryContext old = MemoryContextSwitchTo(item_cache_cxt);
+
+	r->cxt = t->cxt;
+	memcpy(r->plans, t->plans, sizeof(r->plans));
+	retired = lappend(retired, r);
+	MemoryContextSwitchTo(old);
+	t->cxt = NULL;
+	memset(t->plans, 0, sizeof(t->plans));
+}
+
+/* Free the plans and strings of retired entries (no plan of them runs). */
+static void
+item_cache_free_retired(void)
+{
+	ListCell   *lc;
+	int			i;
+
+	foreach(lc, retired)
+	{
+		RetiredEntry *r = lfirst(lc);
+
+		for (i = 0; i < DYNAMO_PLAN_COUNT; i++)
+			if (r->plans[i] != NULL)
+				SPI_freeplan(r->plans[i]);
+		if (r->cxt != NULL)
+			MemoryContextDelete(r->cxt);
+		pfree(r);
+	}
+	list_free(retired);
+	retired = NIL;
+}
+
+/* Remove the invalid entries whose relation is gone (dropped tables). */
+static void
+item_cache_sweep(void)
+{
+	HASH_SEQ_STATUS seq;
+	DynamoItemTable *t;
+	List	   *dead = NIL;
+	ListCell   *lc;
+
+	sweep_needed = false;
+	/* Collect first: syscache lookups may run the reset callback. */
+	hash_seq_init(&seq, item_tables);
+	while ((t = hash_seq_search(&seq)) != NULL)
+		if (!t->valid && !SearchSysCacheExists1(RELOID, ObjectIdGetDatum(t->relid)))
+			dead = lappend(dead, pstrdup(t->name));
+	foreach(lc, dead)
+	{
+		t = hash_search(item_tables, lfirst(lc), HASH_FIND, NULL);
+		if (t != NULL)
+		{
+			item_table_retire(t);
+			hash_search(item_tables, lfirst(lc), HASH_REMOVE, NULL);
+		}
+	}
+	list_free_deep(dead);
+}
+
+/* Transaction callback: sweep before commit, free retired entries after. */
+static void
+item_cache_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+		case XACT_EVENT_PRE_PREPARE:
+			if (sweep_needed && item_tables != NULL)
+				item_cache_sweep();
+			break;
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PREPARE:
+			if (retired != NIL)
+				item_cache_free_retired();
+			break;
+		default:
+			break;
+	}
 }
 
 /* Create the hash table on first use. */
@@ -85,6 +197,7 @@ item_cache_init(void)
 	item_tables = hash_create("dynamo_streams item tables", 64, &ctl,
 							  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 	dynamo_register_cache_reset(item_cache_reset);
+	RegisterXactCallback(item_cache_xact_callback, NULL);
 }
 
 /* Is c allowed in a table name? */
@@ -102,15 +215,13 @@ dynamo_check_table_name(const char *name, int len)
 	int			i;
 
 	if (len < 3 || len > 255)
-		ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-				errmsg("%s: 1 validation error detected: Value '%.*s' at 'tableName' failed to satisfy constraint: Member must have length %s",
-					   DYNAMO_VALIDATION, len, name,
+		ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+				errmsg("1 validation error detected: Value '%.*s' at 'tableName' failed to satisfy constraint: Member must have length %s", len, name,
 					   len < 3 ? "greater than or equal to 3" : "less than or equal to 255"));
 	for (i = 0; i < len; i++)
 		if (!table_name_char(name[i]))
-			ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-					errmsg("%s: 1 validation error detected: Value '%.*s' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
-						   DYNAMO_VALIDATION, len, name));
+			ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+					errmsg("1 validation error detected: Value '%.*s' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+", len, name));
 }
 
 /* The column type of a key type: text (S), numeric (N), bytea (B). */
@@ -130,13 +241,13 @@ dynamo_key_type_oid(char type)
 	return InvalidOid;
 }
 
-/* Copy a text column of an SPI result into the cache context, or NULL. */
+/* Copy a text column of an SPI result into context cxt, or NULL. */
 static char *
-spi_cache_string(int col)
+spi_cache_string(MemoryContext cxt, int col)
 {
 	char	   *s = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col);
 
-	return s ? MemoryContextStrdup(item_cache_cxt, s) : NULL;
+	return s ? MemoryContextStrdup(cxt, s) : NULL;
 }
 
 /* Read the catalog row of table name into t; false if there is none. */
@@ -166,10 +277,10 @@ item_table_read(DynamoItemTable *t, const char *name)
 		return false;
 	catalog_oid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 6, &isnull));
 	t->relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	t->ks.hash_key = spi_cache_string(2);
+	t->ks.hash_key = spi_cache_string(t->cxt, 2);
 	hash_type = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
 	t->ks.hash_type = hash_type[0];
-	t->ks.range_key = spi_cache_string(4);
+	t->ks.range_key = spi_cache_string(t->cxt, 4);
 	range_type = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5);
 	t->ks.range_type = range_type ? range_type[0] : '\0';
 	t->nkeys = t->ks.range_key ? 2 : 1;
@@ -184,21 +295,9 @@ item_table_read(DynamoItemTable *t, const char *name)
 		get_namespace_name(get_rel_namespace(t->relid)) : NULL;
 	if (relname == NULL || nspname == NULL)
 		return false;
-	t->qualname = MemoryContextStrdup(item_cache_cxt,
+	t->qualname = MemoryContextStrdup(t->cxt,
 									  quote_qualified_identifier(nspname, relname));
 	return true;
-}
-
-/* Free the strings item_table_read() copied into the cache context. */
-static void
-item_table_free(DynamoItemTable *t)
-{
-	if (t->ks.hash_key)
-		pfree(t->ks.hash_key);
-	if (t->ks.range_key)
-		pfree(t->ks.range_key);
-	if (t->qualname)
-		pfree(t->qualname);
 }
 
 /* Do two catalog readings describe the same relation and key schema? */
@@ -225,35 +324,69 @@ item_table_lookup(const char *key)
 	if (t != NULL && t->valid)
 		return t;
 
+	/* Read into the spare context: it is reset for reuse if not kept. */
+	if (spare_cxt == NULL)
+		spare_cxt = AllocSetContextCreate(item_cache_cxt, "dynamo_streams item table",
+										  ALLOCSET_SMALL_SIZES);
+	else
+		MemoryContextReset(spare_cxt);
 	memset(&fresh, 0, sizeof(fresh));
+	fresh.cxt = spare_cxt;
 	if (!item_table_read(&fresh, key))
 	{
-		item_table_free(&fresh);
 		if (t != NULL)
+		{
+			item_table_retire(t);
 			hash_search(item_tables, key, HASH_REMOVE, NULL);
+		}
 		return NULL;
 	}
 	if (t == NULL)
 		t = hash_search(item_tables, key, HASH_ENTER, &found);
 	else if (same_table(t, &fresh))
 	{
-		item_table_free(&fresh);
 		t->valid = true;
 		return t;
 	}
+	else
+		item_table_retire(t);
+	spare_cxt = NULL;			/* now the entry's */
 	memcpy(fresh.name, key, NAMEDATALEN);
 	fresh.valid = true;
 	*t = fresh;
 	return t;
 }
 
-/* ResourceNotFoundException for table name. */
-static void
-table_not_found(const char *name, int len)
+/*
+ * ResourceNotFoundException for item table name: AWS's "Requested resource
+ * not found" (with_name: "... : Table: <name> not found", DescribeTable's
+ * wording).  If an item table's name differs only in case, the hint names
+ * it.  Must be called inside an SPI connection.
+ */
+void
+dynamo_table_not_found(const char *name, int len, bool with_name)
 {
-	ereport(ERROR, errcode(ERRCODE_DYNAMO_NOT_FOUND),
-			errmsg("%s: Requested resource not found: Table: %.*s not found",
-				   DYNAMO_NOT_FOUND, len, name));
+	char	   *str = pnstrdup(name, len);
+	char	   *other = NULL;
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
+
+	args[0] = CStringGetTextDatum(str);
+	if (SPI_execute_with_args("SELECT c.table_name FROM " DYNAMO_SCHEMA "." DYNAMO_CATALOG_TABLE " c"
+							  " WHERE c.kind OPERATOR(pg_catalog.=) 'item'"
+							  " AND pg_catalog.lower(c.table_name) OPERATOR(pg_catalog.=) pg_catalog.lower($1)"
+							  " AND c.table_name OPERATOR(pg_catalog.<>) $1"
+							  " ORDER BY c.table_name COLLATE \"C\" LIMIT 1",
+							  1, argtypes, args, NULL, true, 1) == SPI_OK_SELECT &&
+		SPI_processed > 0)
+		other = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	ereport(ERROR,
+			dynamo_exception_detail(DYNAMO_EXC_NOT_FOUND,
+									"There is no item table named \"%s\".", str),
+			with_name ?
+			errmsg("Requested resource not found: Table: %s not found", str) :
+			errmsg("Requested resource not found"),
+			other ? errhint("Table names are case-sensitive; did you mean \"%s\"?", other) : 0);
 }
 
 /*
@@ -270,9 +403,10 @@ dynamo_item_table(text *name, LOCKMODE lockmode)
 	int			len = VARSIZE_ANY_EXHDR(name);
 	DynamoItemTable *t;
 
+	dynamo_require_utf8();
 	dynamo_check_table_name(VARDATA_ANY(name), len);
 	if (len > DYNAMO_TABLE_NAME_MAX)
-		table_not_found(VARDATA_ANY(name), len);
+		dynamo_table_not_found(VARDATA_ANY(name), len, false);
 	if (item_tables == NULL)
 		item_cache_init();
 	memset(key, 0, sizeof(key));
@@ -282,14 +416,14 @@ dynamo_item_table(text *name, LOCKMODE lockmode)
 	{
 		t = item_table_lookup(key);
 		if (t == NULL)
-			table_not_found(key, len);
+			dynamo_table_not_found(key, len, false);
 		/* Locking accepts invalidations: retry if they hit this entry. */
 		LockRelationOid(t->relid, lockmode);
 		if (t->valid)
 			break;
 	}
 	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(t->relid)))
-		table_not_found(key, len);
+		dynamo_table_not_found(key, len, false);
 	return t;
 }
 

@@ -101,6 +101,7 @@ dynamo_item_guard(PG_FUNCTION_ARGS)
 	bool		isnull;
 	Jsonb	   *item;
 
+	dynamo_require_utf8();
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event) ||
 		TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
@@ -117,9 +118,8 @@ dynamo_item_guard(PG_FUNCTION_ARGS)
 	cols[2] = guard_column(td->tg_relation, "item", JSONBOID);
 	values[2] = heap_getattr(tuple, cols[2], desc, &isnull);
 	if (isnull)
-		ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-				errmsg("%s: 1 validation error detected: Value null at 'item' failed to satisfy constraint: Member must not be null",
-					   DYNAMO_VALIDATION));
+		ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+				errmsg("1 validation error detected: Value null at 'item' failed to satisfy constraint: Member must not be null"));
 	item = DatumGetJsonbP(values[2]);
 	if (!guard_trusted(td->tg_relation, item))
 		item = dynamo_item_normalize(item, &ks);

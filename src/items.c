@@ -36,9 +36,8 @@ text *
 dynamo_arg_text(FunctionCallInfo fcinfo, int n, const char *what)
 {
 	if (PG_ARGISNULL(n))
-		ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-				errmsg("%s: 1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null",
-					   DYNAMO_VALIDATION, what));
+		ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+				errmsg("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", what));
 	return PG_GETARG_TEXT_PP(n);
 }
 
@@ -47,9 +46,8 @@ Jsonb *
 dynamo_arg_jsonb(FunctionCallInfo fcinfo, int n, const char *what)
 {
 	if (PG_ARGISNULL(n))
-		ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-				errmsg("%s: 1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null",
-					   DYNAMO_VALIDATION, what));
+		ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+				errmsg("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", what));
 	return PG_GETARG_JSONB_P(n);
 }
 
@@ -68,12 +66,12 @@ arg_return_values(FunctionCallInfo fcinfo, int n)
 		return true;
 	if (strcmp(rv, "ALL_NEW") == 0 || strcmp(rv, "UPDATED_OLD") == 0 ||
 		strcmp(rv, "UPDATED_NEW") == 0)
-		ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-				errmsg("%s: Return values set to invalid value", DYNAMO_VALIDATION),
-				errdetail("Only NONE and ALL_OLD are allowed here, not %s.", rv));
-	ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-			errmsg("%s: 1 validation error detected: Value '%s' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]",
-				   DYNAMO_VALIDATION, rv));
+		ereport(ERROR,
+				dynamo_exception_detail(DYNAMO_EXC_VALIDATION,
+										"Only NONE and ALL_OLD are allowed here, not %s.", rv),
+				errmsg("Return values set to invalid value"));
+	ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+			errmsg("1 validation error detected: Value '%s' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]", rv));
 	return false;
 }
 
@@ -142,10 +140,9 @@ put_error_rethrow(MemoryContext cxt)
 		strncmp(edata->message_id, "index row", 9) != 0)
 		PG_RE_THROW();
 	FlushErrorState();
-	ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-			errmsg("%s: One or more parameter values were invalid: the key of the item is too large for the table's primary key index",
-				   DYNAMO_VALIDATION),
-			errdetail("%s", edata->message),
+	ereport(ERROR,
+			dynamo_exception_detail(DYNAMO_EXC_VALIDATION, "%s.", edata->message),
+			errmsg("One or more parameter values were invalid: the key of the item is too large for the table's primary key index"),
 			errhint("dynamo_streams stores the hash and range key in one btree entry; together they must fit in about 2,700 bytes after compression."));
 }
 
@@ -264,9 +261,12 @@ dynamo_put_item(PG_FUNCTION_ARGS)
 	Jsonb	   *old = NULL;
 	Datum		keys[2];
 
+	/* like DynamoDB, validate the request before looking the table up */
+	dynamo_check_table_name(VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name));
+	norm = dynamo_item_normalize(item, NULL);
 	SPI_connect();
 	t = dynamo_item_table(name, RowExclusiveLock);
-	norm = dynamo_item_normalize(item, &t->ks);
+	dynamo_item_check_keys(norm, &t->ks, false);
 	dynamo_key_values(t, norm, keys);
 	if (all_old)
 		old = put_all_old(t, norm, keys, callcxt);
@@ -290,6 +290,9 @@ dynamo_get_item(PG_FUNCTION_ARGS)
 	Jsonb	   *item;
 	Datum		keys[2];
 
+	/* like DynamoDB, validate the request before looking the table up */
+	dynamo_check_table_name(VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name));
+	key = dynamo_key_normalize(key, NULL);
 	SPI_connect();
 	t = dynamo_item_table(name, AccessShareLock);
 	key = dynamo_key_normalize(key, &t->ks);
@@ -316,6 +319,9 @@ dynamo_delete_item(PG_FUNCTION_ARGS)
 	Jsonb	   *old = NULL;
 	Datum		keys[2];
 
+	/* like DynamoDB, validate the request before looking the table up */
+	dynamo_check_table_name(VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name));
+	key = dynamo_key_normalize(key, NULL);
 	SPI_connect();
 	t = dynamo_item_table(name, RowExclusiveLock);
 	key = dynamo_key_normalize(key, &t->ks);

@@ -47,6 +47,7 @@ typedef struct DynamoItemTable
 	int			nkeys;			/* 1 or 2 */
 	char	   *qualname;		/* quoted schema.name of relation relid */
 	SPIPlanPtr	plans[DYNAMO_PLAN_COUNT];
+	MemoryContext cxt;			/* holds the strings above */
 } DynamoItemTable;
 
 /* item_cache.c */
@@ -54,6 +55,7 @@ extern DynamoItemTable *dynamo_item_table(text *name, LOCKMODE lockmode);
 extern SPIPlanPtr dynamo_item_plan(DynamoItemTable *t, DynamoPlanKind kind);
 extern Oid	dynamo_key_type_oid(char type);
 extern void dynamo_check_table_name(const char *name, int len);
+extern void dynamo_table_not_found(const char *name, int len, bool with_name) pg_attribute_noreturn();
 
 /* The item put_item just normalised, which the trigger may trust. */
 extern Oid	dynamo_trusted_relid;

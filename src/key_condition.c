@@ -67,7 +67,7 @@ typedef struct Parser
 
 /* Raise a KeyConditionExpression error with a formatted reason. */
 #define KC_ERROR(...) \
-	ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION), \
+	ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION), \
 			errmsg(__VA_ARGS__))
 
 /* Is c part of a name? */
@@ -96,8 +96,7 @@ char_error(const char *near)
 {
 	int			len = strlen(near);
 
-	KC_ERROR("%s: Invalid KeyConditionExpression: Syntax error; token: \"%c\", near: \"%.*s\"",
-			 DYNAMO_VALIDATION, *near, len <= 10 ? len : pg_mbcliplen(near, len, 10), near);
+	KC_ERROR("Invalid KeyConditionExpression: Syntax error; token: \"%c\", near: \"%.*s\"", *near, len <= 10 ? len : pg_mbcliplen(near, len, 10), near);
 }
 
 /* Split expr into tokens. */
@@ -175,10 +174,8 @@ syntax_error(Parser *p)
 	const char *near = clip(p->pos > 0 ? p->toks[p->pos - 1].text : "");
 
 	if (t->kind == TOK_END)
-		KC_ERROR("%s: Invalid KeyConditionExpression: Syntax error; token: \"<EOF>\", near: \"%s\"",
-				 DYNAMO_VALIDATION, near);
-	KC_ERROR("%s: Invalid KeyConditionExpression: Syntax error; token: \"%s\", near: \"%s %s\"",
-			 DYNAMO_VALIDATION, clip(t->text), near, clip(t->text));
+		KC_ERROR("Invalid KeyConditionExpression: Syntax error; token: \"<EOF>\", near: \"%s\"", near);
+	KC_ERROR("Invalid KeyConditionExpression: Syntax error; token: \"%s\", near: \"%s %s\"", clip(t->text), near, clip(t->text));
 }
 
 /* Consume a token of kind k or fail. */
@@ -213,14 +210,11 @@ add_cond(Parser *p, Token *attr, DynamoKeyOp op, Token *v1, Token *v2)
 	DynamoKeyCond *c;
 
 	if (attr->kind == TOK_VALUE)
-		KC_ERROR("%s: Invalid condition in KeyConditionExpression: No key attribute specified",
-				 DYNAMO_VALIDATION);
+		KC_ERROR("Invalid condition in KeyConditionExpression: No key attribute specified");
 	if (v1->kind != TOK_VALUE || (v2 && v2->kind != TOK_VALUE))
-		KC_ERROR("%s: Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition",
-				 DYNAMO_VALIDATION);
+		KC_ERROR("Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition");
 	if (p->nconds == 2)
-		KC_ERROR("%s: KeyConditionExpressions must only contain one condition per key",
-				 DYNAMO_VALIDATION);
+		KC_ERROR("KeyConditionExpressions must only contain one condition per key");
 	c = &p->conds[p->nconds++];
 	c->attr = attr->text;		/* #names resolved later */
 	c->op = op;
@@ -242,8 +236,7 @@ cmp_op(const char *op, bool mirrored)
 		return mirrored ? DYNAMO_OP_LT : DYNAMO_OP_GT;
 	if (strcmp(op, ">=") == 0)
 		return mirrored ? DYNAMO_OP_LE : DYNAMO_OP_GE;
-	KC_ERROR("%s: Unsupported operator on KeyConditionExpression: operator: %s",
-			 DYNAMO_VALIDATION, op);
+	KC_ERROR("Unsupported operator on KeyConditionExpression: operator: %s", op);
 	return DYNAMO_OP_EQ;
 }
 
@@ -262,8 +255,7 @@ parse_simple(Parser *p)
 		Token	   *fn = &p->toks[p->pos];
 
 		if (strcmp(fn->text, "begins_with") != 0)
-			KC_ERROR("%s: Invalid KeyConditionExpression: Invalid function name; function: %s",
-					 DYNAMO_VALIDATION, fn->text);
+			KC_ERROR("Invalid KeyConditionExpression: Invalid function name; function: %s", fn->text);
 		p->pos += 2;
 		a = operand(p);
 		expect(p, TOK_COMMA);
@@ -285,7 +277,7 @@ parse_simple(Parser *p)
 		return;
 	}
 	if (at_keyword(p, "IN"))
-		KC_ERROR("%s: Invalid operator used in KeyConditionExpression: IN", DYNAMO_VALIDATION);
+		KC_ERROR("Invalid operator used in KeyConditionExpression: IN");
 	if (peek(p)->kind != TOK_OP)
 		syntax_error(p);
 	c = expect(p, TOK_OP);
@@ -302,7 +294,7 @@ parse_prim(Parser *p)
 {
 	check_stack_depth();		/* "((((..." recurses once per parenthesis */
 	if (at_keyword(p, "NOT"))
-		KC_ERROR("%s: Invalid operator used in KeyConditionExpression: NOT", DYNAMO_VALIDATION);
+		KC_ERROR("Invalid operator used in KeyConditionExpression: NOT");
 	if (peek(p)->kind == TOK_LPAREN)
 	{
 		p->pos++;
@@ -321,7 +313,7 @@ parse_cond(Parser *p)
 	for (;;)
 	{
 		if (at_keyword(p, "OR"))
-			KC_ERROR("%s: Invalid operator used in KeyConditionExpression: OR", DYNAMO_VALIDATION);
+			KC_ERROR("Invalid operator used in KeyConditionExpression: OR");
 		if (!at_keyword(p, "AND"))
 			break;
 		p->pos++;
@@ -339,8 +331,7 @@ resolve_name(Parser *p, char *attr, Jsonb *names)
 		return attr;
 	v = names ? dynamo_find_attr(&names->root, attr, strlen(attr)) : NULL;
 	if (v == NULL || v->type != jbvString)
-		KC_ERROR("%s: Invalid KeyConditionExpression: An expression attribute name used in the document path is not defined; attribute name: %s",
-				 DYNAMO_VALIDATION, attr);
+		KC_ERROR("Invalid KeyConditionExpression: An expression attribute name used in the document path is not defined; attribute name: %s", attr);
 	p->used_names = lappend(p->used_names, attr);
 	return pnstrdup(v->val.string.val, v->val.string.len);
 }
@@ -352,8 +343,7 @@ use_value(Parser *p, const char *value, Jsonb *values)
 	if (value == NULL)
 		return;
 	if (values == NULL || dynamo_find_attr(&values->root, value, strlen(value)) == NULL)
-		KC_ERROR("%s: Invalid KeyConditionExpression: An expression attribute value used in expression is not defined; attribute value: %s",
-				 DYNAMO_VALIDATION, value);
+		KC_ERROR("Invalid KeyConditionExpression: An expression attribute value used in expression is not defined; attribute value: %s", value);
 	p->used_values = lappend(p->used_values, (char *) value);
 }
 
@@ -380,14 +370,13 @@ check_unused(Jsonb *obj, List *used, const char *what)
 	if (obj == NULL)
 		return;
 	if (!JB_ROOT_IS_OBJECT(obj) || JB_ROOT_IS_SCALAR(obj))
-		KC_ERROR("%s: %s must be an object", DYNAMO_VALIDATION, what);
+		KC_ERROR("%s must be an object", what);
 	if (JB_ROOT_COUNT(obj) == 0)
-		KC_ERROR("%s: %s must not be empty", DYNAMO_VALIDATION, what);
+		KC_ERROR("%s must not be empty", what);
 	it = JsonbIteratorInit(&obj->root);
 	while ((r = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 		if (r == WJB_KEY && !string_in_list(used, v.val.string.val, v.val.string.len))
-			KC_ERROR("%s: Value provided in %s unused in expressions: keys: {%.*s}",
-					 DYNAMO_VALIDATION, what, v.val.string.len, v.val.string.val);
+			KC_ERROR("Value provided in %s unused in expressions: keys: {%.*s}", what, v.val.string.len, v.val.string.val);
 }
 
 /* Is attr the attribute name key (which may be NULL)? */
@@ -407,12 +396,10 @@ assign_conditions(Parser *p, const DynamoKeySchema *ks, DynamoKeyCondition *out)
 	for (i = 0; i < p->nconds; i++)
 		has_hash |= is_key(p->conds[i].attr, ks->hash_key);
 	if (!has_hash)
-		KC_ERROR("%s: Query condition missed key schema element: %s",
-				 DYNAMO_VALIDATION, ks->hash_key);
+		KC_ERROR("Query condition missed key schema element: %s", ks->hash_key);
 	if (p->nconds == 2 &&
 		strcmp(p->conds[0].attr, p->conds[1].attr) == 0)
-		KC_ERROR("%s: KeyConditionExpressions must only contain one condition per key",
-				 DYNAMO_VALIDATION);
+		KC_ERROR("KeyConditionExpressions must only contain one condition per key");
 	out->has_range = false;
 	for (i = 0; i < p->nconds; i++)
 	{
@@ -421,7 +408,7 @@ assign_conditions(Parser *p, const DynamoKeySchema *ks, DynamoKeyCondition *out)
 		if (is_key(c->attr, ks->hash_key))
 		{
 			if (c->op != DYNAMO_OP_EQ)
-				KC_ERROR("%s: Query key condition not supported", DYNAMO_VALIDATION);
+				KC_ERROR("Query key condition not supported");
 			out->hash = *c;
 		}
 		else if (is_key(c->attr, ks->range_key))
@@ -430,16 +417,17 @@ assign_conditions(Parser *p, const DynamoKeySchema *ks, DynamoKeyCondition *out)
 			out->has_range = true;
 		}
 		else if (ks->range_key)
-			KC_ERROR("%s: Query condition missed key schema element: %s",
-					 DYNAMO_VALIDATION, ks->range_key);
+			KC_ERROR("Query condition missed key schema element: %s", ks->range_key);
 		else
-			KC_ERROR("%s: Query key condition not supported", DYNAMO_VALIDATION);
+			KC_ERROR("Query key condition not supported");
 	}
 }
 
 /*
  * Parse expr against key schema ks.  names and values are the
- * ExpressionAttributeNames/Values objects (either may be NULL).
+ * ExpressionAttributeNames/Values objects (either may be NULL).  With ks
+ * NULL, only the checks that need no table are made (DynamoDB makes them
+ * before it looks the table up); out is then not filled in.
  */
 void
 dynamo_parse_key_condition(const char *expr, Jsonb *names, Jsonb *values,
@@ -450,14 +438,12 @@ dynamo_parse_key_condition(const char *expr, Jsonb *names, Jsonb *values,
 
 	/* DynamoDB's limit on any expression string: 4 KB */
 	if (strlen(expr) > DYNAMO_MAX_EXPRESSION_BYTES)
-		KC_ERROR("%s: Invalid KeyConditionExpression: Expression size has exceeded the maximum allowed size; expression size: %zu",
-				 DYNAMO_VALIDATION, strlen(expr));
+		KC_ERROR("Invalid KeyConditionExpression: Expression size has exceeded the maximum allowed size; expression size: %zu", strlen(expr));
 	memset(&p, 0, sizeof(p));
 	p.expr = expr;
 	tokenize(&p);
 	if (p.toks[0].kind == TOK_END)
-		KC_ERROR("%s: Invalid KeyConditionExpression: The expression can not be empty;",
-				 DYNAMO_VALIDATION);
+		KC_ERROR("Invalid KeyConditionExpression: The expression can not be empty;");
 	parse_cond(&p);
 	if (peek(&p)->kind != TOK_END)
 		syntax_error(&p);
@@ -469,5 +455,6 @@ dynamo_parse_key_condition(const char *expr, Jsonb *names, Jsonb *values,
 	}
 	check_unused(names, p.used_names, "ExpressionAttributeNames");
 	check_unused(values, p.used_values, "ExpressionAttributeValues");
-	assign_conditions(&p, ks, out);
+	if (ks)
+		assign_conditions(&p, ks, out);
 }

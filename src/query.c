@@ -63,9 +63,8 @@ arg_limit(FunctionCallInfo fcinfo, int n)
 		return -1;
 	limit = PG_GETARG_INT32(n);
 	if (limit < 1)
-		ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-				errmsg("%s: 1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1",
-					   DYNAMO_VALIDATION, limit));
+		ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+				errmsg("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1", limit));
 	return limit;
 }
 
@@ -186,14 +185,13 @@ value_datum(Jsonb *values, const char *ph, char type, const char *attr)
 	s = v && v->type == jbvBinary && JsonContainerSize(v->val.binary.data) == 1 ?
 		dynamo_find_attr(v->val.binary.data, tkey, 1) : NULL;
 	if (s == NULL)
-		ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-				errmsg("%s: One or more parameter values were invalid: Condition parameter type does not match schema type",
-					   DYNAMO_VALIDATION),
-				errdetail("Value %s is compared with key attribute \"%s\" of type %c.", ph, attr, type));
+		ereport(ERROR,
+				dynamo_exception_detail(DYNAMO_EXC_VALIDATION,
+										"Value %s is compared with key attribute \"%s\" of type %c.", ph, attr, type),
+				errmsg("One or more parameter values were invalid: Condition parameter type does not match schema type"));
 	if (s->type == jbvString && s->val.string.len == 0)
-		ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-				errmsg("%s: One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty %s value. Key: %s",
-					   DYNAMO_VALIDATION, type == 'S' ? "string" : "binary", attr));
+		ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+				errmsg("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty %s value. Key: %s", type == 'S' ? "string" : "binary", attr));
 	return dynamo_key_datum(&values->root, ph, type);
 }
 
@@ -232,18 +230,16 @@ append_range_condition(PageQuery *q, DynamoItemTable *t, DynamoKeyCond *c, Jsonb
 		Datum		v2 = value_datum(values, c->value2, type, c->attr);
 
 		if (key_cmp(type, v1, v2) > 0)
-			ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-					errmsg("%s: Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: %s, upper bound operand: %s",
-						   DYNAMO_VALIDATION, c->value1, c->value2));
+			ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+					errmsg("Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: %s, upper bound operand: %s", c->value1, c->value2));
 		appendStringInfo(&q->sql, " AND sk OPERATOR(pg_catalog.>=) %s AND sk OPERATOR(pg_catalog.<=) %s",
 						 p1, add_param(q, v2, typid));
 	}
 	else if (c->op == DYNAMO_OP_BEGINS_WITH)
 	{
 		if (type == 'N')
-			ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-					errmsg("%s: Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N",
-						   DYNAMO_VALIDATION));
+			ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+					errmsg("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N"));
 		if (type == 'S')
 			appendStringInfo(&q->sql, " AND sk OPERATOR(pg_catalog.>=) %s AND pg_catalog.starts_with(sk, %s)", p1, p1);
 		else
@@ -302,13 +298,11 @@ query_start_key(DynamoItemTable *t, DynamoKeyCondition *kc, Jsonb *values,
 	esk = dynamo_key_normalize(esk, &t->ks);
 	dynamo_key_values(t, esk, keys);
 	if (key_cmp(t->ks.hash_type, keys[0], hash) != 0)
-		ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-				errmsg("%s: The provided starting key is invalid: its partition key value differs from the one in the KeyConditionExpression",
-					   DYNAMO_VALIDATION));
+		ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+				errmsg("The provided starting key is invalid: its partition key value differs from the one in the KeyConditionExpression"));
 	if (kc->has_range && !range_satisfied(t, &kc->range, values, keys[1]))
-		ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-				errmsg("%s: The provided starting key does not match the range key predicate",
-					   DYNAMO_VALIDATION));
+		ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+				errmsg("The provided starting key does not match the range key predicate"));
 }
 
 /*
@@ -334,14 +328,18 @@ dynamo_query(PG_FUNCTION_ARGS)
 	Jsonb	   *res;
 
 	if (PG_ARGISNULL(1))
-		ereport(ERROR, errcode(ERRCODE_DYNAMO_VALIDATION),
-				errmsg("%s: Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
-					   DYNAMO_VALIDATION));
+		ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+				errmsg("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."));
 	expr = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	/* like DynamoDB, check what needs no table before looking it up */
+	dynamo_check_table_name(VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name));
+	dynamo_parse_key_condition(expr, names, values, NULL, &kc);
+	values = dynamo_item_normalize(values, NULL);
+	if (esk != NULL)
+		esk = dynamo_key_normalize(esk, NULL);
 	SPI_connect();
 	t = dynamo_item_table(name, AccessShareLock);
 	dynamo_parse_key_condition(expr, names, values, &t->ks, &kc);
-	values = dynamo_item_normalize(values, NULL);
 
 	memset(&q, 0, sizeof(q));
 	initStringInfo(&q.sql);
@@ -380,6 +378,10 @@ dynamo_scan(PG_FUNCTION_ARGS)
 	PageQuery	q;
 	Jsonb	   *res;
 
+	/* like DynamoDB, check what needs no table before looking it up */
+	dynamo_check_table_name(VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name));
+	if (esk != NULL)
+		esk = dynamo_key_normalize(esk, NULL);
 	SPI_connect();
 	t = dynamo_item_table(name, AccessShareLock);
 	memset(&q, 0, sizeof(q));

@@ -5,6 +5,22 @@
 
 \echo Use "CREATE EXTENSION dynamo_streams" to load this file. \quit
 
+-- DynamoDB strings are UTF-8 (item sizes count UTF-8 bytes, stream records
+-- are UTF-8 JSON): refuse a database with another encoding before anything
+-- is made.  The shared library checks too (dynamo_require_utf8), with the
+-- same message, for installs made by 0.1.0, which had no check.
+DO $$
+BEGIN
+    IF pg_catalog.getdatabaseencoding() OPERATOR(pg_catalog.<>) 'UTF8' THEN
+        RAISE EXCEPTION 'dynamo_streams needs a database with encoding UTF8, not %',
+            pg_catalog.getdatabaseencoding()
+            USING ERRCODE = '0A000',
+            DETAIL = 'DynamoDB strings are UTF-8, and stream records must be valid UTF-8.',
+            HINT = 'Create a UTF8 database, for example with CREATE DATABASE mydb ENCODING ''UTF8'' LC_COLLATE ''C'' LC_CTYPE ''C'' TEMPLATE template0, and use dynamo_streams there.';
+    END IF;
+END
+$$;
+
 -- One row per table that produces DynamoDB items or stream records:
 -- item tables made by create_table (kind 'item') and ordinary tables
 -- enabled with enable_stream (kind 'relation').
@@ -29,6 +45,8 @@ CREATE TABLE @extschema@._tables (
     ttl_attribute     text,
     ttl_enabled       boolean NOT NULL DEFAULT false,
     created_at        timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    -- TableId: a random (version 4) UUID given at creation, as DynamoDB's
+    table_id          uuid NOT NULL DEFAULT pg_catalog.gen_random_uuid(),
     CHECK (kind = 'relation' OR (hash_key IS NOT NULL AND hash_key_type IS NOT NULL)),
     CHECK ((range_key IS NULL) = (range_key_type IS NULL)),
     CHECK (NOT stream_enabled OR (stream_view_type IS NOT NULL AND stream_label IS NOT NULL))

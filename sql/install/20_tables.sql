@@ -20,61 +20,32 @@ CREATE FUNCTION @extschema@._item_guard() RETURNS trigger
 REVOKE ALL ON @extschema@._tables FROM PUBLIC;
 GRANT SELECT ON @extschema@._tables TO PUBLIC;
 
+-- Raise AWS exception exception (a name of docs/errors.md) with DynamoDB's
+-- message word for word; detail, if given, follows the exception name in
+-- DETAIL.  The table of names and SQLSTATEs is src/errors.c, shared with C;
+-- sqlstate picks one of an exception's SQLSTATEs other than its first
+-- (ResourceInUseException: 42P07 exists, 55006 being updated).
+CREATE FUNCTION @extschema@._raise(exception text, message text, detail text DEFAULT NULL, hint text DEFAULT NULL,
+                                   sqlstate text DEFAULT NULL)
+RETURNS boolean LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_raise';
+
+-- The checks below are C (src/table_checks.c), and the table functions call
+-- them and _raise as assignments (ok := ...), not with PERFORM: PL/pgSQL
+-- evaluates such a simple expression without an SQL statement of its own,
+-- so an error's CONTEXT names only the public function, never a helper.
+-- They return true or raise.
+
 -- Raise a ValidationException with AWS's "1 validation error" wording.
 CREATE FUNCTION @extschema@._invalid_parameter(value text, what text, rule text)
-RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    RAISE EXCEPTION 'ValidationException: 1 validation error detected: Value % at ''%'' failed to satisfy constraint: %',
-        coalesce(pg_catalog.quote_literal(value), 'null'), what, rule
-        USING ERRCODE = '22023';
-END
-$$;
+RETURNS boolean LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_invalid_parameter';
 
 -- Check a TableName: DynamoDB's rules, plus PostgreSQL's 63-byte limit.
 CREATE FUNCTION @extschema@._check_table_name(table_name text, creating boolean)
-RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    IF table_name IS NULL THEN
-        PERFORM @extschema@._invalid_parameter(NULL, 'tableName', 'Member must not be null');
-    ELSIF pg_catalog.length(table_name) < 3 THEN
-        PERFORM @extschema@._invalid_parameter(table_name, 'tableName',
-            'Member must have length greater than or equal to 3');
-    ELSIF pg_catalog.length(table_name) > 255 THEN
-        PERFORM @extschema@._invalid_parameter(table_name, 'tableName',
-            'Member must have length less than or equal to 255');
-    ELSIF table_name !~ '^[a-zA-Z0-9_.-]+$' THEN
-        PERFORM @extschema@._invalid_parameter(table_name, 'tableName',
-            'Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+');
-    ELSIF creating AND pg_catalog.length(table_name) > 63 THEN
-        RAISE EXCEPTION 'ValidationException: 1 validation error detected: Value ''%'' at ''tableName'' failed to satisfy constraint: Member must have length less than or equal to 63',
-            table_name USING ERRCODE = '22023',
-            DETAIL = 'dynamo_streams limits table names to 63 characters, PostgreSQL''s identifier limit.';
-    END IF;
-END
-$$;
+RETURNS boolean LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_check_table_name';
 
 -- The catalog row of item table table_name, or ResourceNotFoundException.
 CREATE FUNCTION @extschema@._item_table(table_name text, lock boolean DEFAULT false)
-RETURNS @extschema@._tables LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    t @extschema@._tables;
-BEGIN
-    PERFORM @extschema@._check_table_name(table_name, false);
-    IF lock THEN
-        SELECT * INTO t FROM @extschema@._tables c
-         WHERE c.table_name OPERATOR(pg_catalog.=) _item_table.table_name AND c.kind OPERATOR(pg_catalog.=) 'item'
-           FOR UPDATE;
-    ELSE
-        SELECT * INTO t FROM @extschema@._tables c
-         WHERE c.table_name OPERATOR(pg_catalog.=) _item_table.table_name AND c.kind OPERATOR(pg_catalog.=) 'item';
-    END IF;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'ResourceNotFoundException: Requested resource not found: Table: % not found', table_name
-            USING ERRCODE = '42P01';
-    END IF;
-    RETURN t;
-END
-$$;
+RETURNS @extschema@._tables LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_item_table';
 
 -- A stream label for a new stream of t: its creation time, made strictly
 -- later than the table's previous label so that every stream ARN is new.
@@ -94,12 +65,58 @@ RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         OPERATOR(pg_catalog.||) ':table/' OPERATOR(pg_catalog.||) table_name
 $$;
 
--- A TableId: uuid-shaped, derived from the name and creation time, so it
--- is stable for the table's life (and across dump and restore).
+-- The TableId: the random (version 4) UUID stored at creation.
 CREATE FUNCTION @extschema@._table_id(t @extschema@._tables)
 RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT pg_catalog.md5(t.table_name OPERATOR(pg_catalog.||) '/'
-                          OPERATOR(pg_catalog.||) pg_catalog.to_char(t.created_at AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSUS'))::uuid::text
+    SELECT t.table_id::text
+$$;
+
+-- ItemCount and TableSizeBytes of item table relid, read from at most 128
+-- pages (1 MB at the default block size) whatever the table's size.  A table
+-- that fits in 128 pages is counted exactly.  For a larger one, ItemCount is
+-- PostgreSQL's row count statistic (pg_class.reltuples, refreshed by VACUUM,
+-- ANALYZE and autovacuum) and TableSizeBytes is ItemCount times the mean
+-- item size of a block sample of about 128 pages (TABLESAMPLE SYSTEM with a
+-- fixed seed, so an unchanged table reports the same figure every time).
+-- Before the first VACUUM or ANALYZE the sample estimates ItemCount too.
+-- DynamoDB itself refreshes both figures only about every six hours.
+CREATE FUNCTION @extschema@._table_size(relid pg_catalog.regclass, OUT item_count bigint, OUT size_bytes bigint)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    sample_pages constant int := 128;
+    pages bigint := pg_catalog.pg_relation_size(relid) OPERATOR(pg_catalog./)
+                    pg_catalog.current_setting('block_size')::int;
+    percent float8 := 100;
+    n bigint;
+    size numeric;
+    stats_pages int;
+    stats_tuples float4;
+BEGIN
+    IF pages OPERATOR(pg_catalog.>) sample_pages THEN
+        percent := 100.0 OPERATOR(pg_catalog.*) sample_pages OPERATOR(pg_catalog./) pages;
+    END IF;
+    -- Stored items are normalised, so their size needs no validation; an
+    -- item written around the guard trigger must not make describe_table
+    -- (or delete_table) fail.
+    EXECUTE pg_catalog.format('SELECT pg_catalog.count(*), COALESCE(pg_catalog.sum(@extschema@._stored_item_size(item)), 0) FROM %s%s',
+                              relid, CASE WHEN percent OPERATOR(pg_catalog.<) 100
+                                          THEN pg_catalog.format(' TABLESAMPLE SYSTEM (%s) REPEATABLE (0)', percent) END)
+        INTO n, size;
+    IF percent OPERATOR(pg_catalog.=) 100 THEN
+        item_count := n;
+        size_bytes := size;
+        RETURN;
+    END IF;
+    SELECT c.relpages, c.reltuples INTO stats_pages, stats_tuples
+      FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) relid;
+    IF stats_pages OPERATOR(pg_catalog.>) 0 AND stats_tuples OPERATOR(pg_catalog.>=) 0 THEN
+        item_count := pg_catalog.round(stats_tuples);
+    ELSE
+        item_count := pg_catalog.round(n OPERATOR(pg_catalog.*) 100 OPERATOR(pg_catalog./) percent);
+    END IF;
+    size_bytes := CASE WHEN n OPERATOR(pg_catalog.=) 0 THEN 0
+                       ELSE pg_catalog.round(item_count OPERATOR(pg_catalog.*) size OPERATOR(pg_catalog./) n) END;
+END
 $$;
 
 -- The TableDescription object of DescribeTable/CreateTable/DeleteTable.
@@ -107,15 +124,11 @@ CREATE FUNCTION @extschema@._table_description(t @extschema@._tables, status tex
 RETURNS jsonb LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     n bigint;
-    size numeric;
+    size bigint;
     created numeric := pg_catalog.round(EXTRACT(epoch FROM t.created_at), 3);
     d jsonb;
 BEGIN
-    -- Stored items are normalised, so their size needs no validation; an
-    -- item written around the guard trigger must not make describe_table
-    -- (or delete_table) fail.
-    EXECUTE pg_catalog.format('SELECT pg_catalog.count(*), COALESCE(pg_catalog.sum(@extschema@._stored_item_size(item)), 0) FROM %s',
-                              t.relid) INTO n, size;
+    SELECT z.item_count, z.size_bytes INTO n, size FROM @extschema@._table_size(t.relid) z;
     d := pg_catalog.jsonb_build_object(
         'AttributeDefinitions', pg_catalog.jsonb_build_array(
             pg_catalog.jsonb_build_object('AttributeName', t.hash_key, 'AttributeType', t.hash_key_type::text))
@@ -151,55 +164,42 @@ $$;
 
 -- Check a key attribute name and type of create_table.
 CREATE FUNCTION @extschema@._check_key(name text, type text, n int)
-RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    IF name IS NULL THEN
-        PERFORM @extschema@._invalid_parameter(NULL, pg_catalog.format('keySchema.%s.member.attributeName', n),
-            'Member must not be null');
-    ELSIF pg_catalog.octet_length(name) < 1 THEN
-        PERFORM @extschema@._invalid_parameter(name, pg_catalog.format('keySchema.%s.member.attributeName', n),
-            'Member must have length greater than or equal to 1');
-    ELSIF pg_catalog.octet_length(name) > 255 THEN
-        PERFORM @extschema@._invalid_parameter(name, pg_catalog.format('keySchema.%s.member.attributeName', n),
-            'Member must have length less than or equal to 255');
-    END IF;
-    IF type IS NULL OR type NOT IN ('S', 'N', 'B') THEN
-        PERFORM @extschema@._invalid_parameter(type, pg_catalog.format('attributeDefinitions.%s.member.attributeType', n),
-            'Member must satisfy enum value set: [B, N, S]');
-    END IF;
-END
-$$;
+RETURNS boolean LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_check_key';
 
 -- Check a StreamViewType.
 CREATE FUNCTION @extschema@._check_stream_view_type(stream_view_type text)
-RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    IF stream_view_type IS NOT NULL AND stream_view_type NOT IN
-            ('KEYS_ONLY', 'NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES') THEN
-        PERFORM @extschema@._invalid_parameter(stream_view_type, 'streamSpecification.streamViewType',
-            'Member must satisfy enum value set: [NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY]');
-    END IF;
-END
-$$;
+RETURNS boolean LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_check_stream_view_type';
 
 -- Streams are decoded from the WAL: refuse to enable one without
 -- wal_level = logical (item tables themselves work at any level).
 CREATE FUNCTION @extschema@._require_logical_wal()
-RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    IF pg_catalog.current_setting('wal_level') OPERATOR(pg_catalog.<>) 'logical' THEN
-        RAISE EXCEPTION 'ValidationException: Streams need wal_level = logical, but this server runs with wal_level = %',
-            pg_catalog.current_setting('wal_level')
-            USING ERRCODE = '22023',
-            HINT = 'Set wal_level = logical in postgresql.conf and restart the server; item tables work without it.';
-    END IF;
-END
-$$;
+RETURNS boolean LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_require_logical_wal';
 
 -- SQL column type of a key type.
 CREATE FUNCTION @extschema@._key_column_type(type text)
 RETURNS text LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE type WHEN 'S' THEN 'text COLLATE "C"' WHEN 'N' THEN 'numeric' ELSE 'bytea' END
+$$;
+
+-- Serialise the catalog changes of one TableName (create_table,
+-- update_table, enable_stream, disable_stream): wait for the transaction-level
+-- advisory lock (class hashtext('dynamo_streams.table_name'), key hashtext of
+-- the name), held until commit or rollback.  Returns true when another
+-- transaction held it, i.e. a change of that name was in progress when this
+-- call arrived; a request that then conflicts with that change gets AWS's
+-- ResourceInUseException, as a request to a table that is CREATING or
+-- UPDATING does.
+CREATE FUNCTION @extschema@._lock_table_name(table_name text)
+RETURNS boolean LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF table_name IS NULL OR pg_catalog.pg_try_advisory_xact_lock(
+            pg_catalog.hashtext('dynamo_streams.table_name'), pg_catalog.hashtext(table_name)) THEN
+        RETURN false;
+    END IF;
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dynamo_streams.table_name'),
+                                             pg_catalog.hashtext(table_name));
+    RETURN true;
+END
 $$;
 
 CREATE FUNCTION @extschema@.create_table(
@@ -208,34 +208,41 @@ CREATE FUNCTION @extschema@.create_table(
     stream_view_type text DEFAULT NULL)
 RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    ok boolean;
     rel text;
+    existing pg_catalog.regclass;
     t @extschema@._tables;
 BEGIN
-    PERFORM @extschema@._check_table_name(table_name, true);
-    PERFORM @extschema@._check_key(hash_key, hash_key_type, 1);
+    ok := @extschema@._check_table_name(table_name, true);
+    ok := @extschema@._check_key(hash_key, hash_key_type, 1);
     IF range_key IS NOT NULL THEN
-        PERFORM @extschema@._check_key(range_key, range_key_type, 2);
+        ok := @extschema@._check_key(range_key, range_key_type, 2);
         IF range_key OPERATOR(pg_catalog.=) hash_key THEN
-            RAISE EXCEPTION 'ValidationException: Both the Hash Key and the Range Key element in the KeySchema have the same name'
-                USING ERRCODE = '22023';
+            ok := @extschema@._raise('ValidationException',
+                'Both the Hash Key and the Range Key element in the KeySchema have the same name');
         END IF;
     END IF;
-    PERFORM @extschema@._check_stream_view_type(stream_view_type);
+    ok := @extschema@._check_stream_view_type(stream_view_type);
     IF stream_view_type IS NOT NULL THEN
-        PERFORM @extschema@._require_logical_wal();
+        ok := @extschema@._require_logical_wal();
     END IF;
-    -- Serialise creations of one name, so that the loser of a race gets
+    -- Serialise changes of one name, so that the loser of a race gets
     -- ResourceInUseException rather than a duplicate-key error of pg_class.
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dynamo_streams.create_table'),
-                                             pg_catalog.hashtext(table_name));
-    IF EXISTS (SELECT FROM @extschema@._tables c WHERE c.table_name OPERATOR(pg_catalog.=) create_table.table_name) THEN
-        RAISE EXCEPTION 'ResourceInUseException: Table already exists: %', table_name USING ERRCODE = '42P07';
+    ok := @extschema@._lock_table_name(table_name);
+    existing := pg_catalog.to_regclass(pg_catalog.quote_ident('@extschema@') OPERATOR(pg_catalog.||) '.'
+                                       OPERATOR(pg_catalog.||) pg_catalog.quote_ident(table_name));
+    -- Under REPEATABLE READ or SERIALIZABLE a table committed after this
+    -- transaction's snapshot is invisible to the snapshot, but the catalog
+    -- lookup above sees its relation.
+    IF EXISTS (SELECT FROM @extschema@._tables c WHERE c.table_name OPERATOR(pg_catalog.=) create_table.table_name)
+       OR (existing IS NOT NULL AND NOT EXISTS (SELECT FROM pg_catalog.pg_class c
+                                                 WHERE c.oid OPERATOR(pg_catalog.=) existing::pg_catalog.oid)) THEN
+        ok := @extschema@._raise('ResourceInUseException', 'Table already exists: ' OPERATOR(pg_catalog.||) table_name);
     END IF;
-    IF pg_catalog.to_regclass(pg_catalog.quote_ident('@extschema@') OPERATOR(pg_catalog.||) '.'
-                              OPERATOR(pg_catalog.||) pg_catalog.quote_ident(table_name)) IS NOT NULL THEN
-        RAISE EXCEPTION 'ResourceInUseException: Table name % is taken by another relation in schema @extschema@', table_name
-            USING ERRCODE = '42P07',
-            HINT = 'Names of dynamo_streams'' own objects start with "_"; choose another table name.';
+    IF existing IS NOT NULL THEN
+        ok := @extschema@._raise('ResourceInUseException', 'Table already exists: ' OPERATOR(pg_catalog.||) table_name,
+            'Another relation in schema @extschema@ has that name.',
+            'Names of dynamo_streams'' own objects start with "_"; choose another table name.');
     END IF;
 
     rel := pg_catalog.format('@extschema@.%I', table_name);
@@ -252,14 +259,20 @@ BEGIN
     EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', rel,
         'dynamo_streams item table ' OPERATOR(pg_catalog.||) table_name);
 
-    INSERT INTO @extschema@._tables (table_name, relid, kind, hash_key, hash_key_type,
-                                     range_key, range_key_type, stream_enabled,
-                                     stream_view_type, stream_label)
-    VALUES (table_name, rel::pg_catalog.regclass, 'item', hash_key, hash_key_type,
-            range_key, CASE WHEN range_key IS NOT NULL THEN range_key_type END,
-            stream_view_type IS NOT NULL, stream_view_type,
-            CASE WHEN stream_view_type IS NOT NULL THEN @extschema@._new_stream_label(NULL) END)
-    RETURNING * INTO t;
+    BEGIN
+        INSERT INTO @extschema@._tables (table_name, relid, kind, hash_key, hash_key_type,
+                                         range_key, range_key_type, stream_enabled,
+                                         stream_view_type, stream_label)
+        VALUES (table_name, rel::pg_catalog.regclass, 'item', hash_key, hash_key_type,
+                range_key, CASE WHEN range_key IS NOT NULL THEN range_key_type END,
+                stream_view_type IS NOT NULL, stream_view_type,
+                CASE WHEN stream_view_type IS NOT NULL THEN @extschema@._new_stream_label(NULL) END)
+        RETURNING * INTO t;
+    EXCEPTION WHEN unique_violation THEN
+        -- a stream-enabled relation of that name, committed after this
+        -- transaction's snapshot (REPEATABLE READ, SERIALIZABLE)
+        ok := @extschema@._raise('ResourceInUseException', 'Table already exists: ' OPERATOR(pg_catalog.||) table_name);
+    END;
     RETURN pg_catalog.jsonb_build_object('TableDescription', @extschema@._table_description(t));
 END
 $$;
@@ -268,28 +281,35 @@ CREATE FUNCTION @extschema@.update_table(
     table_name text, stream_enabled boolean, stream_view_type text DEFAULT NULL)
 RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    ok boolean;
+    waited boolean := @extschema@._lock_table_name(table_name);
     t @extschema@._tables := @extschema@._item_table(table_name, true);
 BEGIN
-    PERFORM @extschema@._check_stream_view_type(stream_view_type);
+    ok := @extschema@._check_stream_view_type(stream_view_type);
     IF stream_enabled IS NULL THEN
-        RAISE EXCEPTION 'ValidationException: At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required'
-            USING ERRCODE = '22023';
+        ok := @extschema@._raise('ValidationException',
+            'At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required',
+            'stream_enabled is NULL.');
     ELSIF stream_enabled AND stream_view_type IS NULL THEN
-        RAISE EXCEPTION 'ValidationException: One or more parameter values were invalid: Enabled stream must specify a StreamViewType'
-            USING ERRCODE = '22023';
+        ok := @extschema@._raise('ValidationException',
+            'One or more parameter values were invalid: Enabled stream must specify a StreamViewType');
     ELSIF NOT stream_enabled AND stream_view_type IS NOT NULL THEN
-        RAISE EXCEPTION 'ValidationException: One or more parameter values were invalid: Disabled stream must not specify a StreamViewType'
-            USING ERRCODE = '22023';
+        ok := @extschema@._raise('ValidationException',
+            'One or more parameter values were invalid: Disabled stream must not specify a StreamViewType');
+    ELSIF waited AND stream_enabled OPERATOR(pg_catalog.=) t.stream_enabled THEN
+        -- a concurrent change made the same switch first
+        ok := @extschema@._raise('ResourceInUseException',
+            'Attempt to change a resource which is still in use: Table is being updated: ' OPERATOR(pg_catalog.||) table_name, NULL, NULL, '55006');
     ELSIF stream_enabled AND t.stream_enabled THEN
-        RAISE EXCEPTION 'ValidationException: Table already has an enabled stream: TableName: %', table_name
-            USING ERRCODE = '22023';
+        ok := @extschema@._raise('ValidationException',
+            'Table already has an enabled stream: TableName: ' OPERATOR(pg_catalog.||) table_name);
     ELSIF NOT stream_enabled AND NOT t.stream_enabled THEN
-        RAISE EXCEPTION 'ValidationException: Table does not have an enabled stream: TableName: %', table_name
-            USING ERRCODE = '22023';
+        ok := @extschema@._raise('ValidationException',
+            'Table does not have an enabled stream: TableName: ' OPERATOR(pg_catalog.||) table_name);
     END IF;
 
     IF stream_enabled THEN
-        PERFORM @extschema@._require_logical_wal();
+        ok := @extschema@._require_logical_wal();
         UPDATE @extschema@._tables c
            SET stream_enabled = true, stream_view_type = update_table.stream_view_type,
                stream_label = @extschema@._new_stream_label(c.stream_label)
@@ -313,17 +333,18 @@ $$;
 CREATE FUNCTION @extschema@.list_tables(exclusive_start_table_name text DEFAULT NULL, "limit" int DEFAULT 100)
 RETURNS jsonb LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    ok boolean;
     names text[];
 BEGIN
     IF "limit" IS NULL THEN
         "limit" := 100;
     ELSIF "limit" < 1 THEN
-        PERFORM @extschema@._invalid_parameter("limit"::text, 'limit', 'Member must have value greater than or equal to 1');
+        ok := @extschema@._invalid_parameter("limit"::text, 'limit', 'Member must have value greater than or equal to 1');
     ELSIF "limit" > 100 THEN
-        PERFORM @extschema@._invalid_parameter("limit"::text, 'limit', 'Member must have value less than or equal to 100');
+        ok := @extschema@._invalid_parameter("limit"::text, 'limit', 'Member must have value less than or equal to 100');
     END IF;
     IF exclusive_start_table_name IS NOT NULL THEN
-        PERFORM @extschema@._check_table_name(exclusive_start_table_name, false);
+        ok := @extschema@._check_table_name(exclusive_start_table_name, false);
     END IF;
     SELECT pg_catalog.array_agg(n) INTO names FROM (
         SELECT c.table_name AS n FROM @extschema@._tables c

@@ -142,6 +142,10 @@ for my $release (@old)
 		"$release: items, rows and catalog are unchanged by the upgrade");
 	is($node->safe_psql('postgres', $FINGERPRINT), $fresh,
 		"$release: the upgraded objects are exactly those of a fresh install");
+	# Tables made before the upgrade get a TableId: distinct version-4 UUIDs.
+	is($node->safe_psql('postgres', q{
+		SELECT count(DISTINCT table_id) = count(*) AND bool_and(table_id::text ~ '^.{14}4.{3}-[89ab]')
+		  FROM dynamo._tables}), 't', "$release: existing tables get random version-4 TableIds");
 
 	# Records written before the upgrade are still decodable, and new
 	# writes to every table stream after it.
