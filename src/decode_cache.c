@@ -259,6 +259,65 @@ table_wanted(const char *name)
 	return false;
 }
 
+/*
+ * Does the output function of a type read no setting (so its text depends
+ * on the value only)?  Known built-in types, enums, and arrays and ranges
+ * of such types; anything else (timestamps, floats, bytea, money, intervals
+ * inside arrays, composites, geometric, reg* and user types) is run under
+ * fixed settings.
+ */
+static bool
+output_is_stable(Oid typid, int depth)
+{
+	Oid			base = getBaseType(typid);
+	Oid			elem;
+
+	switch (base)
+	{
+		case TEXTOID:
+		case VARCHAROID:
+		case BPCHAROID:
+		case NAMEOID:
+		case CHAROID:
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case OIDOID:
+		case NUMERICOID:
+		case BOOLOID:
+		case UUIDOID:
+		case JSONOID:
+		case JSONBOID:
+		case INETOID:
+		case CIDROID:
+		case MACADDROID:
+		case MACADDR8OID:
+		case BITOID:
+		case VARBITOID:
+		case TIMEOID:
+		case TIMETZOID:
+		case TSVECTOROID:
+		case TSQUERYOID:
+		case XIDOID:
+		case CIDOID:
+		case TIDOID:
+		case PG_LSNOID:
+			return true;
+		default:
+			break;
+	}
+	if (depth > 4)
+		return false;
+	if (get_typtype(base) == TYPTYPE_ENUM)
+		return true;
+	elem = get_element_type(base);
+	if (OidIsValid(elem))
+		return output_is_stable(elem, depth + 1);
+	if (get_typtype(base) == TYPTYPE_RANGE)
+		return output_is_stable(get_range_subtype(base), depth + 1);
+	return false;
+}
+
 /* Map a column type to how its values become AttributeValues. */
 static DynamoColKind
 column_kind(Oid typid)
@@ -274,9 +333,15 @@ column_kind(Oid typid)
 		case INT8OID:
 			return DCOL_N_INT;
 		case FLOAT4OID:
+			return DCOL_FLOAT4;
 		case FLOAT8OID:
+			return DCOL_FLOAT8;
 		case NUMERICOID:
 			return DCOL_N_OUT;
+		case CASHOID:
+			return DCOL_MONEY;
+		case INTERVALOID:
+			return DCOL_INTERVAL;
 		case BYTEAOID:
 			return DCOL_B;
 		case BOOLOID:
@@ -292,7 +357,7 @@ column_kind(Oid typid)
 		case DATEOID:
 			return DCOL_DATE;
 		default:
-			return DCOL_S_OUT;
+			return output_is_stable(typid, 0) ? DCOL_S_OUT : DCOL_S_PINNED;
 	}
 }
 
@@ -320,6 +385,8 @@ fill_columns(DynamoRelInfo *e, Relation rel)
 			continue;
 		}
 		col->kind = column_kind(att->atttypid);
+		if (col->kind == DCOL_S_PINNED)
+			e->pinned = true;
 		col->is_key = bms_is_member(att->attnum - FirstLowInvalidHeapAttributeNumber, pk);
 		initStringInfo(&buf);
 		dynamo_json_string(&buf, NameStr(att->attname), strlen(NameStr(att->attname)));
