@@ -7,7 +7,7 @@ CREATE TABLE ds_seen (n serial PRIMARY KEY, slot text, data text);
 CREATE FUNCTION ds_mask(t text) RETURNS text LANGUAGE sql AS $$
   SELECT regexp_replace(regexp_replace(regexp_replace(regexp_replace(t,
     '"eventID":"[0-9a-f]{32}"', '"eventID":"<id>"'),
-    '"SequenceNumber":"1[0-9]{30}"', '"SequenceNumber":"<seq>"'),
+    '"SequenceNumber":"[1-9][0-9]{39}"', '"SequenceNumber":"<seq>"'),
     '"ApproximateCreationDateTime":[0-9]{10}([,}])', '"ApproximateCreationDateTime":<time>\1'),
     '/stream/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}"', '/stream/<label>"', 'g')
 $$;
@@ -33,7 +33,7 @@ LANGUAGE sql AS $$
   q AS (SELECT n, j, j->'dynamodb'->>'SequenceNumber' seq,
                lag(j->'dynamodb'->>'SequenceNumber') OVER (ORDER BY n) prev FROM r)
   SELECT count(*),
-         bool_and(seq ~ '^1[0-9]{30}$'),
+         bool_and(seq ~ '^[1-9][0-9]{39}$'),
          bool_and(prev IS NULL OR seq > prev),
          bool_and(j->>'eventID' ~ '^[0-9a-f]{32}$'),
          count(DISTINCT j->>'eventID') = count(*),

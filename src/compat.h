@@ -54,4 +54,35 @@
 #define DYNAMO_B64_SRC(p) ((const char *) (p))
 #endif
 
+/*
+ * An interval as an ISO 8601 duration into buf (MAXDATELEN + 1 bytes):
+ * EncodeInterval takes a struct pg_itm from 15 on (a pg_tm and fractional
+ * seconds before).  Infinite intervals exist from 17 on.  Use where
+ * utils/datetime.h and utils/timestamp.h are included.
+ */
+#if PG_VERSION_NUM >= 150000
+#define DYNAMO_INTERVAL_ISO(span, buf) \
+	do { \
+		struct pg_itm itm_; \
+		interval2itm(*(span), &itm_); \
+		EncodeInterval(&itm_, INTSTYLE_ISO_8601, (buf)); \
+	} while (0)
+#else
+#define DYNAMO_INTERVAL_ISO(span, buf) \
+	do { \
+		struct pg_tm tm_; \
+		fsec_t		fsec_; \
+		if (interval2tm(*(span), &tm_, &fsec_) != 0) \
+			ereport(ERROR, \
+					errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE), \
+					errmsg("interval out of range")); \
+		EncodeInterval(&tm_, fsec_, INTSTYLE_ISO_8601, (buf)); \
+	} while (0)
+#endif
+#if PG_VERSION_NUM >= 170000
+#define DYNAMO_INTERVAL_NOT_FINITE(span) INTERVAL_NOT_FINITE(span)
+#else
+#define DYNAMO_INTERVAL_NOT_FINITE(span) false
+#endif
+
 #endif							/* DYNAMO_COMPAT_H */

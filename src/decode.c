@@ -18,10 +18,25 @@
  * OutputPluginWrite surround every row.  There are no streaming
  * (in-progress) callbacks.
  *
- * Sequence numbers come from the commit LSN and the change's number in its
- * transaction, counting every row change the transaction made (whatever the
- * table and the options), so decoding the same WAL again gives the same
- * numbers and event ids.
+ * Sequence numbers come from the database's epoch (dynamo._source), the
+ * commit LSN and the change's number in its transaction, counting every row
+ * change the transaction made (whatever the table and the options), so
+ * decoding the same WAL again gives the same numbers and event ids (format:
+ * record_seq.c).  A stream's region and ARN come from its catalog row, fixed
+ * when the stream was enabled; the region/account-id options only stand in
+ * for catalog rows written before that was stored.
+ * Nothing in a record depends on the settings of the reading session or
+ * of the server (row_image.c).
+ *
+ * A change callback never raises an error about the data: the slot would
+ * fail at that change on every retry and nothing after it would ever be
+ * delivered.  Each record is built under PG_TRY; a data or limit error
+ * (SQLSTATE class 22 or 54: a value nested too deep for the stack, a record
+ * larger than max-record-bytes) makes it a record without images, marked
+ * "omitted", and a WARNING.  Building a record only appends to buffers and
+ * allocates memory in the change context, so such an error can be caught
+ * without a subtransaction; any other error (cancel, out of memory) goes
+ * through.
  *
  *-------------------------------------------------------------------------
  */
@@ -34,6 +49,7 @@
 #include "replication/output_plugin.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
+#include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -47,7 +63,8 @@ typedef enum OptKind
 	OPT_FORMAT,
 	OPT_REGION,
 	OPT_ACCOUNT,
-	OPT_TABLES
+	OPT_TABLES,
+	OPT_SIZE
 } OptKind;
 
 /* Plugin state for one decoding session. */
@@ -63,6 +80,7 @@ typedef struct DecodeState
 	char	   *region;
 	char	   *account;
 	List	   *tables;			/* table-name filter, NIL = all */
+	int			max_record_bytes;	/* larger records lose their images */
 	RepOriginId ttl_origin;		/* origin of TTL deletes, once looked up */
 	bool		ttl_origin_known;
 	RepOriginId skip_origin;	/* changes of this origin are not decoded */
@@ -90,9 +108,10 @@ static const DecodeOption decode_options[] = {
 	{"region", OPT_REGION, 0},
 	{"account-id", OPT_ACCOUNT, 0},
 	{"tables", OPT_TABLES, 0},
+	{"max-record-bytes", OPT_SIZE, offsetof(DecodeState, max_record_bytes)},
 };
 
-#define OPTION_NAMES "format, include-noop, include-xids, include-lsn, include-timestamp, include-transaction, region, account-id, tables"
+#define OPTION_NAMES "format, include-noop, include-xids, include-lsn, include-timestamp, include-transaction, region, account-id, tables, max-record-bytes"
 
 /* What one record carries. */
 typedef enum EventKind
@@ -112,7 +131,21 @@ typedef struct RecordImages
 	DynamoImage *new_row;
 	DynamoImage *old_row;
 	bool		old_keys_only;	/* old_row holds only the replica identity */
+	StringInfo	old_keys;		/* item table without the old item: Keys from
+								 * the old row's key columns */
+	int64		old_keys_size;
 } RecordImages;
+
+/* What a record is made of, for append_record. */
+typedef struct RecordParts
+{
+	EventKind	ev;
+	RecordImages *im;
+	char		seq[DYNAMO_SEQ_DIGITS + 1];
+	char		id[33];
+	bool		noop;
+	DynamoOmitInfo omit;
+} RecordParts;
 
 extern void _PG_output_plugin_init(OutputPluginCallbacks *cb);
 
@@ -209,6 +242,16 @@ apply_option(DecodeState *st, const DecodeOption *opt, DefElem *elem)
 		case OPT_TABLES:
 			st->tables = split_table_names(elem);
 			break;
+		case OPT_SIZE:
+			{
+				int		   *dst = (int *) ((char *) st + opt->offset);
+
+				if (v == NULL || !parse_int(v, dst, GUC_UNIT_BYTE, NULL) ||
+					*dst < DYNAMO_MIN_MAX_RECORD_BYTES ||
+					*dst > DYNAMO_MAX_MAX_RECORD_BYTES)
+					bad_option(elem, "A size from 1kB to 256MB is expected, in bytes or with a unit (\"64MB\").");
+			}
+			break;
 	}
 }
 
@@ -253,6 +296,8 @@ decode_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt,
 	st->account = pstrdup(dynamo_account_id ? dynamo_account_id : "000000000000");
 	st->ttl_origin = InvalidRepOriginId;
 	st->skip_origin = InvalidRepOriginId;
+	st->max_record_bytes = DYNAMO_DEFAULT_MAX_RECORD_BYTES;
+	dynamo_forget_settings();
 	parse_options(st, ctx->output_plugin_options);
 	if (!is_init)
 		dynamo_check_table_names(st->tables);
@@ -287,6 +332,7 @@ decode_begin(LogicalDecodingContext *ctx, ReorderBufferTXN *txn)
 	st->change_no = 0;
 	st->records = 0;
 	st->begin_written = false;
+	dynamo_forget_settings();
 }
 
 /* Append an LSN as a JSON string "X/X". */
@@ -339,6 +385,7 @@ decode_commit(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 {
 	DecodeState *st = ctx->output_plugin_private;
 
+	dynamo_release_settings();
 	if (st->include_transaction && st->begin_written)
 		write_txn_row(ctx, txn, true, true);
 }
@@ -363,6 +410,11 @@ put_keys(StringInfo out, DynamoRelInfo *info, RecordImages *im, EventKind ev)
 {
 	bool		found;
 
+	if (info->is_item && ev == EV_REMOVE && im->old_item == NULL && im->old_keys)
+	{
+		appendBinaryStringInfo(out, im->old_keys->data, im->old_keys->len);
+		return im->old_keys_size;
+	}
 	if (info->is_item)
 		return dynamo_json_keys(out, ev == EV_REMOVE ? im->old_item : im->new_item,
 								info->hash_key, info->range_key, &found);
@@ -370,6 +422,7 @@ put_keys(StringInfo out, DynamoRelInfo *info, RecordImages *im, EventKind ev)
 	{
 		DynamoImage *img = (ev == EV_REMOVE) ? im->old_row : im->new_row;
 
+		DYNAMO_ROOM(out, img->keys.len);
 		appendBinaryStringInfo(out, img->keys.data, img->keys.len);
 		return img->key_size;
 	}
@@ -382,6 +435,7 @@ put_image(StringInfo out, const char *name, JsonbContainer *item, DynamoImage *r
 	appendStringInfo(out, ",\"%s\":", name);
 	if (item)
 		return dynamo_json_item(out, item);
+	DYNAMO_ROOM(out, row->item.len);
 	appendBinaryStringInfo(out, row->item.data, row->item.len);
 	return row->item_size;
 }
@@ -415,6 +469,158 @@ put_metadata(StringInfo out, DecodeState *st, ReorderBufferTXN *txn,
 	appendStringInfoCharMacro(out, '}');
 }
 
+/* Does the record carry a NewImage / an OldImage (view and event)? */
+static inline bool
+wants_new(DynamoRelInfo *info, EventKind ev)
+{
+	return (info->view & DYNAMO_VIEW_NEW) && ev != EV_REMOVE;
+}
+
+static inline bool
+wants_old(DynamoRelInfo *info, EventKind ev, RecordImages *im)
+{
+	return (info->view & DYNAMO_VIEW_OLD) && ev != EV_INSERT &&
+		(im->old_item || im->old_row) && !im->old_keys_only;
+}
+
+/*
+ * Append a whole record (after OutputPluginPrepareWrite), leaving out what
+ * rp->omit says.  May raise an error (see try_append_record).
+ */
+static void
+append_record(StringInfo out, DecodeState *st, ReorderBufferTXN *txn,
+			  ReorderBufferChange *change, DynamoRelInfo *info, RecordParts *rp)
+{
+	RecordImages *im = rp->im;
+	EventKind	ev = rp->ev;
+	int64		size = 0;
+	TimestampTz ct = DYNAMO_TXN_COMMIT_TIME(txn);
+
+	appendStringInfo(out, "{\"eventID\":\"%s\",\"eventName\":\"%s\",\"eventVersion\":\"1.1\","
+					 "\"eventSource\":\"aws:dynamodb\",\"awsRegion\":",
+					 rp->id, event_names[ev]);
+	dynamo_json_string(out, info->region, strlen(info->region));
+	appendStringInfoCharMacro(out, ',');
+	if (ev == EV_REMOVE && is_ttl_txn(st, txn))
+		appendStringInfoString(out, st->streams_format ?
+							   "\"userIdentity\":{\"PrincipalId\":\"dynamodb.amazonaws.com\",\"Type\":\"Service\"}," :
+							   "\"userIdentity\":{\"type\":\"Service\",\"principalId\":\"dynamodb.amazonaws.com\"},");
+	appendStringInfo(out, "\"dynamodb\":{\"ApproximateCreationDateTime\":" INT64_FORMAT ",\"Keys\":",
+					 (int64) (ct / USECS_PER_SEC) +
+					 (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY);
+	if (rp->omit.level == DOMIT_ALL)
+		appendBinaryStringInfo(out, "{}", 2);
+	else
+		size = put_keys(out, info, im, ev);
+	if (rp->omit.level == DOMIT_NONE && wants_new(info, ev))
+		size += put_image(out, "NewImage", im->new_item, im->new_row);
+	if (rp->omit.level == DOMIT_NONE && wants_old(info, ev, im))
+		size += put_image(out, "OldImage", im->old_item, im->old_row);
+	appendStringInfo(out, ",\"SequenceNumber\":\"%s\",\"SizeBytes\":" INT64_FORMAT
+					 ",\"StreamViewType\":\"%s\"}",
+					 rp->seq, size, info->view_name);
+	if (!st->streams_format)
+	{
+		appendBinaryStringInfo(out, ",\"eventSourceARN\":", 18);
+		dynamo_json_string(out, info->stream_arn, info->stream_arn_len);
+	}
+	if (rp->noop)
+		appendBinaryStringInfo(out, ",\"noop\":true", 12);
+	if (rp->omit.level != DOMIT_NONE)
+		appendStringInfoString(out, rp->omit.too_big ?
+							   ",\"omitted\":\"max-record-bytes\"" :
+							   ",\"omitted\":\"error\"");
+	if (st->include_xids || st->include_lsn || st->include_timestamp)
+		put_metadata(out, st, txn, change);
+	appendStringInfoCharMacro(out, '}');
+	DYNAMO_ROOM(out, 0);
+}
+
+/*
+ * Append the record within limit bytes of out.  On a data or limit error
+ * truncate out back to its length at entry, note the reason in rp->omit
+ * (the first one) and the next omission level, and return false.  At
+ * DOMIT_ALL nothing is left that can fail.
+ */
+static bool
+try_append_record(StringInfo out, DecodeState *st, ReorderBufferTXN *txn,
+				  ReorderBufferChange *change, DynamoRelInfo *info,
+				  RecordParts *rp, Size limit)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	int			start = out->len;
+	volatile bool ok = true;
+
+	if (rp->omit.level == DOMIT_ALL)
+	{
+		append_record(out, st, txn, change, info, rp);
+		return true;
+	}
+	dynamo_out_limit = limit;
+	dynamo_out_limit_hit = false;
+	PG_TRY();
+	{
+		append_record(out, st, txn, change, info, rp);
+	}
+	PG_CATCH();
+	{
+		DynamoOmitInfo why = {0};
+
+		dynamo_catch_value_error(cxt, &why);
+		if (rp->omit.level == DOMIT_NONE)
+		{
+			rp->omit = why;
+			rp->omit.level = DOMIT_IMAGES;
+		}
+		else
+			rp->omit.level = DOMIT_ALL;
+		ok = false;
+	}
+	PG_END_TRY();
+	dynamo_out_limit = MaxAllocSize;
+	if (!ok)
+	{
+		out->len = start;
+		out->data[start] = '\0';
+	}
+	return ok;
+}
+
+/* What the built row images of an ordinary table make the record leave out. */
+static void
+row_omissions(DynamoRelInfo *info, RecordParts *rp)
+{
+	RecordImages *im = rp->im;
+	DynamoImage *kimg = (rp->ev == EV_REMOVE) ? im->old_row : im->new_row;
+
+	if (kimg->omit.level == DOMIT_ALL)
+		rp->omit = kimg->omit;
+	else if (wants_new(info, rp->ev) && im->new_row->omit.level != DOMIT_NONE)
+		rp->omit = im->new_row->omit;
+	else if (wants_old(info, rp->ev, im) && im->old_row->omit.level != DOMIT_NONE)
+		rp->omit = im->old_row->omit;
+	else
+		return;
+	/* the Keys come from kimg: only its own failure empties them */
+	rp->omit.level = (kimg->omit.level == DOMIT_ALL) ? DOMIT_ALL : DOMIT_IMAGES;
+}
+
+/* Log that a record went out without its images (and keys). */
+static void
+warn_omitted(DecodeState *st, DynamoRelInfo *info, RecordParts *rp)
+{
+	ereport(WARNING,
+			errcode(rp->omit.too_big ? ERRCODE_PROGRAM_LIMIT_EXCEEDED : rp->omit.sqlerrcode),
+			errmsg("dynamo_streams record of table \"%s\" is sent without its %s",
+				   info->table_name,
+				   rp->omit.level == DOMIT_ALL ? "images and keys" : "images"),
+			rp->omit.too_big ?
+			errdetail("Record %s is larger than max-record-bytes (%d bytes).",
+					  rp->seq, st->max_record_bytes) :
+			errdetail("Building record %s failed: %s.", rp->seq, rp->omit.message),
+			errhint("The record carries the member \"omitted\"; see the output plugin documentation."));
+}
+
 /* Write one record as one output row. */
 static void
 write_record(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
@@ -425,49 +631,29 @@ write_record(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	bool		last = !(ev == EV_REMOVE && (im->new_item != NULL || im->new_row != NULL));
 	DecodeState *st = ctx->output_plugin_private;
 	StringInfo	out;
-	char		seq[32];
-	char		id[33];
-	int64		size;
-	TimestampTz ct = DYNAMO_TXN_COMMIT_TIME(txn);
+	RecordParts rp;
+	Size		limit;
 
 	if (st->include_transaction && !st->begin_written)
 	{
 		write_txn_row(ctx, txn, false, false);
 		st->begin_written = true;
 	}
-	dynamo_sequence_number(seq, txn->final_lsn, st->change_no, part);
-	dynamo_event_id(id, info->stream_arn, info->stream_arn_len, seq);
+	memset(&rp, 0, sizeof(rp));
+	rp.ev = ev;
+	rp.im = im;
+	rp.noop = noop;
+	dynamo_sequence_number(rp.seq, dynamo_relinfo_epoch(), txn->final_lsn, st->change_no, part);
+	dynamo_event_id(rp.id, info->stream_arn, info->stream_arn_len, rp.seq);
+	if (!info->is_item)
+		row_omissions(info, &rp);
 	OutputPluginPrepareWrite(ctx, last);
 	out = ctx->out;
-	appendStringInfo(out, "{\"eventID\":\"%s\",\"eventName\":\"%s\",\"eventVersion\":\"1.1\","
-					 "\"eventSource\":\"aws:dynamodb\",\"awsRegion\":\"%s\",",
-					 id, event_names[ev], st->region);
-	if (ev == EV_REMOVE && is_ttl_txn(st, txn))
-		appendStringInfoString(out, st->streams_format ?
-							   "\"userIdentity\":{\"PrincipalId\":\"dynamodb.amazonaws.com\",\"Type\":\"Service\"}," :
-							   "\"userIdentity\":{\"type\":\"Service\",\"principalId\":\"dynamodb.amazonaws.com\"},");
-	appendStringInfo(out, "\"dynamodb\":{\"ApproximateCreationDateTime\":" INT64_FORMAT ",\"Keys\":",
-					 (int64) (ct / USECS_PER_SEC) +
-					 (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY);
-	size = put_keys(out, info, im, ev);
-	if ((info->view & DYNAMO_VIEW_NEW) && ev != EV_REMOVE)
-		size += put_image(out, "NewImage", im->new_item, im->new_row);
-	if ((info->view & DYNAMO_VIEW_OLD) && ev != EV_INSERT &&
-		(im->old_item || im->old_row) && !im->old_keys_only)
-		size += put_image(out, "OldImage", im->old_item, im->old_row);
-	appendStringInfo(out, ",\"SequenceNumber\":\"%s\",\"SizeBytes\":" INT64_FORMAT
-					 ",\"StreamViewType\":\"%s\"}",
-					 seq, size, info->view_name);
-	if (!st->streams_format)
-	{
-		appendBinaryStringInfo(out, ",\"eventSourceARN\":", 18);
-		dynamo_json_string(out, info->stream_arn, info->stream_arn_len);
-	}
-	if (noop)
-		appendBinaryStringInfo(out, ",\"noop\":true", 12);
-	if (st->include_xids || st->include_lsn || st->include_timestamp)
-		put_metadata(out, st, txn, change);
-	appendStringInfoCharMacro(out, '}');
+	limit = (Size) out->len + st->max_record_bytes;
+	while (!try_append_record(out, st, txn, change, info, &rp, limit))
+		;
+	if (rp.omit.level != DOMIT_NONE)
+		warn_omitted(st, info, &rp);
 	OutputPluginWrite(ctx, last);
 	st->records++;
 }
@@ -498,6 +684,13 @@ emit_update(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		write_record(ctx, txn, change, info, EV_MODIFY, im, 0, false);
 }
 
+/* Do two built images hold the same bytes? */
+static inline bool
+strings_equal(StringInfo a, StringInfo b)
+{
+	return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
+}
+
 /* The item jsonb of an item-table tuple; NULL if null or not inline. */
 static Jsonb *
 tuple_item(HeapTuple tup, TupleDesc desc, int attnum)
@@ -523,9 +716,20 @@ change_item(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	Jsonb	   *newj = tuple_item(newtup, desc, info->item_attnum);
 	Jsonb	   *oldj = tuple_item(oldtup, desc, info->item_attnum);
 	RecordImages im = {0};
+	StringInfoData old_keys;
+	bool		key_only = false;
 
 	im.new_item = newj ? &newj->root : NULL;
 	im.old_item = oldj ? &oldj->root : NULL;
+	/* replica identity changed away from FULL: the old row holds the key */
+	if (oldtup != NULL && oldj == NULL)
+	{
+		initStringInfo(&old_keys);
+		key_only = dynamo_item_keys_from_columns(info, desc, oldtup, &old_keys,
+												 &im.old_keys_size);
+		if (key_only)
+			im.old_keys = &old_keys;
+	}
 	switch (change->action)
 	{
 		case REORDER_BUFFER_CHANGE_INSERT:
@@ -541,6 +745,19 @@ change_item(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 			}
 			if (newj == NULL)
 				break;
+			if (key_only)
+			{
+				/* only the old key: a changed key is REMOVE + INSERT */
+				StringInfoData new_keys;
+				bool		found;
+
+				initStringInfo(&new_keys);
+				dynamo_json_keys(&new_keys, im.new_item, info->hash_key,
+								 info->range_key, &found);
+				emit_update(ctx, txn, change, info, &im, true, false,
+							strings_equal(&new_keys, &old_keys));
+				break;
+			}
 			emit_update(ctx, txn, change, info, &im, oldj != NULL,
 						oldj && VARSIZE(newj) == VARSIZE(oldj) &&
 						memcmp(newj, oldj, VARSIZE(newj)) == 0,
@@ -548,7 +765,7 @@ change_item(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 													   info->hash_key, info->range_key));
 			break;
 		case REORDER_BUFFER_CHANGE_DELETE:
-			if (oldj)
+			if (oldj || key_only)
 				write_record(ctx, txn, change, info, EV_REMOVE, &im, 0, false);
 			break;
 		default:
@@ -556,11 +773,114 @@ change_item(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	}
 }
 
-/* Do two built images hold the same bytes? */
-static inline bool
-strings_equal(StringInfo a, StringInfo b)
+/*
+ * Build a row's image (only its Keys with keys_only) within max-record-bytes.
+ * On a data or limit error the image is left out (img->omit says why) and
+ * its Keys built alone; if they fail too, Keys are {}.
+ */
+static void
+build_image(DecodeState *st, DynamoRelInfo *info, TupleDesc desc,
+			HeapTuple tuple, HeapTuple fallback, bool keys_only,
+			DynamoImage *img)
 {
-	return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
+	MemoryContext cxt = CurrentMemoryContext;
+
+	memset(&img->omit, 0, sizeof(img->omit));
+	dynamo_out_limit = st->max_record_bytes;
+	dynamo_out_limit_hit = false;
+	PG_TRY();
+	{
+		dynamo_row_image(info, desc, tuple, fallback, keys_only, img);
+	}
+	PG_CATCH();
+	{
+		dynamo_catch_value_error(cxt, &img->omit);
+		img->omit.level = DOMIT_IMAGES;
+	}
+	PG_END_TRY();
+	if (img->omit.level != DOMIT_NONE)
+	{
+		PG_TRY();
+		{
+			dynamo_row_image(info, desc, tuple, fallback, true, img);
+		}
+		PG_CATCH();
+		{
+			DynamoOmitInfo why = {0};
+
+			dynamo_catch_value_error(cxt, &why);
+			img->omit.level = DOMIT_ALL;
+			initStringInfo(&img->keys);
+			appendBinaryStringInfo(&img->keys, "{}", 2);
+			img->key_size = 0;
+		}
+		PG_END_TRY();
+	}
+	dynamo_out_limit = MaxAllocSize;
+}
+
+/* Were both images built (not only their Keys)? */
+static inline bool
+images_built(DynamoImage *a, DynamoImage *b)
+{
+	return a->omit.level == DOMIT_NONE && !a->keys_only &&
+		b->omit.level == DOMIT_NONE && !b->keys_only;
+}
+
+/*
+ * An UPDATE of a stream-enabled ordinary table.  No-op detection: rows
+ * whose values are byte-identical are unchanged without rendering them;
+ * otherwise the two images (exact renderings, numbers normalised as
+ * DynamoDB does) are compared.  Without REPLICA IDENTITY FULL the old row
+ * holds only the key: no no-op detection, no OldImage.
+ */
+static void
+change_row_update(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+				  ReorderBufferChange *change, DynamoRelInfo *info,
+				  TupleDesc desc, bool full)
+{
+	DecodeState *st = ctx->output_plugin_private;
+	HeapTuple	newtup = DYNAMO_CHANGE_NEWTUPLE(change);
+	HeapTuple	oldtup = DYNAMO_CHANGE_OLDTUPLE(change);
+	DynamoImage newimg;
+	DynamoImage oldimg;
+	RecordImages im = {0};
+	bool		identical = false;
+	bool		same;
+	bool		keys_same;
+
+	if (oldtup && full)
+	{
+		identical = dynamo_rows_identical(info, desc, newtup, oldtup, false);
+		if (identical && !st->include_noop)
+			return;
+	}
+	/* images are compared, unless identical or without an old row */
+	build_image(st, info, desc, newtup, oldtup,
+				(identical || !oldtup || !full) && !(info->view & DYNAMO_VIEW_NEW),
+				&newimg);
+	im.new_row = &newimg;
+	if (oldtup)
+	{
+		build_image(st, info, desc, oldtup, NULL,
+					!full || (identical && !(info->view & DYNAMO_VIEW_OLD)), &oldimg);
+		im.old_row = &oldimg;
+		im.old_keys_only = !full;
+	}
+	if (oldtup == NULL)
+		same = keys_same = false;
+	else if (identical)
+		same = keys_same = true;
+	else
+	{
+		same = full && images_built(&newimg, &oldimg) &&
+			strings_equal(&newimg.item, &oldimg.item);
+		if (newimg.omit.level != DOMIT_ALL && oldimg.omit.level != DOMIT_ALL)
+			keys_same = strings_equal(&newimg.keys, &oldimg.keys);
+		else
+			keys_same = dynamo_rows_identical(info, desc, newtup, oldtup, true);
+	}
+	emit_update(ctx, txn, change, info, &im, oldtup != NULL, same, keys_same);
 }
 
 /* A change of a stream-enabled ordinary table. */
@@ -569,39 +889,36 @@ change_row(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		   ReorderBufferChange *change, DynamoRelInfo *info, TupleDesc desc,
 		   char relreplident)
 {
+	DecodeState *st = ctx->output_plugin_private;
 	HeapTuple	newtup = DYNAMO_CHANGE_NEWTUPLE(change);
 	HeapTuple	oldtup = DYNAMO_CHANGE_OLDTUPLE(change);
-	DynamoImage newimg;
-	DynamoImage oldimg;
+	DynamoImage img;
 	RecordImages im = {0};
 
-	if (newtup)
-	{
-		dynamo_row_image(info, desc, newtup, oldtup, &newimg);
-		im.new_row = &newimg;
-	}
-	if (oldtup)
-	{
-		dynamo_row_image(info, desc, oldtup, NULL, &oldimg);
-		im.old_row = &oldimg;
-		/* without REPLICA IDENTITY FULL the old tuple holds only the key */
-		im.old_keys_only = (relreplident != REPLICA_IDENTITY_FULL);
-	}
 	switch (change->action)
 	{
 		case REORDER_BUFFER_CHANGE_INSERT:
-			if (newtup)
-				write_record(ctx, txn, change, info, EV_INSERT, &im, 0, false);
+			if (newtup == NULL)
+				break;
+			build_image(st, info, desc, newtup, NULL,
+						!(info->view & DYNAMO_VIEW_NEW), &img);
+			im.new_row = &img;
+			write_record(ctx, txn, change, info, EV_INSERT, &im, 0, false);
 			break;
 		case REORDER_BUFFER_CHANGE_UPDATE:
 			if (newtup)
-				emit_update(ctx, txn, change, info, &im, oldtup != NULL,
-							oldtup && strings_equal(&newimg.item, &oldimg.item),
-							oldtup && strings_equal(&newimg.keys, &oldimg.keys));
+				change_row_update(ctx, txn, change, info, desc,
+								  relreplident == REPLICA_IDENTITY_FULL);
 			break;
 		case REORDER_BUFFER_CHANGE_DELETE:
-			if (oldtup)
-				write_record(ctx, txn, change, info, EV_REMOVE, &im, 0, false);
+			if (oldtup == NULL)
+				break;
+			/* without REPLICA IDENTITY FULL the old tuple holds only the key */
+			im.old_keys_only = (relreplident != REPLICA_IDENTITY_FULL);
+			build_image(st, info, desc, oldtup, NULL,
+						im.old_keys_only || !(info->view & DYNAMO_VIEW_OLD), &img);
+			im.old_row = &img;
+			write_record(ctx, txn, change, info, EV_REMOVE, &im, 0, false);
 			break;
 		default:
 			break;
@@ -618,6 +935,8 @@ decode_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	DynamoRelInfo *info;
 
 	st->change_no++;
+	dynamo_out_limit = MaxAllocSize;
+	dynamo_out_limit_hit = false;
 	old = MemoryContextSwitchTo(st->change_cxt);
 	info = dynamo_relinfo_get(relation);
 	if (info->streamed)

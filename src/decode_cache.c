@@ -12,7 +12,10 @@
  *
  * The answers (negative ones too) are cached in a hash table that lives in
  * a child of the decoding context, for one decoding session: the session's
- * region, account and table filter are folded into the entries.  A memory
+ * table filter is folded into the entries.  A stream's region, ARN and
+ * SequenceNumber epoch come from its catalog row (fixed when the stream
+ * was enabled); the session's region and account only stand in for rows
+ * written before those columns existed.  A memory
  * context reset callback forgets the cache when the session's memory goes
  * away, even on error.  Every edit of _tables sends a relcache invalidation
  * of _tables (its statement trigger), which decoding replays at the edit's
@@ -66,7 +69,10 @@ static const struct
 static HTAB *relinfo_cache = NULL;
 static MemoryContext cache_cxt = NULL;
 static Oid	catalog_relid = InvalidOid;
+static Oid	source_relid = InvalidOid;	/* dynamo._source */
 static bool catalog_known = false;
+static int	source_epoch = DYNAMO_SEQ_EPOCH_MIN;
+static bool epoch_known = false;
 static char *cache_region;
 static char *cache_account;
 static List *cache_tables;
@@ -78,6 +84,7 @@ relinfo_forget(void *arg)
 	relinfo_cache = NULL;
 	cache_cxt = NULL;
 	catalog_known = false;
+	epoch_known = false;
 }
 
 /* Cache reset hook (see dynamo_register_cache_reset). */
@@ -89,17 +96,28 @@ relinfo_reset(Oid relid)
 
 	if (relinfo_cache == NULL)
 		return;
-	if (OidIsValid(relid) && catalog_known && OidIsValid(catalog_relid) &&
-		relid != catalog_relid)
+	if (OidIsValid(relid) && catalog_known && OidIsValid(catalog_relid))
 	{
-		e = hash_search(relinfo_cache, &relid, HASH_FIND, NULL);
-		if (e)
-			e->valid = false;
-		return;
+		/* the epoch table: only the epoch is stale */
+		if (relid == source_relid)
+		{
+			epoch_known = false;
+			return;
+		}
+		if (relid != catalog_relid)
+		{
+			e = hash_search(relinfo_cache, &relid, HASH_FIND, NULL);
+			if (e)
+				e->valid = false;
+			return;
+		}
 	}
 	/* global, catalog, or any change while the extension is absent */
 	if (!OidIsValid(relid) || !OidIsValid(catalog_relid) || relid == catalog_relid)
+	{
 		catalog_known = false;
+		epoch_known = false;
+	}
 	hash_seq_init(&seq, relinfo_cache);
 	while ((e = hash_seq_search(&seq)) != NULL)
 		e->valid = false;
@@ -132,6 +150,7 @@ dynamo_relinfo_init(MemoryContext parent, const char *region,
 		cache_tables = lappend(cache_tables,
 							   MemoryContextStrdup(cache_cxt, lfirst(lc)));
 	catalog_known = false;
+	epoch_known = false;
 	dynamo_register_cache_reset(relinfo_reset);
 }
 
@@ -159,17 +178,41 @@ relinfo_purge(void)
 	}
 }
 
+/*
+ * Column of a catalog row, or null.  Columns added by a later version are
+ * missing in the catalog as of WAL written before the upgrade.
+ */
+static Datum
+catalog_datum(HeapTuple tup, Relation cat, const char *col, bool *isnull)
+{
+	AttrNumber	attnum = attnameAttNum(cat, col, true);
+
+	*isnull = true;
+	if (attnum <= 0)
+		return (Datum) 0;
+	return heap_getattr(tup, attnum, RelationGetDescr(cat), isnull);
+}
+
 /* Text column of a catalog row as a C string, or NULL. */
 static char *
 catalog_text(HeapTuple tup, Relation cat, const char *col)
 {
 	bool		isnull;
-	Datum		d = heap_getattr(tup, attnameAttNum(cat, col, false),
-								 RelationGetDescr(cat), &isnull);
+	Datum		d = catalog_datum(tup, cat, col, &isnull);
 
 	if (isnull)
 		return NULL;
 	return TextDatumGetCString(d);
+}
+
+/* "char" column of a catalog row, or '\0'. */
+static char
+catalog_char(HeapTuple tup, Relation cat, const char *col)
+{
+	bool		isnull;
+	Datum		d = catalog_datum(tup, cat, col, &isnull);
+
+	return isnull ? '\0' : DatumGetChar(d);
 }
 
 /* Copy a string into the entry's memory (NULL stays NULL). */
@@ -177,6 +220,29 @@ static char *
 cache_strdup(DynamoRelInfo *e, const char *s)
 {
 	return s ? MemoryContextStrdup(e->cxt, s) : NULL;
+}
+
+/*
+ * The stream's identity: region and ARN, fixed in
+ * the catalog when the stream was enabled.  A row without them (WAL
+ * written before the upgrade that added them) falls back to the session's
+ * region and account, as the plugin did before.
+ */
+static void
+fill_identity(DynamoRelInfo *e, Relation cat, HeapTuple tup, const char *label)
+{
+	char	   *region = catalog_text(tup, cat, "stream_region");
+	char	   *arn = catalog_text(tup, cat, "stream_arn");
+
+	if (region == NULL || arn == NULL)
+	{
+		region = cache_region;
+		arn = psprintf("arn:aws:dynamodb:%s:%s:table/%s/stream/%s",
+					   cache_region, cache_account, e->table_name, label);
+	}
+	e->region = cache_strdup(e, region);
+	e->stream_arn = cache_strdup(e, arn);
+	e->stream_arn_len = strlen(e->stream_arn);
 }
 
 /* Is the table name in the session's table filter (or is there none)? */
@@ -190,6 +256,65 @@ table_wanted(const char *name)
 	foreach(lc, cache_tables)
 		if (strcmp(lfirst(lc), name) == 0)
 			return true;
+	return false;
+}
+
+/*
+ * Does the output function of a type read no setting (so its text depends
+ * on the value only)?  Known built-in types, enums, and arrays and ranges
+ * of such types; anything else (timestamps, floats, bytea, money, intervals
+ * inside arrays, composites, geometric, reg* and user types) is run under
+ * fixed settings.
+ */
+static bool
+output_is_stable(Oid typid, int depth)
+{
+	Oid			base = getBaseType(typid);
+	Oid			elem;
+
+	switch (base)
+	{
+		case TEXTOID:
+		case VARCHAROID:
+		case BPCHAROID:
+		case NAMEOID:
+		case CHAROID:
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case OIDOID:
+		case NUMERICOID:
+		case BOOLOID:
+		case UUIDOID:
+		case JSONOID:
+		case JSONBOID:
+		case INETOID:
+		case CIDROID:
+		case MACADDROID:
+		case MACADDR8OID:
+		case BITOID:
+		case VARBITOID:
+		case TIMEOID:
+		case TIMETZOID:
+		case TSVECTOROID:
+		case TSQUERYOID:
+		case XIDOID:
+		case CIDOID:
+		case TIDOID:
+		case PG_LSNOID:
+			return true;
+		default:
+			break;
+	}
+	if (depth > 4)
+		return false;
+	if (get_typtype(base) == TYPTYPE_ENUM)
+		return true;
+	elem = get_element_type(base);
+	if (OidIsValid(elem))
+		return output_is_stable(elem, depth + 1);
+	if (get_typtype(base) == TYPTYPE_RANGE)
+		return output_is_stable(get_range_subtype(base), depth + 1);
 	return false;
 }
 
@@ -208,9 +333,15 @@ column_kind(Oid typid)
 		case INT8OID:
 			return DCOL_N_INT;
 		case FLOAT4OID:
+			return DCOL_FLOAT4;
 		case FLOAT8OID:
+			return DCOL_FLOAT8;
 		case NUMERICOID:
 			return DCOL_N_OUT;
+		case CASHOID:
+			return DCOL_MONEY;
+		case INTERVALOID:
+			return DCOL_INTERVAL;
 		case BYTEAOID:
 			return DCOL_B;
 		case BOOLOID:
@@ -226,7 +357,7 @@ column_kind(Oid typid)
 		case DATEOID:
 			return DCOL_DATE;
 		default:
-			return DCOL_S_OUT;
+			return output_is_stable(typid, 0) ? DCOL_S_OUT : DCOL_S_PINNED;
 	}
 }
 
@@ -254,6 +385,8 @@ fill_columns(DynamoRelInfo *e, Relation rel)
 			continue;
 		}
 		col->kind = column_kind(att->atttypid);
+		if (col->kind == DCOL_S_PINNED)
+			e->pinned = true;
 		col->is_key = bms_is_member(att->attnum - FirstLowInvalidHeapAttributeNumber, pk);
 		initStringInfo(&buf);
 		dynamo_json_string(&buf, NameStr(att->attname), strlen(NameStr(att->attname)));
@@ -264,6 +397,24 @@ fill_columns(DynamoRelInfo *e, Relation rel)
 	}
 }
 
+/*
+ * Attribute number of an item table's key column, if it still has the
+ * type its key type stores (text, numeric, bytea); else 0.  Used only to
+ * build Keys when the old item is missing (see decode_keys.c).
+ */
+static int
+key_column(Relation rel, const char *name, char type)
+{
+	int			attnum = attnameAttNum(rel, name, true);
+	Oid			want = (type == 'S') ? TEXTOID : (type == 'N') ? NUMERICOID :
+		(type == 'B') ? BYTEAOID : InvalidOid;
+
+	if (attnum <= 0 || !OidIsValid(want) ||
+		TupleDescAttr(RelationGetDescr(rel), attnum - 1)->atttypid != want)
+		return 0;
+	return attnum;
+}
+
 /* Stream settings of one catalog row into the entry. */
 static void
 fill_from_row(DynamoRelInfo *e, Relation rel, Relation cat, HeapTuple tup)
@@ -272,8 +423,7 @@ fill_from_row(DynamoRelInfo *e, Relation rel, Relation cat, HeapTuple tup)
 	char	   *kind = catalog_text(tup, cat, "kind");
 	char	   *view = catalog_text(tup, cat, "stream_view_type");
 	char	   *label = catalog_text(tup, cat, "stream_label");
-	Datum		enabled = heap_getattr(tup, attnameAttNum(cat, "stream_enabled", false),
-									   RelationGetDescr(cat), &isnull);
+	Datum		enabled = catalog_datum(tup, cat, "stream_enabled", &isnull);
 	int			i;
 
 	e->table_name = cache_strdup(e, catalog_text(tup, cat, "table_name"));
@@ -293,6 +443,13 @@ fill_from_row(DynamoRelInfo *e, Relation rel, Relation cat, HeapTuple tup)
 		e->item_attnum = attnameAttNum(rel, "item", true);
 		e->hash_key = cache_strdup(e, catalog_text(tup, cat, "hash_key"));
 		e->range_key = cache_strdup(e, catalog_text(tup, cat, "range_key"));
+		e->key_types[0] = catalog_char(tup, cat, "hash_key_type");
+		e->key_attnums[0] = key_column(rel, "pk", e->key_types[0]);
+		if (e->range_key)
+		{
+			e->key_types[1] = catalog_char(tup, cat, "range_key_type");
+			e->key_attnums[1] = key_column(rel, "sk", e->key_types[1]);
+		}
 		/* the user may have changed the column: only jsonb is read as items */
 		if (e->item_attnum <= 0 || e->hash_key == NULL ||
 			TupleDescAttr(RelationGetDescr(rel), e->item_attnum - 1)->atttypid != JSONBOID)
@@ -305,10 +462,7 @@ fill_from_row(DynamoRelInfo *e, Relation rel, Relation cat, HeapTuple tup)
 			return;
 		fill_columns(e, rel);
 	}
-	e->stream_arn = cache_strdup(e, psprintf("arn:aws:dynamodb:%s:%s:table/%s/stream/%s",
-												 cache_region, cache_account,
-												 e->table_name, label));
-	e->stream_arn_len = strlen(e->stream_arn);
+	fill_identity(e, cat, tup, label);
 	e->streamed = true;
 }
 
@@ -340,6 +494,64 @@ relation_exists_now(Oid relid)
 	return found;
 }
 
+/* Find the catalog tables (once per invalidation of the catalog). */
+static void
+catalog_lookup(void)
+{
+	Oid			nspid;
+
+	if (catalog_known)
+		return;
+	catalog_relid = dynamo_catalog_relid();
+	if (OidIsValid(catalog_relid) && !relation_exists_now(catalog_relid))
+		catalog_relid = InvalidOid;
+	source_relid = InvalidOid;
+	if (OidIsValid(catalog_relid))
+	{
+		nspid = get_rel_namespace(catalog_relid);
+		source_relid = get_relname_relid(DYNAMO_SOURCE_TABLE, nspid);
+		if (OidIsValid(source_relid) && !relation_exists_now(source_relid))
+			source_relid = InvalidOid;
+	}
+	catalog_known = true;
+}
+
+/*
+ * The SequenceNumber epoch at the current decoding position: the row of
+ * dynamo._source as of the change (historic snapshot), 100 without one
+ * (or before the upgrade that added the table).
+ */
+int
+dynamo_relinfo_epoch(void)
+{
+	Relation	src;
+	SysScanDesc scan;
+	HeapTuple	tup;
+
+	if (epoch_known)
+		return source_epoch;
+	catalog_lookup();
+	source_epoch = DYNAMO_SEQ_EPOCH_MIN;
+	if (OidIsValid(source_relid))
+	{
+		src = table_open(source_relid, AccessShareLock);
+		scan = systable_beginscan(src, InvalidOid, false, NULL, 0, NULL);
+		tup = systable_getnext(scan);
+		if (HeapTupleIsValid(tup))
+		{
+			bool		isnull;
+			Datum		d = catalog_datum(tup, src, "epoch", &isnull);
+
+			if (!isnull)
+				source_epoch = DatumGetInt16(d);
+		}
+		systable_endscan(scan);
+		table_close(src, AccessShareLock);
+	}
+	epoch_known = true;
+	return source_epoch;
+}
+
 /* Read the relation's catalog row (historic snapshot) into the entry. */
 static void
 relinfo_fill(DynamoRelInfo *e, Relation rel)
@@ -351,14 +563,9 @@ relinfo_fill(DynamoRelInfo *e, Relation rel)
 
 	relinfo_clear(e);
 	e->valid = true;
-	if (!catalog_known)
-	{
-		catalog_relid = dynamo_catalog_relid();
-		if (OidIsValid(catalog_relid) && !relation_exists_now(catalog_relid))
-			catalog_relid = InvalidOid;
-		catalog_known = true;
-	}
-	if (!OidIsValid(catalog_relid) || e->relid == catalog_relid)
+	catalog_lookup();
+	if (!OidIsValid(catalog_relid) || e->relid == catalog_relid ||
+		e->relid == source_relid)
 		return;
 	cat = table_open(catalog_relid, AccessShareLock);
 	ScanKeyInit(&key, attnameAttNum(cat, "relid", false),

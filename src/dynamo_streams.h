@@ -67,6 +67,7 @@ extern int	dynamo_exception_detail(DynamoException exc, const char *fmt,...)
 /* Names of the extension's schema and catalog table. */
 #define DYNAMO_SCHEMA			"dynamo"
 #define DYNAMO_CATALOG_TABLE	"_tables"
+#define DYNAMO_SOURCE_TABLE		"_source"
 
 /* Replication origin whose changes are TTL expiry deletes (SPEC 4.3). */
 #define DYNAMO_TTL_ORIGIN		"dynamo_streams_ttl"

@@ -2,7 +2,7 @@
  *
  * record_json.c
  *		Compact JSON for stream records: strings, AttributeValue items
- *		with their DynamoDB sizes, sequence numbers and event ids.
+ *		with their DynamoDB sizes.
  *
  * Decoding is a hot path, so items are written straight from the jsonb
  * container into the output buffer, walking the container's entries
@@ -13,9 +13,12 @@
  * them.  Anything that is not shaped like an AttributeValue is still
  * written as valid JSON (and counts 0 bytes).
  *
- * Sequence numbers are 31 digits: "1", the commit LSN as 20 digits, the
- * change's number in its transaction as 9 digits, and one digit for the
- * record within the change (see docs/output-plugin.md).
+ * Every writer checks, before it appends, that the buffer stays within
+ * dynamo_out_limit (max-record-bytes while a record is built): strings by
+ * their exact escaped length when the cheap bound says they might not fit,
+ * everything else at each element.  Past the limit dynamo_too_big() raises
+ * an error that decode.c catches, so no buffer ever grows towards
+ * MaxAllocSize, whatever the values.
  *
  *-------------------------------------------------------------------------
  */
@@ -26,6 +29,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/memutils.h"
 #include "utils/numeric.h"
 
 #include "attrval.h"
@@ -46,6 +50,41 @@ static void write_entry(StringInfo out, JCursor *cur, uint32 len);
 static void write_container(StringInfo out, JsonbContainer *jc);
 
 static const char hexdig[] = "0123456789abcdef";
+
+Size		dynamo_out_limit = MaxAllocSize;
+bool		dynamo_out_limit_hit = false;
+
+/* The buffer would pass dynamo_out_limit: give up on this record. */
+void
+dynamo_too_big(void)
+{
+	dynamo_out_limit_hit = true;
+	ereport(ERROR,
+			errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			errmsg("dynamo_streams record is larger than max-record-bytes"));
+}
+
+/* Exact length of the JSON string literal of len bytes (with quotes). */
+static Size
+json_string_len(const char *s, int len)
+{
+	Size		n = (Size) len + 2;
+	const char *end = s + len;
+
+	for (; s < end; s++)
+	{
+		unsigned char c = (unsigned char) *s;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' ||
+			c == '\r' || c == '\t')
+			n += 1;
+		else
+			n += 5;
+	}
+	return n;
+}
 
 /* Position a cursor on entry i of a container (i = 0 or the value half). */
 static inline void
@@ -86,6 +125,9 @@ dynamo_json_string(StringInfo out, const char *s, int len)
 	const char *end = s + len;
 	const char *p;
 
+	/* at most 6 bytes per byte; count exactly only when that may not fit */
+	if (unlikely((Size) out->len + (Size) len * 6 + 2 > dynamo_out_limit))
+		DYNAMO_ROOM(out, json_string_len(s, len));
 	enlargeStringInfo(out, len + 2);
 	out->data[out->len++] = '"';
 	for (p = s; p < end; p++)
@@ -147,14 +189,21 @@ write_entry(StringInfo out, JCursor *cur, uint32 len)
 	JEntry		je = cur->jc->children[cur->i - 1];
 	char	   *data = cur->base + cur->off - len;
 
+	DYNAMO_ROOM(out, 5);
 	if (JBE_ISSTRING(je))
 		dynamo_json_string(out, data, len);
 	else if (JBE_ISCONTAINER(je))
 		write_container(out, (JsonbContainer *) (cur->base +
 												 INTALIGN(cur->off - len)));
 	else if (JBE_ISNUMERIC(je))
-		appendStringInfoString(out, DatumGetCString(DirectFunctionCall1(numeric_out,
-																		PointerGetDatum(cur->base + INTALIGN(cur->off - len)))));
+	{
+		char	   *txt = DatumGetCString(DirectFunctionCall1(numeric_out,
+															  PointerGetDatum(cur->base + INTALIGN(cur->off - len))));
+		int			tlen = strlen(txt);
+
+		DYNAMO_ROOM(out, tlen);
+		appendBinaryStringInfo(out, txt, tlen);
+	}
 	else if (JBE_ISBOOL_TRUE(je))
 		appendBinaryStringInfo(out, "true", 4);
 	else if (JBE_ISBOOL_FALSE(je))
@@ -175,6 +224,7 @@ write_container(StringInfo out, JsonbContainer *jc)
 
 	/* recursion depth follows the JSON nesting of ordinary-table columns */
 	check_stack_depth();
+	DYNAMO_ROOM(out, 2);
 
 	if (JsonContainerIsScalar(jc))
 	{
@@ -283,6 +333,7 @@ write_av(StringInfo out, JsonbContainer *av)
 
 	/* recursion depth follows the JSON nesting of ordinary-table columns */
 	check_stack_depth();
+	DYNAMO_ROOM(out, 8);
 
 	if (!JsonContainerIsObject(av) || JsonContainerSize(av) != 1)
 	{
@@ -474,51 +525,6 @@ dynamo_json_keys_equal(JsonbContainer *a, JsonbContainer *b,
 		(range_key == NULL || key_attr_equal(a, b, range_key));
 }
 
-/* Write n decimal digits of v, zero-padded, at buf. */
-static inline void
-put_digits(char *buf, uint64 v, int n)
-{
-	while (n-- > 0)
-	{
-		buf[n] = '0' + (v % 10);
-		v /= 10;
-	}
-}
-
-/* Format a 31-digit sequence number (buf holds at least 32 bytes). */
-void
-dynamo_sequence_number(char *buf, XLogRecPtr commit_lsn, uint64 change_no,
-					   int part)
-{
-	buf[0] = '1';
-	put_digits(buf + 1, commit_lsn, 20);
-	put_digits(buf + 21, change_no, 9);
-	buf[30] = '0' + part;
-	buf[31] = '\0';
-}
-
-/* 32 lowercase hex digits from the stream ARN and the sequence number. */
-void
-dynamo_event_id(char *buf, const char *arn, int arn_len, const char *seq)
-{
-	char		tmp[512 + 32];
-	int			len = Min(arn_len, 512);
-	uint64		h[2];
-	int			i;
-	int			j;
-
-	memcpy(tmp, arn, len);
-	memcpy(tmp + len, seq, 31);
-	h[0] = hash_bytes_extended((unsigned char *) tmp, len + 31,
-							   UINT64CONST(0x64796e616d6f5f31));
-	h[1] = hash_bytes_extended((unsigned char *) tmp, len + 31,
-							   UINT64CONST(0x73747265616d5f32));
-	for (i = 0; i < 2; i++)
-		for (j = 0; j < 16; j++)
-			buf[i * 16 + j] = hexdig[(h[i] >> (60 - 4 * j)) & 15];
-	buf[32] = '\0';
-}
-
 /* Marshall one jsonb entry (plain JSON) as an AttributeValue. */
 static int64
 marshall_entry(StringInfo out, JCursor *cur, uint32 len)
@@ -527,6 +533,7 @@ marshall_entry(StringInfo out, JCursor *cur, uint32 len)
 	char	   *data = cur->base + cur->off - len;
 	int64		size = 0;
 
+	DYNAMO_ROOM(out, 16);
 	if (JBE_ISSTRING(je))
 	{
 		appendBinaryStringInfo(out, "{\"S\":", 5);
@@ -544,6 +551,7 @@ marshall_entry(StringInfo out, JCursor *cur, uint32 len)
 															  PointerGetDatum(cur->base + INTALIGN(cur->off - len))));
 		int			nsize;
 
+		DYNAMO_ROOM(out, strlen(txt) + 8);
 		appendBinaryStringInfo(out, "{\"N\":\"", 6);
 		if (dynamo_number_canonical(txt, out, &nsize))
 		{
@@ -588,6 +596,7 @@ dynamo_marshall_container(StringInfo out, JsonbContainer *jc, int64 *size)
 
 	/* recursion depth follows the JSON nesting of ordinary-table columns */
 	check_stack_depth();
+	DYNAMO_ROOM(out, 8);
 
 	if (JsonContainerIsScalar(jc))
 	{

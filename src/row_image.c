@@ -10,6 +10,21 @@
  * infinities, more than 38 significant digits, out of range) are sent as S
  * rather than failing: an error here would make the slot undecodable.
  *
+ * The text of a record depends on the WAL only, never on the settings of
+ * the session that reads the slot or of the server (extra_float_digits,
+ * DateStyle, IntervalStyle, TimeZone, bytea_output, lc_monetary,
+ * search_path...): floats are written as their shortest exact decimal,
+ * dates and times as ISO 8601 (UTC), intervals as ISO 8601 durations, money
+ * as a number, bytea as base64, by code that reads no setting.  Other types
+ * use their output function; those whose output may depend on a setting
+ * (arrays of timestamps, geometric types, reg* types, user types...) run
+ * it under one fixed set of settings (pin_settings), set once per decoded
+ * transaction.
+ *
+ * Sizes: no value is rendered into more than max-record-bytes (the JSON
+ * writers check; see record_json.c).  Values whose stored size alone shows
+ * that they cannot fit are refused before they are detoasted or rendered.
+ *
  * Unchanged TOASTed values of an UPDATE's new tuple arrive as on-disk
  * pointers; they are taken from the old tuple (REPLICA IDENTITY FULL logs
  * it with every value inline) and never fetched from the table.  The map
@@ -22,12 +37,16 @@
 
 #include "access/detoast.h"
 #include "access/htup_details.h"
+#include "common/shortest_dec.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
-#include "utils/timestamp.h"
+#include "utils/datum.h"
+#include "utils/guc.h"
 #include "utils/jsonb.h"
+#include "utils/timestamp.h"
+#include "utils/varbit.h"
 
 #include "av_internal.h"
 #include "decode.h"
@@ -71,6 +90,7 @@ put_n(StringInfo out, const char *txt)
 	int			start = out->len;
 	int			size;
 
+	DYNAMO_ROOM(out, strlen(txt) + 8);
 	appendBinaryStringInfo(out, "{\"N\":\"", 6);
 	if (!dynamo_number_canonical(txt, out, &size))
 	{
@@ -90,6 +110,7 @@ put_b(StringInfo out, struct varlena *v)
 	int			enc = pg_b64_enc_len(len);
 	int			n;
 
+	DYNAMO_ROOM(out, (Size) enc + 8);
 	appendBinaryStringInfo(out, "{\"B\":\"", 6);
 	enlargeStringInfo(out, enc + 3);
 	n = pg_b64_encode(DYNAMO_B64_SRC(VARDATA_ANY(v)), len, out->data + out->len, enc);
@@ -143,12 +164,130 @@ put_datetime(StringInfo out, DynamoColumn *col, Datum d)
 }
 
 /*
- * In a PG_CATCH block: discard an error about the value (SQLSTATE class
- * 22, data exception, or 54, program limit exceeded: stack depth); re-throw
- * any other (a cancel or an out-of-memory must not be swallowed).
+ * A float8 or float4 as N: its shortest decimal text that reads back as the
+ * same value (what extra_float_digits = 1, the default, prints), whatever
+ * the session's extra_float_digits.  NaN and infinities become S.
+ */
+static int64
+put_float(StringInfo out, DynamoColumn *col, Datum d)
+{
+	char		buf[DOUBLE_SHORTEST_DECIMAL_LEN + 1];
+
+	if (col->kind == DCOL_FLOAT8)
+		double_to_shortest_decimal_buf(DatumGetFloat8(d), buf);
+	else
+		float_to_shortest_decimal_buf(DatumGetFloat4(d), buf);
+	return put_n(out, buf);
+}
+
+/*
+ * money as N: the amount in units of 1/100 (the scale of lc_monetary 'C'
+ * and of most currencies), whatever the session's lc_monetary.
+ */
+static int64
+put_money(StringInfo out, Datum d)
+{
+	int64		cents = DatumGetInt64(d);
+	uint64		mag = cents < 0 ? -(uint64) cents : (uint64) cents;
+	char		buf[32];
+
+	snprintf(buf, sizeof(buf), "%s" UINT64_FORMAT ".%02d",
+			 cents < 0 ? "-" : "", mag / 100, (int) (mag % 100));
+	return put_n(out, buf);
+}
+
+/*
+ * interval as S: an ISO 8601 duration ("P1Y2M3DT4H5M6.5S"), whatever the
+ * session's IntervalStyle; infinite intervals as "infinity"/"-infinity".
+ */
+static int64
+put_interval(StringInfo out, DynamoColumn *col, Datum d)
+{
+	Interval   *span = DatumGetIntervalP(d);
+	char		buf[MAXDATELEN + 1];
+
+	if (DYNAMO_INTERVAL_NOT_FINITE(span))
+	{
+		char	   *txt = OutputFunctionCall(&col->out, d);
+
+		return put_s(out, txt, strlen(txt));
+	}
+	DYNAMO_INTERVAL_ISO(span, buf);
+	return put_s(out, buf, strlen(buf));
+}
+
+/* The settings that output functions run under (DCOL_S_PINNED). */
+static const struct
+{
+	const char *name;
+	const char *value;
+}			pinned_settings[] =
+{
+	{"DateStyle", "ISO, YMD"},
+	{"IntervalStyle", "iso_8601"},
+	{"TimeZone", "UTC"},
+	{"extra_float_digits", "1"},
+	{"bytea_output", "hex"},
+	{"lc_monetary", "C"},
+	{"search_path", "pg_catalog"},
+	{"quote_all_identifiers", "off"},
+};
+
+/*
+ * The GUC nest level of the fixed settings, while they are in force (0
+ * when not).  They are set at the first row of a decoded transaction that
+ * needs them and kept until its commit callback (dynamo_release_settings):
+ * setting eight GUCs per row would cost more than rendering the row.
+ * Nothing else the plugin does between changes reads these settings.  If
+ * decoding fails, the transaction's abort restores the session's values
+ * (and dynamo_forget_settings forgets the level).
+ */
+static int	pinned_level = 0;
+
+/*
+ * Set the fixed settings for output functions in a new GUC nest level, as
+ * a function's SET clause does.
  */
 static void
-rethrow_unless_value_error(MemoryContext cxt)
+pin_settings(void)
+{
+	int			i;
+
+	if (pinned_level > 0)
+		return;
+	pinned_level = NewGUCNestLevel();
+	for (i = 0; i < lengthof(pinned_settings); i++)
+		(void) set_config_option(pinned_settings[i].name, pinned_settings[i].value,
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+								 true, 0, false);
+}
+
+/* Restore the session's settings at the end of a decoded transaction. */
+void
+dynamo_release_settings(void)
+{
+	if (pinned_level > 0)
+		AtEOXact_GUC(true, pinned_level);
+	pinned_level = 0;
+}
+
+/* Forget a nest level that a failed decoding's abort has popped already. */
+void
+dynamo_forget_settings(void)
+{
+	pinned_level = 0;
+}
+
+/*
+ * In a PG_CATCH block: take the current error if it is about the data
+ * (SQLSTATE class 22, data exception, or 54, program limit exceeded: stack
+ * depth, a full string buffer, max-record-bytes) and describe it in *omit;
+ * re-throw any other (a cancel or an out-of-memory must not be swallowed).
+ * With omit NULL (a value-level fallback) max-record-bytes is re-thrown
+ * too: only the record can deal with it.
+ */
+void
+dynamo_catch_value_error(MemoryContext cxt, DynamoOmitInfo *omit)
 {
 	ErrorData  *edata;
 	int			errclass;
@@ -156,11 +295,25 @@ rethrow_unless_value_error(MemoryContext cxt)
 	MemoryContextSwitchTo(cxt);
 	edata = CopyErrorData();
 	errclass = ERRCODE_TO_CATEGORY(edata->sqlerrcode);
-	if (errclass != ERRCODE_DATA_EXCEPTION &&
-		errclass != ERRCODE_PROGRAM_LIMIT_EXCEEDED)
+	if ((errclass != ERRCODE_DATA_EXCEPTION &&
+		 errclass != ERRCODE_PROGRAM_LIMIT_EXCEEDED) ||
+		(omit == NULL && dynamo_out_limit_hit))
 		PG_RE_THROW();
-	FreeErrorData(edata);
 	FlushErrorState();
+	if (omit)
+	{
+		omit->too_big = dynamo_out_limit_hit;
+		omit->sqlerrcode = edata->sqlerrcode;
+		omit->message = edata->message;
+	}
+	dynamo_out_limit_hit = false;
+}
+
+/* Discard an error about a value (see dynamo_catch_value_error). */
+static void
+rethrow_unless_value_error(MemoryContext cxt)
+{
+	dynamo_catch_value_error(cxt, NULL);
 }
 
 /*
@@ -227,6 +380,49 @@ put_jsonb(StringInfo out, Jsonb *jb, char *txt)
 	return put_s(out, txt, strlen(txt));
 }
 
+/*
+ * Refuse, before detoasting or rendering it, a varlena value whose stored
+ * size shows that its JSON would pass the limit: text and bytea exactly
+ * (the JSON is at least the bytes + quotes, or the base64), values of
+ * output-function types when stored larger than a quarter of
+ * max-record-bytes (their text is rarely more than 4 times their stored
+ * size, and this bounds it far below MaxAllocSize), bit strings by their
+ * length in bits.
+ */
+static void
+check_stored_size(StringInfo out, DynamoColumn *col, Form_pg_attribute att,
+				  Datum d)
+{
+	Size		raw;
+
+	if (att->attlen != -1)
+		return;
+	raw = toast_raw_datum_size(d) - VARHDRSZ;
+	switch (col->kind)
+	{
+		case DCOL_S:
+			DYNAMO_ROOM(out, raw + 8);
+			break;
+		case DCOL_B:
+			DYNAMO_ROOM(out, (raw + 2) / 3 * 4 + 8);
+			break;
+		case DCOL_S_OUT:
+		case DCOL_S_PINNED:
+			/* row images are built in buffers of their own: limit = max */
+			if (raw > dynamo_out_limit / 4)
+				dynamo_too_big();
+			if (att->atttypid == BITOID || att->atttypid == VARBITOID)
+			{
+				VarBit	   *vb = DatumGetVarBitP(d);
+
+				DYNAMO_ROOM(out, (Size) VARBITLEN(vb) + 8);
+			}
+			break;
+		default:
+			break;
+	}
+}
+
 /* Append one non-null column value as an AttributeValue; return its size. */
 static int64
 put_value(StringInfo out, DynamoColumn *col, Datum d)
@@ -242,6 +438,13 @@ put_value(StringInfo out, DynamoColumn *col, Datum d)
 		case DCOL_N_INT:
 		case DCOL_N_OUT:
 			return put_n(out, OutputFunctionCall(&col->out, d));
+		case DCOL_FLOAT4:
+		case DCOL_FLOAT8:
+			return put_float(out, col, d);
+		case DCOL_MONEY:
+			return put_money(out, d);
+		case DCOL_INTERVAL:
+			return put_interval(out, col, d);
 		case DCOL_B:
 			return put_b(out, pg_detoast_datum_packed((struct varlena *) DatumGetPointer(d)));
 		case DCOL_BOOL:
@@ -269,6 +472,7 @@ put_value(StringInfo out, DynamoColumn *col, Datum d)
 		case DCOL_DATE:
 			return put_datetime(out, col, d);
 		case DCOL_S_OUT:
+		case DCOL_S_PINNED:
 			{
 				char	   *txt = OutputFunctionCall(&col->out, d);
 
@@ -281,13 +485,51 @@ put_value(StringInfo out, DynamoColumn *col, Datum d)
 }
 
 /*
- * Build the AttributeValue image and Keys of a row.  Values that are
- * unchanged TOASTed pointers are taken from fallback (the old row) when it
- * has them inline, and left out otherwise.
+ * The value of column i to render: the row's, or for an unchanged TOASTed
+ * value (an on-disk pointer) the fallback row's when it has it inline.
+ * Returns false when there is none to render.
  */
-void
-dynamo_row_image(DynamoRelInfo *info, TupleDesc desc, HeapTuple tuple,
-				 HeapTuple fallback, DynamoImage *img)
+static bool
+row_value(TupleDesc desc, int i, Datum *values, bool *nulls,
+		  HeapTuple fallback, Datum **fvalues, bool **fnulls, Datum *d)
+{
+	if (nulls[i])
+		return false;
+	*d = values[i];
+	if (TupleDescAttr(desc, i)->attlen != -1 ||
+		!VARATT_IS_EXTERNAL_ONDISK(DatumGetPointer(*d)))
+		return true;
+	if (fallback == NULL)
+		return false;
+	if (*fvalues == NULL)
+	{
+		*fvalues = palloc(sizeof(Datum) * desc->natts);
+		*fnulls = palloc(sizeof(bool) * desc->natts);
+		heap_deform_tuple(fallback, desc, *fvalues, *fnulls);
+	}
+	if ((*fnulls)[i] || VARATT_IS_EXTERNAL_ONDISK(DatumGetPointer((*fvalues)[i])))
+		return false;
+	*d = (*fvalues)[i];
+	return true;
+}
+
+/* Append "name":value to an image's map; return its size. */
+static int64
+put_member(StringInfo out, DynamoColumn *col, Form_pg_attribute att, Datum d)
+{
+	if (out->len > 1)
+		appendStringInfoCharMacro(out, ',');
+	DYNAMO_ROOM(out, strlen(col->name_json) + 1);
+	appendStringInfoString(out, col->name_json);
+	appendStringInfoCharMacro(out, ':');
+	check_stored_size(out, col, att, d);
+	return col->name_len + put_value(out, col, d);
+}
+
+/* Build the maps of dynamo_row_image (see there). */
+static void
+build_row_image(DynamoRelInfo *info, TupleDesc desc, HeapTuple tuple,
+				HeapTuple fallback, bool keys_only, DynamoImage *img)
 {
 	int			natts = Min(desc->natts, info->natts);
 	Datum	   *values = palloc(sizeof(Datum) * desc->natts);
@@ -296,55 +538,118 @@ dynamo_row_image(DynamoRelInfo *info, TupleDesc desc, HeapTuple tuple,
 	bool	   *fnulls = NULL;
 	int			i;
 
-	initStringInfo(&img->keys);
-	initStringInfo(&img->item);
-	img->key_size = 0;
-	img->item_size = 0;
 	heap_deform_tuple(tuple, desc, values, nulls);
 	appendStringInfoCharMacro(&img->keys, '{');
-	appendStringInfoCharMacro(&img->item, '{');
+	if (!keys_only)
+		appendStringInfoCharMacro(&img->item, '{');
 	for (i = 0; i < natts; i++)
 	{
 		DynamoColumn *col = &info->cols[i];
-		Datum		d = values[i];
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		Datum		d;
 		int			start;
 		int64		size;
 
-		if (col->kind == DCOL_SKIP || nulls[i])
+		if (col->kind == DCOL_SKIP || (keys_only && !col->is_key) ||
+			!row_value(desc, i, values, nulls, fallback, &fvalues, &fnulls, &d))
 			continue;
-		if (TupleDescAttr(desc, i)->attlen == -1 &&
-			VARATT_IS_EXTERNAL_ONDISK(DatumGetPointer(d)))
+		if (keys_only)
 		{
-			if (fallback == NULL)
-				continue;
-			if (fvalues == NULL)
-			{
-				fvalues = palloc(sizeof(Datum) * desc->natts);
-				fnulls = palloc(sizeof(bool) * desc->natts);
-				heap_deform_tuple(fallback, desc, fvalues, fnulls);
-			}
-			if (fnulls[i] || VARATT_IS_EXTERNAL_ONDISK(DatumGetPointer(fvalues[i])))
-				continue;
-			d = fvalues[i];
+			img->key_size += put_member(&img->keys, col, att, d);
+			continue;
 		}
-		if (img->item.len > 1)
-			appendStringInfoCharMacro(&img->item, ',');
-		appendStringInfoString(&img->item, col->name_json);
-		appendStringInfoCharMacro(&img->item, ':');
-		start = img->item.len;
-		size = col->name_len + put_value(&img->item, col, d);
+		start = img->item.len + (img->item.len > 1);
+		size = put_member(&img->item, col, att, d);
 		img->item_size += size;
 		if (col->is_key)
 		{
 			if (img->keys.len > 1)
 				appendStringInfoCharMacro(&img->keys, ',');
-			appendStringInfoString(&img->keys, col->name_json);
-			appendStringInfoCharMacro(&img->keys, ':');
 			appendBinaryStringInfo(&img->keys, img->item.data + start,
 								   img->item.len - start);
 			img->key_size += size;
 		}
 	}
 	appendStringInfoCharMacro(&img->keys, '}');
-	appendStringInfoCharMacro(&img->item, '}');
+	if (!keys_only)
+		appendStringInfoCharMacro(&img->item, '}');
+}
+
+/*
+ * Build the AttributeValue image and Keys of a row (only Keys with
+ * keys_only).  Values that are unchanged TOASTed pointers are taken from
+ * fallback (the old row) when it has them inline, and left out otherwise.
+ * May raise an error (a value too deep, max-record-bytes): the caller
+ * catches it.
+ */
+void
+dynamo_row_image(DynamoRelInfo *info, TupleDesc desc, HeapTuple tuple,
+				 HeapTuple fallback, bool keys_only, DynamoImage *img)
+{
+	initStringInfo(&img->keys);
+	if (!keys_only)
+		initStringInfo(&img->item);
+	img->key_size = 0;
+	img->item_size = 0;
+	img->keys_only = keys_only;
+	if (info->pinned)
+		pin_settings();
+	build_row_image(info, desc, tuple, fallback, keys_only, img);
+}
+
+/* Are two non-null values of a column the same bytes (after detoasting)? */
+static bool
+values_identical(Form_pg_attribute att, Datum a, Datum b)
+{
+	struct varlena *va;
+	struct varlena *vb;
+
+	if (att->attlen != -1)
+		return datumIsEqual(a, b, att->attbyval, att->attlen);
+	if (toast_raw_datum_size(a) != toast_raw_datum_size(b))
+		return false;
+	va = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(a));
+	vb = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(b));
+	return VARSIZE_ANY_EXHDR(va) == VARSIZE_ANY_EXHDR(vb) &&
+		memcmp(VARDATA_ANY(va), VARDATA_ANY(vb), VARSIZE_ANY_EXHDR(va)) == 0;
+}
+
+/*
+ * Does an UPDATE leave every column (or, with keys_only, every primary key
+ * column) of a row byte-identical?  An unchanged TOASTed value of the new
+ * row (an on-disk pointer) is identical by definition.  Identical rows
+ * render identical images, so this settles a no-op without rendering;
+ * rows that differ are compared as images (numbers normalised).
+ */
+bool
+dynamo_rows_identical(DynamoRelInfo *info, TupleDesc desc, HeapTuple newtup,
+					  HeapTuple oldtup, bool keys_only)
+{
+	int			natts = Min(desc->natts, info->natts);
+	Datum	   *nv = palloc(sizeof(Datum) * desc->natts);
+	bool	   *nn = palloc(sizeof(bool) * desc->natts);
+	Datum	   *ov = palloc(sizeof(Datum) * desc->natts);
+	bool	   *on = palloc(sizeof(bool) * desc->natts);
+	int			i;
+
+	heap_deform_tuple(newtup, desc, nv, nn);
+	heap_deform_tuple(oldtup, desc, ov, on);
+	for (i = 0; i < natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (info->cols[i].kind == DCOL_SKIP || (keys_only && !info->cols[i].is_key))
+			continue;
+		if (nn[i] != on[i])
+			return false;
+		if (nn[i])
+			continue;
+		if (att->attlen == -1 && VARATT_IS_EXTERNAL_ONDISK(DatumGetPointer(nv[i])))
+			continue;
+		if (att->attlen == -1 && VARATT_IS_EXTERNAL_ONDISK(DatumGetPointer(ov[i])))
+			return false;
+		if (!values_identical(att, nv[i], ov[i]))
+			return false;
+	}
+	return true;
 }

@@ -202,8 +202,7 @@ BEGIN
                 THEN pg_catalog.jsonb_build_object('StreamEnabled', true, 'StreamViewType', t.stream_view_type)
                 ELSE '{"StreamEnabled": false}'::jsonb END,
             'LatestStreamLabel', t.stream_label,
-            'LatestStreamArn', @extschema@._table_arn(t.table_name) OPERATOR(pg_catalog.||) '/stream/'
-                OPERATOR(pg_catalog.||) t.stream_label);
+            'LatestStreamArn', t.stream_arn);
     END IF;
     RETURN d;
 END
@@ -458,3 +457,41 @@ REVOKE ALL ON FUNCTION @extschema@._item_table_dropped() FROM PUBLIC;
 
 CREATE EVENT TRIGGER dynamo_streams_item_table_dropped ON sql_drop
     EXECUTE FUNCTION @extschema@._item_table_dropped();
+
+-- Item tables, and ordinary tables while their stream is enabled, must keep
+-- REPLICA IDENTITY FULL: REMOVE records, old images and no-op detection
+-- come from the full old row in the WAL.  ALTER TABLE ... REPLICA IDENTITY
+-- DEFAULT | USING INDEX | NOTHING on them is refused.  (The output plugin
+-- still builds the Keys of a REMOVE from the key columns when the full row
+-- is missing, for changes made with this trigger bypassed.)  Not SECURITY
+-- DEFINER: it only reads the catalog, which every role may read.
+CREATE FUNCTION @extschema@._replica_identity_check() RETURNS event_trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r record;
+    ok boolean;
+BEGIN
+    FOR r IN SELECT t.table_name, t.kind, t.relid, c.relreplident
+               FROM pg_catalog.pg_event_trigger_ddl_commands() d
+               JOIN @extschema@._tables t ON t.relid::pg_catalog.oid OPERATOR(pg_catalog.=) d.objid
+               JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) d.objid
+              WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+                AND (t.kind OPERATOR(pg_catalog.=) 'item' OR t.stream_enabled)
+                AND c.relreplident OPERATOR(pg_catalog.<>) 'f'
+    LOOP
+        ok := @extschema@._raise('ValidationException',
+            pg_catalog.format('table %s must keep REPLICA IDENTITY FULL', r.relid),
+            pg_catalog.format('%s %s streams its changes from the full old row of each UPDATE and DELETE.',
+                CASE WHEN r.kind OPERATOR(pg_catalog.=) 'item' THEN 'Item table' ELSE 'Stream-enabled table' END,
+                r.table_name),
+            CASE WHEN r.kind OPERATOR(pg_catalog.=) 'item'
+                THEN 'Item tables always keep REPLICA IDENTITY FULL; ALTER TABLE ... REPLICA IDENTITY FULL sets it back.'
+                ELSE 'Keep REPLICA IDENTITY FULL while the stream is enabled, or disable the stream first (dynamo.disable_stream).' END);
+    END LOOP;
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@._replica_identity_check() FROM PUBLIC;
+
+CREATE EVENT TRIGGER dynamo_streams_replica_identity ON ddl_command_end
+    WHEN TAG IN ('ALTER TABLE')
+    EXECUTE FUNCTION @extschema@._replica_identity_check();

@@ -20,7 +20,7 @@ CREATE FUNCTION @extschema@._stream_description(r @extschema@._tables) RETURNS j
                                                'StreamViewType', r.stream_view_type)
             ELSE pg_catalog.jsonb_build_object('StreamEnabled', false) END,
         'LatestStreamLabel', r.stream_label,
-        'LatestStreamArn', t.arn || '/stream/' || r.stream_label))
+        'LatestStreamArn', r.stream_arn))
       FROM (SELECT 'arn:aws:dynamodb:'
                    || coalesce(pg_catalog.current_setting('dynamo_streams.region', true), 'us-east-1')
                    || ':'

@@ -87,11 +87,7 @@ export function slotRows(db, slot, options = {}, { peek = false } = {}) {
 
 // The stream ARN of an item table, as the plugin puts it in eventSourceARN.
 export function streamArn(db, table) {
-  // LOAD defines the extension's settings in this new session.
+  // Fixed in the catalog when the stream was enabled.
   return value(db, `
-    LOAD 'dynamo_streams';
-    SELECT 'arn:aws:dynamodb:' || current_setting('dynamo_streams.region') || ':' ||
-           current_setting('dynamo_streams.account_id') || ':table/' || table_name ||
-           '/stream/' || stream_label
-      FROM dynamo._tables WHERE table_name = ${lit(table)};`);
+    SELECT stream_arn FROM dynamo._tables WHERE table_name = ${lit(table)};`);
 }
