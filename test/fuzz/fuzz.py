@@ -769,8 +769,9 @@ def gen(seed, count):
 # Judging a run
 
 
-AWS = ('ValidationException: ', 'ResourceNotFoundException: ', 'ResourceInUseException: ',
-       'LimitExceededException: ')
+# An AWS error names its exception as the first word of its DETAIL
+# (docs/errors.md): "ValidationException." or "ValidationException: ...".
+AWS_DETAIL = re.compile(r'^[A-Z][A-Za-z]*Exception[.:]')
 # SQLSTATEs that the harness itself provokes in PostgreSQL (jsonb input that
 # PostgreSQL rejects before any dynamo code runs, deliberately deep jsonb)
 HARNESS = {'22P02', '22P05', '54001', '2202E'}
@@ -782,8 +783,12 @@ def check(script, errfile, serverlog):
     lines = open(script, encoding='utf-8', errors='replace').read().split('\n')
     bad = []
     err = open(errfile, encoding='utf-8', errors='replace').read()
-    for m in re.finditer(r'^psql:[^\n]*?:(\d+): (ERROR|FATAL|PANIC|WARNING):  (\w{5}): ([^\n]*)', err, re.M):
+    # a message may span lines (a value with a newline); DETAIL follows it
+    for m in re.finditer(r'^psql:[^\n]*?:(\d+): (ERROR|FATAL|PANIC|WARNING):  (\w{5}): '
+                         r'([^\n]*(?:\n(?!DETAIL:|HINT:|CONTEXT:|LOCATION:|psql:)[^\n]*)*)'
+                         r'(?:\nDETAIL:  ([^\n]*))?', err, re.M):
         lineno, level, code, msg = int(m.group(1)), m.group(2), m.group(3), m.group(4)
+        detail = m.group(5) or ''
         stmt = lines[lineno - 1] if lineno - 1 < len(lines) else '?'
         why = None
         if level != 'ERROR':
@@ -794,7 +799,7 @@ def check(script, errfile, serverlog):
             pass
         elif re.match(r'(BEGIN; )?(INSERT|UPDATE|DELETE|COPY)', stmt) and code in PLAIN_OK:
             pass
-        elif not msg.startswith(AWS) and not msg.startswith('PROPERTY'):
+        elif not AWS_DETAIL.match(detail) and not msg.startswith('PROPERTY'):
             why = 'no AWS exception name'
         if why:
             bad.append('%s: line %d: %s %s: %s\n    %s' % (why, lineno, level, code, msg[:300], stmt[:500]))
