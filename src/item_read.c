@@ -131,7 +131,11 @@ dynamo_read_spec(DynamoExprContext *cx, DynamoReadOp op, const char *select,
 	memset(spec, 0, sizeof(*spec));
 	spec->count_only = check_select(op, parse_select(select), projection != NULL);
 	if (filter != NULL)
+	{
 		spec->filter = dynamo_expr_parse(cx, DYNAMO_EXPR_FILTER, filter);
+		spec->filter_cxt = AllocSetContextCreate(CurrentMemoryContext, "dynamo filter",
+												 ALLOCSET_SMALL_SIZES);
+	}
 	if (projection != NULL)
 		spec->projection = dynamo_expr_parse(cx, DYNAMO_EXPR_PROJECTION, projection);
 }
@@ -197,6 +201,18 @@ dynamo_read_check_filter_keys(DynamoReadSpec *spec, const DynamoKeySchema *ks)
 											"Conditions on key attributes belong in the KeyConditionExpression."),
 					errmsg("Filter Expression can only contain non-primary key attributes: Primary key attribute: %s",
 						   keys[i]));
+}
+
+/* Does item meet the filter?  What the check allocates is freed at once. */
+bool
+dynamo_read_filter(DynamoReadSpec *spec, Jsonb *item)
+{
+	MemoryContext old = MemoryContextSwitchTo(spec->filter_cxt);
+	bool		keep = dynamo_expr_check(spec->filter, &item->root);
+
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(spec->filter_cxt);
+	return keep;
 }
 
 /* The attributes of item named by the projection. */

@@ -17,6 +17,7 @@
 
 #include "fmgr.h"
 #include "utils/jsonb.h"
+#include "utils/memutils.h"
 
 #include "dynamo_streams.h"
 #include "expr.h"
@@ -36,6 +37,7 @@ typedef struct DynamoReadSpec
 	DynamoExpr *filter;			/* NULL: every item read is returned */
 	DynamoExpr *projection;		/* NULL: whole items */
 	bool		count_only;		/* Select COUNT: no Items */
+	MemoryContext filter_cxt;	/* reset after each item's filter check */
 } DynamoReadSpec;
 
 extern void dynamo_read_spec(DynamoExprContext *cx, DynamoReadOp op,
@@ -49,6 +51,7 @@ extern void dynamo_read_check_names(DynamoReadOp op, Jsonb *names, Jsonb *values
 extern void dynamo_read_check_filter_keys(DynamoReadSpec *spec,
 										  const DynamoKeySchema *ks);
 extern Jsonb *dynamo_read_project(DynamoReadSpec *spec, Jsonb *item);
+extern bool dynamo_read_filter(DynamoReadSpec *spec, Jsonb *item);
 
 /* Optional arguments: NULL when absent (old signature) or SQL NULL. */
 extern char *dynamo_read_arg_cstring(FunctionCallInfo fcinfo, int n);
@@ -58,7 +61,7 @@ extern Jsonb *dynamo_read_arg_jsonb(FunctionCallInfo fcinfo, int n);
 static inline bool
 dynamo_read_keep(DynamoReadSpec *spec, Jsonb *item)
 {
-	return spec->filter == NULL || dynamo_expr_check(spec->filter, &item->root);
+	return spec->filter == NULL || dynamo_read_filter(spec, item);
 }
 
 /* The item as returned: projected when the read has a projection. */
