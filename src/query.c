@@ -15,7 +15,10 @@
  * but the size of DynamoDB's internal serialisation (dynamo_page_size()).
  * The item that reaches or crosses 1 MB is still returned, so a page can
  * exceed 1 MB by up to one item.  Either way LastEvaluatedKey is the key of
- * the last item returned, even if no items follow (AWS does the same).
+ * the last item read, even if no items follow (AWS does the same).  A
+ * FilterExpression and a projection (item_read.c) apply to the items read:
+ * limit and the 1 MB count them before the filter (ScannedCount), Count
+ * counts those it keeps, and LastEvaluatedKey may be an item it dropped.
  * docs/functions/scan.md gives the measurements this follows.
  *
  *-------------------------------------------------------------------------
