@@ -1580,3 +1580,11 @@ CREATE FUNCTION @extschema@.update_item(table_name text, key jsonb,
     return_values text DEFAULT 'NONE',
     return_values_on_condition_check_failure text DEFAULT 'NONE')
 RETURNS jsonb LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_update_item';
+
+-- Transactions (issue 9): transact_write_items and transact_get_items.
+CREATE FUNCTION @extschema@.transact_write_items(transact_items jsonb,
+    client_request_token text DEFAULT NULL)
+RETURNS jsonb LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_transact_write_items';
+
+CREATE FUNCTION @extschema@.transact_get_items(transact_items jsonb)
+RETURNS jsonb LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'dynamo_transact_get_items';

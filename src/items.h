@@ -82,5 +82,10 @@ extern Jsonb *dynamo_spi_first_item(MemoryContext cxt);
 extern bool dynamo_item_has_expr(FunctionCallInfo fcinfo);
 extern Datum dynamo_put_item_expr(FunctionCallInfo fcinfo);
 extern Datum dynamo_delete_item_expr(FunctionCallInfo fcinfo);
+struct DynamoExpr;
+extern struct DynamoExpr *dynamo_parse_write_exprs(const char *update,
+												   struct DynamoExpr **upd,
+												   const char *cond, Jsonb *names,
+												   Jsonb *values, const char *what);
 
 #endif							/* DYNAMO_ITEMS_H */
