@@ -130,8 +130,11 @@ tx_invalid(const char *message)
 static void
 tx_missing(int index, TxKind kind, const char *member)
 {
-	tx_invalid(psprintf("1 validation error detected: Value null at 'transactItems.%d.member.%s.%s' failed to satisfy constraint: Member must not be null",
-						index + 1, tx_kinds[kind].path, member));
+	bool		whole = strcmp(member, tx_kinds[kind].path) == 0;
+
+	tx_invalid(psprintf("1 validation error detected: Value null at 'transactItems.%d.member.%s%s%s' failed to satisfy constraint: Member must not be null",
+						index + 1, tx_kinds[kind].path, whole ? "" : ".",
+						whole ? "" : member));
 }
 
 /* Member name of object c; NULL if absent; type-checked. */
@@ -184,7 +187,7 @@ tx_rvccf(JsonbContainer *c, int index, TxKind kind)
 
 /* Which action an element of TransactItems holds; a sole member expected. */
 static TxKind
-tx_kind(JsonbValue *elem, bool get, JsonbContainer **body)
+tx_kind(JsonbValue *elem, int index, bool get, JsonbContainer **body)
 {
 	JsonbContainer *c;
 	int			k,
@@ -211,7 +214,7 @@ tx_kind(JsonbValue *elem, bool get, JsonbContainer **body)
 	if (found < 0 && !get)
 		tx_invalid("TransactItems can only contain one of Check, Put, Update or Delete");
 	if (found < 0)
-		tx_invalid("1 validation error detected: Value null at 'transactItems.member.get' failed to satisfy constraint: Member must not be null");
+		tx_missing(index, TX_GET, "get");
 	return (TxKind) found;
 }
 
@@ -229,7 +232,7 @@ tx_parse_action(JsonbValue *elem, int index, bool get, TxAction *a)
 
 	memset(a, 0, sizeof(TxAction));
 	a->index = index;
-	a->kind = tx_kind(elem, get, &c);
+	a->kind = tx_kind(elem, index, get, &c);
 	name = tx_string(c, "TableName");
 	if (name == NULL)
 		tx_missing(index, a->kind, "tableName");
@@ -592,8 +595,6 @@ dynamo_transact_get_items(PG_FUNCTION_ARGS)
 	SPI_connect();
 	tx_resolve(actions, n, AccessShareLock);
 	(void) tx_sorted(actions, n);
-	/* the response outlives SPI_finish */
-	MemoryContextSwitchTo(callcxt);
 	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
 	k.type = jbvString;
 	k.val.string.val = "Responses";
@@ -619,6 +620,8 @@ dynamo_transact_get_items(PG_FUNCTION_ARGS)
 	}
 	pushJsonbValue(&state, WJB_END_ARRAY, NULL);
 	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	/* the response outlives SPI_finish */
+	MemoryContextSwitchTo(callcxt);
 	resp = JsonbValueToJsonb(res);
 	SPI_finish();
 	PG_RETURN_JSONB_P(resp);
