@@ -95,7 +95,8 @@ SELECT ue('SET #c = :v', '{":v": {"S": "a"}}', '{"#a": "a"}'),
        ue('SET a = :v', '{}'),
        ue('SET #a = :v', '{":v": {"S": "a"}}', '{"a": "a"}'),
        ue('SET a = :v', '{":v": {"S": "a"}, "v": {"S": "a"}}'),
-       ue('SET #a = :v', '{":v": {"S": "a"}}', '{"#a": 1}');
+       ue('SET #a = :v', '{":v": {"S": "a"}}', '{"#a": 1}'),
+       ue('SET #a = :v', '{":v": {"S": "a"}}', '{"#a": ""}');
 -- Names and values used by the condition count for the update too.
 SELECT ue('SET #a = :v', '{":v": {"S": "a"}, ":w": {"S": "str"}}', '{"#a": "a", "#s": "s"}', '#s = :w');
 -- Values are validated as DynamoDB does (dynalite's texts).

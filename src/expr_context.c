@@ -33,11 +33,13 @@ static void
 check_keys(Jsonb *obj, const char *what, char lead)
 {
 	JsonbIterator *it;
-	JsonbValue	v;
+	JsonbValue	v,
+				k;
 	JsonbIteratorToken r;
 
 	if (obj == NULL)
 		return;
+	memset(&k, 0, sizeof(k));
 	if (!JB_ROOT_IS_OBJECT(obj) || JB_ROOT_IS_SCALAR(obj))
 		ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
 				errmsg("%s must be an object", what));
@@ -50,12 +52,18 @@ check_keys(Jsonb *obj, const char *what, char lead)
 		int			i;
 		bool		ok;
 
+		/* as DynamoDB answers an empty name (recorded in application code) */
+		if (r == WJB_VALUE && lead == '#' && v.type == jbvString && v.val.string.len == 0)
+			ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
+					errmsg("%s contains invalid value: Empty attribute name for key %.*s",
+						   what, k.val.string.len, k.val.string.val));
 		if (r == WJB_VALUE && lead == '#' && v.type != jbvString)
 			ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
 					errmsg("%s contains invalid value: the value of each key must be a string",
 						   what));
 		if (r != WJB_KEY)
 			continue;
+		k = v;
 		ok = v.val.string.len > 1 && v.val.string.val[0] == lead;
 		for (i = 1; ok && i < v.val.string.len; i++)
 			ok = word_char(v.val.string.val[i]);
