@@ -300,6 +300,77 @@ tx_parse(Jsonb *req, bool get, TxAction *actions)
 	return n;
 }
 
+/* The hash of a normalised key that orders and names its item lock. */
+uint32
+dynamo_item_key_hash(Jsonb *key)
+{
+	return hash_bytes((const unsigned char *) VARDATA(key), VARSIZE(key) - VARHDRSZ);
+}
+
+/* Take the transaction-level advisory lock of an item (see the header). */
+static void
+tx_lock_key(Oid relid, uint32 hash)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, relid, hash, DYNAMO_TRANSACT_LOCK_CLASS);
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+}
+
+/* One item lock to take, for dynamo_lock_item_keys(). */
+typedef struct ItemLock
+{
+	Oid			relid;
+	uint32		hash;
+	Jsonb	   *key;
+} ItemLock;
+
+/* qsort comparator: the canonical order (table OID, key hash, key bytes). */
+static int
+item_lock_cmp(const void *pa, const void *pb)
+{
+	const ItemLock *a = (const ItemLock *) pa;
+	const ItemLock *b = (const ItemLock *) pb;
+	Size		la,
+				lb;
+	int			c;
+
+	if (a->relid != b->relid)
+		return a->relid < b->relid ? -1 : 1;
+	if (a->hash != b->hash)
+		return a->hash < b->hash ? -1 : 1;
+	la = VARSIZE(a->key);
+	lb = VARSIZE(b->key);
+	c = memcmp(a->key, b->key, Min(la, lb));
+	if (c != 0)
+		return c;
+	return la < lb ? -1 : (la > lb ? 1 : 0);
+}
+
+/*
+ * Take the item locks of n items (table relids[i], normalised key keys[i])
+ * in the canonical order, as transact_write_items does, so that other
+ * multi-item writers (batch_write_item) and transactions never wait for
+ * each other in a cycle.
+ */
+void
+dynamo_lock_item_keys(int n, const Oid *relids, Jsonb *const *keys)
+{
+	ItemLock   *locks = palloc(n * sizeof(ItemLock));
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		locks[i].relid = relids[i];
+		locks[i].key = keys[i];
+		locks[i].hash = dynamo_item_key_hash(keys[i]);
+	}
+	qsort(locks, n, sizeof(ItemLock), item_lock_cmp);
+	for (i = 0; i < n; i++)
+		tx_lock_key(locks[i].relid, locks[i].hash);
+	pfree(locks);
+}
+
 /* Look the tables up, check privileges and keys, hash the keys. */
 static void
 tx_resolve(TxAction *actions, int n, LOCKMODE lockmode)
@@ -321,31 +392,20 @@ tx_resolve(TxAction *actions, int n, LOCKMODE lockmode)
 		else
 			a->key = dynamo_key_normalize(a->key, &a->table->ks);
 		dynamo_key_values(a->table, a->key, a->keys);
-		a->hash = hash_bytes((const unsigned char *) VARDATA(a->key),
-							 VARSIZE(a->key) - VARHDRSZ);
+		a->hash = dynamo_item_key_hash(a->key);
 	}
 }
 
-/* qsort comparator: the lock order (table OID, key hash, key bytes). */
+/* qsort comparator of actions: the canonical order of their item locks. */
 static int
 tx_order_cmp(const void *pa, const void *pb)
 {
 	const TxAction *a = *(TxAction *const *) pa;
 	const TxAction *b = *(TxAction *const *) pb;
-	Size		la,
-				lb;
-	int			c;
+	ItemLock	la = {a->table->relid, a->hash, a->key};
+	ItemLock	lb = {b->table->relid, b->hash, b->key};
 
-	if (a->table->relid != b->table->relid)
-		return a->table->relid < b->table->relid ? -1 : 1;
-	if (a->hash != b->hash)
-		return a->hash < b->hash ? -1 : 1;
-	la = VARSIZE(a->key);
-	lb = VARSIZE(b->key);
-	c = memcmp(a->key, b->key, Min(la, lb));
-	if (c != 0)
-		return c;
-	return la < lb ? -1 : (la > lb ? 1 : 0);
+	return item_lock_cmp(&la, &lb);
 }
 
 /*
@@ -366,17 +426,6 @@ tx_sorted(TxAction *actions, int n)
 		if (tx_order_cmp(&sorted[i - 1], &sorted[i]) == 0)
 			tx_invalid("Transaction request cannot include multiple operations on one item");
 	return sorted;
-}
-
-/* Take the transaction-level advisory lock of an item (see the header). */
-static void
-tx_lock_key(TxAction *a)
-{
-	LOCKTAG		tag;
-
-	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, a->table->relid, a->hash,
-						 DYNAMO_TRANSACT_LOCK_CLASS);
-	(void) LockAcquire(&tag, ExclusiveLock, false, false);
 }
 
 /* Lock and read the current item of a into a->old. */
@@ -563,7 +612,7 @@ dynamo_transact_write_items(PG_FUNCTION_ARGS)
 	sorted = tx_sorted(actions, n);
 	for (i = 0; i < n; i++)
 	{
-		tx_lock_key(sorted[i]);
+		tx_lock_key(sorted[i]->table->relid, sorted[i]->hash);
 		tx_lock_row(sorted[i], callcxt);
 		tx_evaluate(sorted[i]);
 		failed |= sorted[i]->code != NULL;

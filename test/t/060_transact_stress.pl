@@ -4,7 +4,8 @@
 #  * transfers between two random items of six in table Ledger (streamed),
 #    and sweeps that delete two items if both are empty;
 #  * in table Churn, puts of two random items of four, and deletes of two,
-#    so that items keep disappearing and being created again.  Two
+#    by transact_write_items and by batch_write_item, so that items keep
+#    disappearing and being created again.  Two
 #    transactions that create the same missing items in opposite orders
 #    are the case a row lock cannot cover (there is no row to lock yet);
 #    the items' advisory locks, taken in one canonical order, keep them
@@ -47,14 +48,19 @@ CREATE FUNCTION transfer(a int, b int) RETURNS void LANGUAGE sql AS $$
   SELECT
 $$;
 SELECT dynamo.create_table('Churn', 'k', 'S');
--- put or delete two items of Churn, in the order given
-CREATE FUNCTION churn(del boolean, a int, b int) RETURNS void LANGUAGE sql AS $$
-  SELECT dynamo.transact_write_items((SELECT jsonb_agg(CASE WHEN del
-    THEN jsonb_build_object('Delete', jsonb_build_object('TableName', 'Churn',
-      'Key', jsonb_build_object('k', jsonb_build_object('S', 'c' || x))))
-    ELSE jsonb_build_object('Put', jsonb_build_object('TableName', 'Churn',
-      'Item', jsonb_build_object('k', jsonb_build_object('S', 'c' || x), 'by', jsonb_build_object('N', pg_backend_pid()::text))))
-    END ORDER BY o) FROM unnest(ARRAY[a, b]) WITH ORDINALITY u(x, o)));
+-- put or delete two items of Churn, in the order given, in a transaction
+-- or (batch) with batch_write_item
+CREATE FUNCTION churn(del boolean, batch boolean, a int, b int) RETURNS void LANGUAGE sql AS $$
+  WITH w AS (SELECT o, CASE WHEN del
+    THEN jsonb_build_object('Key', jsonb_build_object('k', jsonb_build_object('S', 'c' || x)))
+    ELSE jsonb_build_object('Item', jsonb_build_object('k', jsonb_build_object('S', 'c' || x),
+      'by', jsonb_build_object('N', pg_backend_pid()::text))) END r
+    FROM unnest(ARRAY[a, b]) WITH ORDINALITY u(x, o))
+  SELECT CASE WHEN batch
+    THEN dynamo.batch_write_item(jsonb_build_object('Churn', (SELECT jsonb_agg(jsonb_build_object(
+      CASE WHEN del THEN 'DeleteRequest' ELSE 'PutRequest' END, r) ORDER BY o) FROM w)))
+    ELSE dynamo.transact_write_items((SELECT jsonb_agg(jsonb_build_object(
+      CASE WHEN del THEN 'Delete' ELSE 'Put' END, r || '{"TableName": "Churn"}') ORDER BY o) FROM w)) END;
   SELECT
 $$;
 -- delete a and b if both are empty; a cancelled transaction is counted
@@ -77,25 +83,25 @@ print $fh <<'SQL';
 \set a random(1, 6)
 \set d random(1, 5)
 \set b (:a + :d - 1) % 6 + 1
-\set op random(0, 5)
+\set op random(0, 7)
 \set c random(1, 4)
 \set e random(1, 3)
 \set f (:c + :e - 1) % 4 + 1
 SELECT CASE WHEN :op = 0 THEN sweep(:a, :b)::text WHEN :op < 3 THEN transfer(:a, :b)::text
-            ELSE churn(:op = 3, :c, :f)::text END;
+            ELSE churn(:op % 2 = 1, :op > 5, :c, :f)::text END;
 SQL
 close $fh;
 
 my ($rc, $out, $err) = (0, '', '');
 IPC::Run::run(
-	[ 'pgbench', '-n', '-c', '4', '-j', '4', '-t', '1000', '-f', $script,
+	[ 'pgbench', '-n', '-c', '4', '-j', '4', '-t', '2000', '-f', $script,
 	  '-h', $node->host, '-p', $node->port, 'postgres' ],
 	'>', \$out, '2>', \$err);
 $rc = $?;
 is($rc, 0, 'pgbench ran every transaction');
 # pgbench 15 counts a deadlock as a failed transaction, older ones stop
 unlike($out . $err, qr/deadlock|number of failed transactions: [1-9]/, 'no deadlock');
-like($out, qr/number of transactions actually processed: 4000/, 'all 4000 transactions done')
+like($out, qr/number of transactions actually processed: 8000/, 'all 8000 transactions done')
   or diag($out . $err);
 
 is($node->safe_psql('postgres', q{
