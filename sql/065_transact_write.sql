@@ -135,6 +135,9 @@ SELECT tx((SELECT jsonb_agg(jsonb_build_object('Put', jsonb_build_object('TableN
 -- type in the item, the item grown too large) is cancelled with reason
 -- ValidationError and DynamoDB's message; a wrong type that the request
 -- itself shows (a value) is a ValidationException for the whole request.
+-- (AWS knowledge center, "Why is my TransactWriteItems API call failing in
+-- Amazon DynamoDB?": a ValidationError reason for an item over 400 KB, an
+-- operand of the wrong type, a number overflow, an invalid document path.)
 SELECT dynamo.put_item('Accounts', '{"id": {"S": "str"}, "balance": {"S": "ten"}}');
 SELECT tx(jsonb_build_array(
   '{"Update": {"TableName": "Accounts", "Key": {"id": {"S": "str"}}, "UpdateExpression": "SET balance = balance + :n",
