@@ -24,7 +24,9 @@
  *	  do not exist yet, which a row lock cannot: two transactions that
  *	  create the same items in opposite request orders therefore queue up
  *	  instead of deadlocking.  Taking the locks in one global order makes
- *	  transact_write_items deadlock-free against itself.  Every condition
+ *	  transact_write_items deadlock-free against itself and against
+ *	  batch_write_item, which takes the same item locks
+ *	  (dynamo_lock_item_keys) before it writes.  Every condition
  *	  is evaluated and every update computed; a failed condition, or an
  *	  update that breaks a rule only on this item ("An operand in the
  *	  update expression has an incorrect data type", item size), becomes
