@@ -1612,3 +1612,11 @@ RETURNS jsonb LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'dynamo_scan';
 
 CREATE FUNCTION @extschema@.batch_get_item(request_items jsonb)
 RETURNS jsonb LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'dynamo_batch_get_item';
+
+-- Transactions (issue 9): transact_write_items and transact_get_items.
+CREATE FUNCTION @extschema@.transact_write_items(transact_items jsonb,
+    client_request_token text DEFAULT NULL)
+RETURNS jsonb LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_transact_write_items';
+
+CREATE FUNCTION @extschema@.transact_get_items(transact_items jsonb)
+RETURNS jsonb LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'dynamo_transact_get_items';

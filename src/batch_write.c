@@ -20,7 +20,11 @@
  * writing the same items in different orders lock them in the same order
  * and the second waits for the first instead of deadlocking.  DynamoDB
  * gives no order among the items of one batch (a batch has no two writes of
- * one key), so stream records of a batch come in this order too.
+ * one key), so stream records of a batch come in this order too.  First,
+ * the batch takes the advisory item locks of transact_write_items
+ * (transact.c), which also cover items that do not exist yet: without
+ * them a batch creating an item and a transaction holding another could
+ * each wait for the other.
  *
  *-------------------------------------------------------------------------
  */
@@ -224,6 +228,22 @@ write_order_cmp(const void *a, const void *b)
 	return la < lb ? -1 : (la > lb ? 1 : 0);
 }
 
+/* Take the item locks that transact_write_items takes (transact.c). */
+static void
+lock_items(BatchWrite *writes, int n)
+{
+	Oid			relids[DYNAMO_BATCH_WRITE_MAX];
+	Jsonb	   *keys[DYNAMO_BATCH_WRITE_MAX];
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		relids[i] = writes[i].table->relid;
+		keys[i] = writes[i].key;
+	}
+	dynamo_lock_item_keys(n, relids, keys);
+}
+
 /* batch_write_item(request_items jsonb) → {"UnprocessedItems": {}} */
 Datum
 dynamo_batch_write_item(PG_FUNCTION_ARGS)
@@ -237,6 +257,7 @@ dynamo_batch_write_item(PG_FUNCTION_ARGS)
 	n = parse_batch(req, writes);
 	resolve_tables(writes, n);
 	check_duplicates(writes, n);
+	lock_items(writes, n);
 	qsort(writes, n, sizeof(BatchWrite), write_order_cmp);
 	for (i = 0; i < n; i++)
 	{

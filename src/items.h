@@ -78,9 +78,18 @@ extern uint64 dynamo_run_put_plan(DynamoItemTable *t, DynamoPlanKind kind,
 								  Jsonb *item, Datum *keys);
 extern Jsonb *dynamo_spi_first_item(MemoryContext cxt);
 
+/* transact.c: the item locks of multi-item writes */
+extern uint32 dynamo_item_key_hash(Jsonb *key);
+extern void dynamo_lock_item_keys(int n, const Oid *relids, Jsonb *const *keys);
+
 /* update_item.c: put_item and delete_item with a condition expression */
 extern bool dynamo_item_has_expr(FunctionCallInfo fcinfo);
 extern Datum dynamo_put_item_expr(FunctionCallInfo fcinfo);
 extern Datum dynamo_delete_item_expr(FunctionCallInfo fcinfo);
+struct DynamoExpr;
+extern struct DynamoExpr *dynamo_parse_write_exprs(const char *update,
+												   struct DynamoExpr **upd,
+												   const char *cond, Jsonb *names,
+												   Jsonb *values, const char *what);
 
 #endif							/* DYNAMO_ITEMS_H */

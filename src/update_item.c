@@ -346,3 +346,11 @@ dynamo_update_item(PG_FUNCTION_ARGS)
 	SPI_finish();
 	PG_RETURN_JSONB_P(attrs ? attrs : dynamo_wrap_object("Attributes", NULL));
 }
+
+/* parse_write_exprs for the other item files (transact.c). */
+DynamoExpr *
+dynamo_parse_write_exprs(const char *update, DynamoExpr **upd, const char *cond,
+						 Jsonb *names, Jsonb *values, const char *what)
+{
+	return parse_write_exprs(update, upd, cond, names, values, what);
+}

@@ -149,6 +149,29 @@ SELECT dynamo.put_item('Music', '{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"E
     condition_expression => 'attribute_not_exists(SongTitle)');
 
 \echo
+\echo '-- transact_write_items: up to 100 writes and checks, all or nothing.  A play'
+\echo '-- moves from "Happy Day" to "Encore" if "Happy Day" has one: two MODIFY'
+\echo '-- records, in request order, in one transaction.'
+SELECT dynamo.transact_write_items('[
+  {"Update":{"TableName":"Music","Key":{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"Happy Day"}},
+             "UpdateExpression":"SET Plays = Plays - :n","ConditionExpression":"Plays >= :n",
+             "ExpressionAttributeValues":{":n":{"N":"1"}}}},
+  {"Update":{"TableName":"Music","Key":{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"Encore"}},
+             "UpdateExpression":"SET Plays = if_not_exists(Plays, :z) + :n",
+             "ExpressionAttributeValues":{":n":{"N":"1"},":z":{"N":"0"}}}}]');
+\echo '-- Moving 5 plays is cancelled: TransactionCanceledException (SQLSTATE 23000)'
+\echo '-- with one reason per action in DETAIL; nothing is written, no record.'
+\set ON_ERROR_STOP 0
+SELECT dynamo.transact_write_items('[
+  {"Update":{"TableName":"Music","Key":{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"Happy Day"}},
+             "UpdateExpression":"SET Plays = Plays - :n","ConditionExpression":"Plays >= :n",
+             "ExpressionAttributeValues":{":n":{"N":"5"}}}},
+  {"Update":{"TableName":"Music","Key":{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"Encore"}},
+             "UpdateExpression":"SET Plays = Plays + :n","ExpressionAttributeValues":{":n":{"N":"5"}}}}]');
+\echo '   SQLSTATE:' :LAST_ERROR_SQLSTATE
+\set ON_ERROR_STOP 1
+
+\echo
 \echo '==== 5. What bad items get ====================================================='
 \echo '-- Errors name the AWS exception first, then the offending value, with a'
 \echo '-- fixed SQLSTATE per exception (docs/errors.md).  Nothing is written.'
@@ -220,10 +243,11 @@ SELECT r->>'eventName' AS "eventName",
 
 \echo '-- One record per changing write, in commit order: the five puts, the MODIFY'
 \echo '-- of "Happy Day", the batch (three records, one transaction), the delete, the'
-\echo '-- two counter updates, the conditional put of "Encore" and the orders changes.'
-\echo '-- Nothing for the identical re-puts, the delete of a missing item, the update'
-\echo '-- that added 0, the failed conditional put, the rejected items or the UPDATE'
-\echo '-- that changed nothing.'
+\echo '-- two counter updates, the conditional put of "Encore", the transaction (two'
+\echo '-- records) and the orders changes.  Nothing for the identical re-puts, the'
+\echo '-- delete of a missing item, the update that added 0, the failed conditional'
+\echo '-- put, the cancelled transaction, the rejected items or the UPDATE that'
+\echo '-- changed nothing.'
 
 \echo
 \echo '-- Plugin options change the output; format streams gives GetRecords records'
