@@ -2,10 +2,11 @@
 // passes Powertools' DynamoDBStreamSchema with its userIdentity, which
 // consumers use to tell TTL deletes from user deletes.
 //
-// @aws-lambda-powertools/parser's record schema declares userIdentity
-// {type: "Service", principalId: "dynamodb.amazonaws.com"} (zod drops
-// members a schema does not declare, so the member surviving the parse
-// shows the schema knows it).  A user's delete in the same event has none.
+// @aws-lambda-powertools/parser's record schema declares userIdentity as
+// exactly {type: "Service", principalId: "dynamodb.amazonaws.com"}
+// (optional; zod drops members a schema does not declare, so the member
+// surviving the parse shows the schema knows it, and another value fails).
+// A user's delete in the same event has none.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -50,6 +51,12 @@ test('a TTL REMOVE parses with its userIdentity; a user REMOVE has none', () => 
   const user = parsed.Records[3];
   assert.deepEqual(user.dynamodb.Keys, { id: 'live' });
   assert.equal(user.userIdentity, undefined);
+});
+
+test('the schema checks userIdentity: another principal is rejected', () => {
+  const bad = event();
+  bad.Records[2].userIdentity.principalId = 'someone.example.com';
+  assert.throws(() => DynamoDBStreamSchema.parse(bad));
 });
 
 test('the record is exactly as the plugin wrote it, userIdentity before dynamodb', () => {
