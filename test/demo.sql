@@ -149,6 +149,18 @@ SELECT dynamo.put_item('Music', '{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"E
     condition_expression => 'attribute_not_exists(SongTitle)');
 
 \echo
+\echo '-- Time to live: items whose ExpiresAt (an N, epoch seconds) has passed are'
+\echo '-- deleted by a sweep (CALL dynamo.sweep_ttl(), from cron or a scheduler), in'
+\echo '-- short batches; until then they are still read, as in DynamoDB.'
+SELECT dynamo.update_time_to_live('Music', 'ExpiresAt', true);
+SELECT dynamo.put_item('Music', jsonb_build_object('Artist', '{"S":"Acme Band"}'::jsonb,
+    'SongTitle', '{"S":"One Hit"}'::jsonb,
+    'ExpiresAt', jsonb_build_object('N', (extract(epoch FROM now())::bigint - 60)::text)));
+SELECT dynamo.describe_time_to_live('Music');
+SELECT dynamo.get_item('Music', '{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"One Hit"}}') ? 'Item' AS still_readable;
+CALL dynamo.sweep_ttl();
+
+\echo
 \echo '==== 5. What bad items get ====================================================='
 \echo '-- Errors name the AWS exception first, then the offending value, with a'
 \echo '-- fixed SQLSTATE per exception (docs/errors.md).  Nothing is written.'
@@ -214,13 +226,15 @@ DELETE FROM orders WHERE id = 2;
 \echo '-- change.  First a summary (peek does not consume) ...'
 SELECT r->>'eventName' AS "eventName",
        r->'dynamodb'->'Keys' AS "Keys",
+       r->'userIdentity'->>'principalId' AS "userIdentity.principalId",
        r->'dynamodb'->'SizeBytes' AS "SizeBytes",
        r->'dynamodb'->>'SequenceNumber' AS "SequenceNumber"
   FROM (SELECT data::jsonb AS r FROM pg_logical_slot_peek_changes('demo', NULL, NULL)) s;
 
 \echo '-- One record per changing write, in commit order: the five puts, the MODIFY'
 \echo '-- of "Happy Day", the batch (three records, one transaction), the delete, the'
-\echo '-- two counter updates, the conditional put of "Encore" and the orders changes.'
+\echo '-- two counter updates, the conditional put of "Encore", the put of "One Hit" and'
+\echo '-- its TTL delete (the REMOVE with a userIdentity), and the orders changes.'
 \echo '-- Nothing for the identical re-puts, the delete of a missing item, the update'
 \echo '-- that added 0, the failed conditional put, the rejected items or the UPDATE'
 \echo '-- that changed nothing.'
