@@ -142,6 +142,22 @@ RESET ROLE;
 REVOKE ALL ON dynamo."TtlNoStream" FROM ttl_sweeper;
 DROP ROLE ttl_sweeper;
 
+-- a sweep that fails leaves no origin behind: the session's next delete is
+-- an ordinary REMOVE
+CREATE FUNCTION pg_temp.boom() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'cannot delete this one'; END $$;
+CREATE TRIGGER boom BEFORE DELETE ON dynamo."TtlNoStream" FOR EACH ROW EXECUTE FUNCTION pg_temp.boom();
+SELECT dynamo.put_item('TtlNoStream', format('{"id":{"N":"%s"}}', :now_s - 10)::jsonb) IS NOT NULL;
+SELECT dynamo.put_item('TtlNoStream', '{"id":{"N":"7"}}') IS NOT NULL;
+CALL dynamo.sweep_ttl();
+SELECT pg_replication_origin_session_is_setup() AS origin_left;
+DROP TRIGGER boom ON dynamo."TtlNoStream";
+SELECT dynamo.delete_item('TtlNoStream', '{"id":{"N":"7"}}');
+SELECT c.data::jsonb ->> 'eventName' AS event, c.data::jsonb ? 'userIdentity' AS marked
+  FROM pg_logical_slot_get_changes('ttl076', NULL, NULL) c;
+-- and the next sweep works
+CALL dynamo.sweep_ttl();
+
 -- clean up: no TTL index may outlive the suite (DROP EXTENSION later)
 SELECT dynamo.delete_table(t) IS NOT NULL AS deleted FROM unnest(ARRAY['TtlSweep', 'TtlKeys', 'TtlNoStream']) t;
 SELECT pg_drop_replication_slot('ttl076');
