@@ -49,9 +49,16 @@ SELECT (dynamo.scan('TtlSweep') ->> 'Count')::int AS scan_count;
 SELECT (dynamo.query('TtlSweep', 'id = :k', '{":k":{"S":"gone-fraction"}}') ->> 'Count')::int AS query_count;
 -- the sweep finds them through the TTL index
 SET enable_seqscan = off;
-EXPLAIN (COSTS OFF) SELECT ctid FROM dynamo."TtlSweep"
+CREATE FUNCTION pg_temp.plan(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE l text;
+BEGIN
+    FOR l IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
+        RETURN NEXT regexp_replace(l, '_ttl_[0-9]+', '_ttl_<relid>');
+    END LOOP;
+END $$;
+SELECT pg_temp.plan($q$SELECT ctid FROM dynamo."TtlSweep"
  WHERE dynamo._ttl_epoch(item, 'expires') < extract(epoch FROM now())::numeric
-   AND dynamo._ttl_epoch(item, 'expires') >= extract(epoch FROM now() - interval '5 years')::numeric;
+   AND dynamo._ttl_epoch(item, 'expires') >= extract(epoch FROM now() - interval '5 years')::numeric$q$);
 RESET enable_seqscan;
 CALL dynamo.sweep_ttl();
 SELECT pk FROM dynamo."TtlSweep" ORDER BY pk;
