@@ -85,4 +85,20 @@
 #define DYNAMO_INTERVAL_NOT_FINITE(span) false
 #endif
 
+/*
+ * replorigin_session_setup takes the PID whose origin to share from 16 on;
+ * SPI_commit starts the next transaction itself from 15 on.
+ */
+#include "replication/origin.h"
+#if PG_VERSION_NUM >= 160000
+#define DYNAMO_REPLORIGIN_SESSION_SETUP(origin) replorigin_session_setup((origin), 0)
+#else
+#define DYNAMO_REPLORIGIN_SESSION_SETUP(origin) replorigin_session_setup(origin)
+#endif
+#if PG_VERSION_NUM >= 150000
+#define DYNAMO_SPI_START_TRANSACTION() ((void) 0)
+#else
+#define DYNAMO_SPI_START_TRANSACTION() SPI_start_transaction()
+#endif
+
 #endif							/* DYNAMO_COMPAT_H */

@@ -29,6 +29,7 @@
 #include "utils/lsyscache.h"
 
 #include "dynamo_streams.h"
+#include "ttl.h"
 
 PG_MODULE_MAGIC;
 
@@ -98,6 +99,7 @@ _PG_init(void)
 							   "000000000000",
 							   PGC_USERSET, 0,
 							   check_account_id, NULL, NULL);
+	dynamo_ttl_define_settings();
 	MarkGUCPrefixReserved("dynamo_streams");
 }
 

@@ -170,6 +170,16 @@ SELECT dynamo.transact_write_items('[
              "UpdateExpression":"SET Plays = Plays + :n","ExpressionAttributeValues":{":n":{"N":"5"}}}}]');
 \echo '   SQLSTATE:' :LAST_ERROR_SQLSTATE
 \set ON_ERROR_STOP 1
+\echo '-- Time to live: items whose ExpiresAt (an N, epoch seconds) has passed are'
+\echo '-- deleted by a sweep (CALL dynamo.sweep_ttl(), from cron or a scheduler), in'
+\echo '-- short batches; until then they are still read, as in DynamoDB.'
+SELECT dynamo.update_time_to_live('Music', 'ExpiresAt', true);
+SELECT dynamo.put_item('Music', jsonb_build_object('Artist', '{"S":"Acme Band"}'::jsonb,
+    'SongTitle', '{"S":"One Hit"}'::jsonb,
+    'ExpiresAt', jsonb_build_object('N', (extract(epoch FROM now())::bigint - 60)::text)));
+SELECT dynamo.describe_time_to_live('Music');
+SELECT dynamo.get_item('Music', '{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"One Hit"}}') ? 'Item' AS still_readable;
+CALL dynamo.sweep_ttl();
 
 \echo
 \echo '==== 5. What bad items get ====================================================='
@@ -237,6 +247,7 @@ DELETE FROM orders WHERE id = 2;
 \echo '-- change.  First a summary (peek does not consume) ...'
 SELECT r->>'eventName' AS "eventName",
        r->'dynamodb'->'Keys' AS "Keys",
+       r->'userIdentity'->>'principalId' AS "userIdentity.principalId",
        r->'dynamodb'->'SizeBytes' AS "SizeBytes",
        r->'dynamodb'->>'SequenceNumber' AS "SequenceNumber"
   FROM (SELECT data::jsonb AS r FROM pg_logical_slot_peek_changes('demo', NULL, NULL)) s;
@@ -244,10 +255,11 @@ SELECT r->>'eventName' AS "eventName",
 \echo '-- One record per changing write, in commit order: the five puts, the MODIFY'
 \echo '-- of "Happy Day", the batch (three records, one transaction), the delete, the'
 \echo '-- two counter updates, the conditional put of "Encore", the transaction (two'
-\echo '-- records) and the orders changes.  Nothing for the identical re-puts, the'
-\echo '-- delete of a missing item, the update that added 0, the failed conditional'
-\echo '-- put, the cancelled transaction, the rejected items or the UPDATE that'
-\echo '-- changed nothing.'
+\echo '-- records), the put of "One Hit" and its TTL delete (the REMOVE with a'
+\echo '-- userIdentity), and the orders changes.  Nothing for the identical re-puts,'
+\echo '-- the delete of a missing item, the update that added 0, the failed'
+\echo '-- conditional put, the cancelled transaction, the rejected items or the'
+\echo '-- UPDATE that changed nothing.'
 
 \echo
 \echo '-- Plugin options change the output; format streams gives GetRecords records'

@@ -53,6 +53,9 @@ CREATE TABLE @extschema@._tables (
     stream_region     text,
     stream_account_id text,
     stream_arn        text,
+    -- when update_time_to_live last changed the TTL setting (its cooldown,
+    -- setting dynamo_streams.ttl_update_interval)
+    ttl_updated_at    timestamptz,
     CHECK (kind = 'relation' OR (hash_key IS NOT NULL AND hash_key_type IS NOT NULL)),
     CHECK ((range_key IS NULL) = (range_key_type IS NULL)),
     CHECK (NOT stream_enabled OR (stream_view_type IS NOT NULL AND stream_label IS NOT NULL)),
