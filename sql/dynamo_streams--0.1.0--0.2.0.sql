@@ -733,34 +733,7 @@ COMMENT ON FUNCTION @extschema@.disable_stream(text) IS
 -- usable by every role.  Replaces functions changed by earlier sections.
 
 CREATE FUNCTION @extschema@._require_access(t @extschema@._tables, action text, needs text[])
-RETURNS @extschema@._tables LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    ok boolean;
-    missing text[];
-BEGIN
-    SELECT pg_catalog.array_agg(CASE
-               WHEN u.p OPERATOR(pg_catalog.=) 'OWNER' THEN pg_catalog.format('ownership of the table %s', t.relid)
-               WHEN u.p OPERATOR(pg_catalog.~) '^catalog ' THEN pg_catalog.format('the %s privilege on @extschema@._tables',
-                                                                                  pg_catalog.substr(u.p, 9))
-               ELSE pg_catalog.format('the %s privilege on the table %s', u.p, t.relid) END ORDER BY u.n)
-      INTO missing
-      FROM pg_catalog.unnest(needs) WITH ORDINALITY u(p, n)
-     WHERE NOT CASE
-               WHEN u.p OPERATOR(pg_catalog.=) 'OWNER'
-                   THEN COALESCE(pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
-                                                         WHERE c.oid OPERATOR(pg_catalog.=) t.relid), 'USAGE'), false)
-               WHEN u.p OPERATOR(pg_catalog.~) '^catalog '
-                   THEN pg_catalog.has_table_privilege('@extschema@._tables', pg_catalog.substr(u.p, 9))
-               ELSE pg_catalog.has_table_privilege(t.relid, u.p) END;
-    IF missing IS NOT NULL THEN
-        ok := @extschema@._raise('AccessDeniedException',
-            pg_catalog.format('User: %s is not authorized to perform: dynamodb:%s on resource: %s', CURRENT_USER, action, @extschema@._table_arn(t.table_name)),
-            pg_catalog.format('dynamodb:%s needs %s.', action, pg_catalog.array_to_string(missing, ' and ')),
-            'See docs/security.md for the privileges each function needs.');
-    END IF;
-    RETURN t;
-END
-$$;
+RETURNS @extschema@._tables LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'dynamo_sql_require_access';
 
 
 CREATE FUNCTION @extschema@._item_table_comment(t @extschema@._tables)
@@ -1145,8 +1118,8 @@ BEGIN
         SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation;
         RETURN @extschema@._stream_description(r);
     END IF;
-    PERFORM @extschema@._require_access(@extschema@._relation_row(relation), 'UpdateTable',
-                                        '{OWNER,catalog INSERT,catalog UPDATE}');
+    ok := @extschema@._require_access(@extschema@._relation_row(relation), 'UpdateTable',
+                                      '{OWNER,catalog INSERT,catalog UPDATE}') IS NULL;
     -- the relation must be able to stream as an ordinary table
     SELECT * INTO rel FROM pg_catalog.pg_class WHERE oid = relation;
     name := rel.relname;
@@ -1243,8 +1216,8 @@ BEGIN
         SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation;
         RETURN @extschema@._stream_description(r);
     END IF;
-    PERFORM @extschema@._require_access(@extschema@._relation_row(relation), 'UpdateTable',
-                                        '{OWNER,catalog UPDATE}');
+    ok := @extschema@._require_access(@extschema@._relation_row(relation), 'UpdateTable',
+                                      '{OWNER,catalog UPDATE}') IS NULL;
     -- Serialise with every other change of the name (see _lock_table_name).
     name := coalesce(r.table_name, (SELECT c.relname::text FROM pg_catalog.pg_class c WHERE c.oid = relation));
     waited := @extschema@._lock_table_name(name);

@@ -53,34 +53,7 @@ RETURNS @extschema@._tables LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_item_ta
 -- the catalog ('catalog UPDATE', ...).  Returns t.  action is the DynamoDB
 -- action, as in AWS's message.  See docs/security.md.
 CREATE FUNCTION @extschema@._require_access(t @extschema@._tables, action text, needs text[])
-RETURNS @extschema@._tables LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    ok boolean;
-    missing text[];
-BEGIN
-    SELECT pg_catalog.array_agg(CASE
-               WHEN u.p OPERATOR(pg_catalog.=) 'OWNER' THEN pg_catalog.format('ownership of the table %s', t.relid)
-               WHEN u.p OPERATOR(pg_catalog.~) '^catalog ' THEN pg_catalog.format('the %s privilege on @extschema@._tables',
-                                                                                  pg_catalog.substr(u.p, 9))
-               ELSE pg_catalog.format('the %s privilege on the table %s', u.p, t.relid) END ORDER BY u.n)
-      INTO missing
-      FROM pg_catalog.unnest(needs) WITH ORDINALITY u(p, n)
-     WHERE NOT CASE
-               WHEN u.p OPERATOR(pg_catalog.=) 'OWNER'
-                   THEN COALESCE(pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
-                                                         WHERE c.oid OPERATOR(pg_catalog.=) t.relid), 'USAGE'), false)
-               WHEN u.p OPERATOR(pg_catalog.~) '^catalog '
-                   THEN pg_catalog.has_table_privilege('@extschema@._tables', pg_catalog.substr(u.p, 9))
-               ELSE pg_catalog.has_table_privilege(t.relid, u.p) END;
-    IF missing IS NOT NULL THEN
-        ok := @extschema@._raise('AccessDeniedException',
-            pg_catalog.format('User: %s is not authorized to perform: dynamodb:%s on resource: %s', CURRENT_USER, action, @extschema@._table_arn(t.table_name)),
-            pg_catalog.format('dynamodb:%s needs %s.', action, pg_catalog.array_to_string(missing, ' and ')),
-            'See docs/security.md for the privileges each function needs.');
-    END IF;
-    RETURN t;
-END
-$$;
+RETURNS @extschema@._tables LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'dynamo_sql_require_access';
 
 -- The comment of an item table's relation: its key schema, creation
 -- time and TableId as JSON, so that the table can be adopted again after DROP
