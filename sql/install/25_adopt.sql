@@ -75,6 +75,10 @@ DECLARE
     t @extschema@._tables;
 BEGIN
     ok := @extschema@._check_table_name(table_name, true);
+    -- Serialise with every other change of the name (see _lock_table_name):
+    -- a concurrent adopt_table, create_table or enable_stream of the name
+    -- that committed first makes this one ResourceInUseException.
+    ok := @extschema@._lock_table_name(table_name);
     IF EXISTS (SELECT FROM @extschema@._tables c WHERE c.table_name OPERATOR(pg_catalog.=) adopt_table.table_name) THEN
         ok := @extschema@._raise('ResourceInUseException',
             pg_catalog.format('Table already exists: %s', table_name));
@@ -146,6 +150,20 @@ BEGIN
             'Fix or delete that item with plain SQL, then adopt the table.');
     END IF;
 
+    -- the catalog row first: under REPEATABLE READ a concurrent adoption
+    -- that committed first is not in this snapshot, but its row is found
+    BEGIN
+        INSERT INTO @extschema@._tables (table_name, relid, kind, hash_key, hash_key_type,
+                                         range_key, range_key_type, created_at, table_id)
+        VALUES (table_name, rel, 'item', hash_key, hash_type, range_key, range_type,
+                COALESCE((kept OPERATOR(pg_catalog.->>) 'CreatedAt')::timestamptz, pg_catalog.now()),
+                COALESCE((kept OPERATOR(pg_catalog.->>) 'TableId')::uuid, pg_catalog.gen_random_uuid()))
+        RETURNING * INTO t;
+    EXCEPTION WHEN unique_violation THEN
+        -- the name or the relation was taken by a transaction that committed
+        -- after this one's snapshot (REPEATABLE READ, SERIALIZABLE)
+        ok := @extschema@._raise('ResourceInUseException', 'Table already exists: ' OPERATOR(pg_catalog.||) table_name);
+    END;
     IF EXISTS (SELECT FROM pg_catalog.pg_trigger g WHERE g.tgrelid OPERATOR(pg_catalog.=) rel
                   AND g.tgname OPERATOR(pg_catalog.=) '_item_guard') THEN
         EXECUTE pg_catalog.format('DROP TRIGGER _item_guard ON %s', rel);
@@ -154,12 +172,6 @@ BEGIN
         rel, hash_key, hash_type,
         CASE WHEN has_sk THEN pg_catalog.format(', %L, %L', range_key, range_type) ELSE '' END);
     EXECUTE pg_catalog.format('ALTER TABLE %s REPLICA IDENTITY FULL', rel);
-    INSERT INTO @extschema@._tables (table_name, relid, kind, hash_key, hash_key_type,
-                                     range_key, range_key_type, created_at, table_id)
-    VALUES (table_name, rel, 'item', hash_key, hash_type, range_key, range_type,
-            COALESCE((kept OPERATOR(pg_catalog.->>) 'CreatedAt')::timestamptz, pg_catalog.now()),
-            COALESCE((kept OPERATOR(pg_catalog.->>) 'TableId')::uuid, pg_catalog.gen_random_uuid()))
-    RETURNING * INTO t;
     EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', rel, @extschema@._item_table_comment(t));
     RETURN pg_catalog.jsonb_build_object('TableDescription', @extschema@._table_description(t));
 END
