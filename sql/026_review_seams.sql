@@ -38,3 +38,23 @@ SELECT dynamo.delete_table('R026') IS NOT NULL AS deleted;
 DROP TABLE public.r026_plain;
 REVOKE USAGE ON SCHEMA public FROM regress_ds_r026;
 DROP ROLE regress_ds_r026;
+
+-- 2. A kept item table (DROP EXTENSION ... CASCADE) whose comment was
+-- changed by hand: the comment's values were cast without a guard, so a
+-- cast error escaped _adopt_kept_tables (it only catches AWS exceptions)
+-- and made CREATE EXTENSION fail altogether.  Now ValidationException, and
+-- CREATE EXTENSION's adoption warns and goes on.
+CREATE TABLE dynamo.r026_kept (pk text PRIMARY KEY, item jsonb NOT NULL);
+COMMENT ON TABLE dynamo.r026_kept IS 'dynamo_streams item table {"HashKey": "id", "CreatedAt": "yesterday-ish"}';
+SELECT dynamo._adopt_kept_tables();
+SELECT dynamo.adopt_table('r026_kept', 'id');
+COMMENT ON TABLE dynamo.r026_kept IS 'dynamo_streams item table {bad';
+SELECT dynamo._adopt_kept_tables();
+COMMENT ON TABLE dynamo.r026_kept IS 'dynamo_streams item table {"HashKey": "id", "TableId": "x"}';
+SELECT dynamo._adopt_kept_tables();
+SELECT count(*) AS adopted FROM dynamo._tables WHERE table_name = 'r026_kept';
+-- a good comment is still used (TableId and creation time kept)
+COMMENT ON TABLE dynamo.r026_kept IS 'dynamo_streams item table {"HashKey": "id", "TableId": "0e0c2f4a-2d55-4b4e-9d1e-6c1f3a9b8e7d", "CreatedAt": "2026-01-02T03:04:05+00:00"}';
+SELECT dynamo.adopt_table('r026_kept') -> 'TableDescription' ->> 'TableId' AS table_id;
+SELECT created_at = '2026-01-02T03:04:05+00:00' AS created_kept FROM dynamo._tables WHERE table_name = 'r026_kept';
+SELECT dynamo.delete_table('r026_kept') IS NOT NULL AS deleted;
