@@ -1311,12 +1311,15 @@ COMMENT ON FUNCTION @extschema@.revoke_access(regrole) IS
     'undo grant_access';
 
 
--- the key schema of every item table, for adopt_table
+-- the key schema of every item table, for adopt_table (a row whose
+-- relation is gone, dropped while event triggers were off, is left alone)
 DO $$
 DECLARE
     t @extschema@._tables;
 BEGIN
-    FOR t IN SELECT * FROM @extschema@._tables c WHERE c.kind OPERATOR(pg_catalog.=) 'item' LOOP
+    FOR t IN SELECT c.* FROM @extschema@._tables c
+               JOIN pg_catalog.pg_class r ON r.oid OPERATOR(pg_catalog.=) c.relid::pg_catalog.oid
+              WHERE c.kind OPERATOR(pg_catalog.=) 'item' LOOP
         EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', t.relid, @extschema@._item_table_comment(t));
     END LOOP;
 END
