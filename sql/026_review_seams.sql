@@ -34,6 +34,9 @@ SELECT * FROM pg_temp.error_context($$SELECT dynamo.enable_stream('public.r026_p
 SELECT * FROM pg_temp.error_context($$SELECT dynamo.disable_stream('public.r026_plain')$$);
 \x off
 RESET ROLE;
+-- NULL arguments of the helper (callable by anyone) are harmless
+SELECT dynamo._require_access(NULL, 'DescribeTable', '{SELECT}') IS NULL AS null_row;
+SELECT (dynamo._require_access(t, NULL, NULL)).table_name FROM dynamo._tables t WHERE table_name = 'R026';
 SELECT dynamo.delete_table('R026') IS NOT NULL AS deleted;
 DROP TABLE public.r026_plain;
 REVOKE USAGE ON SCHEMA public FROM regress_ds_r026;

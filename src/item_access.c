@@ -109,10 +109,10 @@ relation_text(Oid relid)
 Datum
 dynamo_sql_require_access(PG_FUNCTION_ARGS)
 {
-	HeapTupleHeader row = PG_GETARG_HEAPTUPLEHEADER(0);
-	char	   *action = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	ArrayType  *needs = PG_GETARG_ARRAYTYPE_P(2);
-	Oid			catalog = get_typ_typrelid(HeapTupleHeaderGetTypeId(row));
+	HeapTupleHeader row;
+	char	   *action;
+	ArrayType  *needs;
+	Oid			catalog;
 	bool		isnull;
 	Datum		d;
 	Oid			relid = InvalidOid;
@@ -123,6 +123,15 @@ dynamo_sql_require_access(PG_FUNCTION_ARGS)
 	int			i;
 	StringInfoData missing;
 
+	/* no row: nothing to check (callers pass the row of a found table) */
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	row = PG_GETARG_HEAPTUPLEHEADER(0);
+	if (PG_ARGISNULL(2))
+		PG_RETURN_HEAPTUPLEHEADER(row);
+	action = PG_ARGISNULL(1) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(1));
+	needs = PG_GETARG_ARRAYTYPE_P(2);
+	catalog = get_typ_typrelid(HeapTupleHeaderGetTypeId(row));
 	d = GetAttributeByName(row, "relid", &isnull);
 	if (!isnull)
 		relid = DatumGetObjectId(d);
