@@ -61,3 +61,16 @@ COMMENT ON TABLE dynamo.r026_kept IS 'dynamo_streams item table {"HashKey": "id"
 SELECT dynamo.adopt_table('r026_kept') -> 'TableDescription' ->> 'TableId' AS table_id;
 SELECT created_at = '2026-01-02T03:04:05+00:00' AS created_kept FROM dynamo._tables WHERE table_name = 'r026_kept';
 SELECT dynamo.delete_table('r026_kept') IS NOT NULL AS deleted;
+
+-- 3. A catalog row whose relation was dropped while event triggers were
+-- off (kept by the upgrade from 0.1.0, see TAP 070): describe_table and
+-- delete_table failed with a syntax error (FROM <oid>, DROP TABLE <oid>),
+-- so the row could not be deleted through the API.
+SELECT dynamo.create_table('R026Gone', 'id') IS NOT NULL AS created;
+SET session_replication_role = replica;
+DROP TABLE dynamo."R026Gone";
+RESET session_replication_role;
+SELECT count(*) AS stale_rows FROM dynamo._tables WHERE table_name = 'R026Gone';
+SELECT dynamo.describe_table('R026Gone') -> 'Table' -> 'ItemCount' AS items;
+SELECT dynamo.delete_table('R026Gone') -> 'TableDescription' ->> 'TableStatus' AS status;
+SELECT count(*) AS stale_rows FROM dynamo._tables WHERE table_name = 'R026Gone';

@@ -46,6 +46,12 @@ DECLARE
     stats_pages int;
     stats_tuples float4;
 BEGIN
+    IF pages IS NULL THEN
+        -- the relation is gone (dropped while event triggers were off)
+        item_count := 0;
+        size_bytes := 0;
+        RETURN;
+    END IF;
     IF pages OPERATOR(pg_catalog.>) sample_pages THEN
         percent := 100.0 OPERATOR(pg_catalog.*) sample_pages OPERATOR(pg_catalog./) pages;
     END IF;
@@ -901,7 +907,9 @@ BEGIN
     t := @extschema@._item_table(table_name, true);
     d := @extschema@._table_description(t, 'DELETING');
     DELETE FROM @extschema@._tables c WHERE c.table_name OPERATOR(pg_catalog.=) t.table_name;
-    EXECUTE pg_catalog.format('DROP TABLE %s', t.relid);
+    IF EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) t.relid::pg_catalog.oid) THEN
+        EXECUTE pg_catalog.format('DROP TABLE %s', t.relid);
+    END IF;
     RETURN pg_catalog.jsonb_build_object('TableDescription', d);
 END
 $$;

@@ -103,8 +103,10 @@ relation_text(Oid relid)
  * Raise AccessDeniedException unless the current user has every one of
  * needs on catalog row t: 'OWNER' (be a member of the owner of t.relid),
  * a privilege on t.relid ('SELECT', ...) or on the catalog ('catalog
- * UPDATE', ...).  A relation that no longer exists has no owner, and no
- * privilege is missing on it (as has_table_privilege's NULL).
+ * UPDATE', ...).  A relation that no longer exists (its catalog row stayed
+ * because event triggers were off when it was dropped) has no owner, so
+ * only a superuser passes 'OWNER', and no privilege is missing on it (as
+ * has_table_privilege's NULL): its row can be described and deleted.
  */
 Datum
 dynamo_sql_require_access(PG_FUNCTION_ARGS)
@@ -153,7 +155,8 @@ dynamo_sql_require_access(PG_FUNCTION_ARGS)
 		{
 			HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 
-			ok = false;
+			/* a relation that is gone has no owner: superusers only */
+			ok = superuser();
 			if (HeapTupleIsValid(tup))
 			{
 				ok = has_privs_of_role(GetUserId(), ((Form_pg_class) GETSTRUCT(tup))->relowner);
