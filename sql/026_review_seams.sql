@@ -74,3 +74,26 @@ SELECT count(*) AS stale_rows FROM dynamo._tables WHERE table_name = 'R026Gone';
 SELECT dynamo.describe_table('R026Gone') -> 'Table' -> 'ItemCount' AS items;
 SELECT dynamo.delete_table('R026Gone') -> 'TableDescription' ->> 'TableStatus' AS status;
 SELECT count(*) AS stale_rows FROM dynamo._tables WHERE table_name = 'R026Gone';
+
+-- 4. The replica identity event trigger fires for every ALTER TABLE in the
+-- database and read the catalog with the caller's privileges: with schema
+-- dynamo or dynamo._tables locked down, every role's ALTER TABLE of its own
+-- unrelated tables failed.  It runs as the extension's owner now.
+CREATE ROLE regress_ds_r026b;
+CREATE SCHEMA r026b AUTHORIZATION regress_ds_r026b;
+REVOKE USAGE ON SCHEMA dynamo FROM PUBLIC;
+REVOKE SELECT ON dynamo._tables FROM PUBLIC;
+SET ROLE regress_ds_r026b;
+CREATE TABLE r026b.t (id int PRIMARY KEY);
+ALTER TABLE r026b.t ADD COLUMN v text;
+ALTER TABLE r026b.t REPLICA IDENTITY FULL;
+RESET ROLE;
+GRANT USAGE ON SCHEMA dynamo TO PUBLIC;
+GRANT SELECT ON dynamo._tables TO PUBLIC;
+SELECT attname FROM pg_attribute WHERE attrelid = 'r026b.t'::regclass AND attnum > 0 ORDER BY attnum;
+-- and it still guards item tables
+SELECT dynamo.create_table('R026Guard', 'id') IS NOT NULL AS created;
+ALTER TABLE dynamo."R026Guard" REPLICA IDENTITY DEFAULT;
+SELECT dynamo.delete_table('R026Guard') IS NOT NULL AS deleted;
+DROP SCHEMA r026b CASCADE;
+DROP ROLE regress_ds_r026b;

@@ -1522,7 +1522,7 @@ CREATE OR REPLACE FUNCTION @extschema@._stream_description(r @extschema@._tables
 $$;
 
 CREATE FUNCTION @extschema@._replica_identity_check() RETURNS event_trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r record;
     ok boolean;

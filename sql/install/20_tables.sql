@@ -444,10 +444,12 @@ CREATE EVENT TRIGGER dynamo_streams_item_table_dropped ON sql_drop
 -- come from the full old row in the WAL.  ALTER TABLE ... REPLICA IDENTITY
 -- DEFAULT | USING INDEX | NOTHING on them is refused.  (The output plugin
 -- still builds the Keys of a REMOVE from the key columns when the full row
--- is missing, for changes made with this trigger bypassed.)  Not SECURITY
--- DEFINER: it only reads the catalog, which every role may read.
+-- is missing, for changes made with this trigger bypassed.)  SECURITY
+-- DEFINER, as _item_table_dropped: it fires for every ALTER TABLE in the
+-- database, and must not fail the DDL of a role that may not read the
+-- catalog (schema dynamo or dynamo._tables locked down by an admin).
 CREATE FUNCTION @extschema@._replica_identity_check() RETURNS event_trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r record;
     ok boolean;
