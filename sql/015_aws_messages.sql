@@ -101,7 +101,9 @@ INSERT INTO aws_cases (source, aws_exception, aws_message, stmt) VALUES
 -- (the message as DynamoDB returned it to an SDK user in 2020)
 ('sdk-v3', 'ValidationException', 'Invalid KeyConditionExpression: Syntax error; token: "<EOF>", near: ":type"',
  $$SELECT dynamo.query('NoSuchTable', 'pk = :pk AND begins_with(sk, :type', '{":pk": {"S": "a"}, ":type": {"S": "b"}}')$$),
-('dynalite', 'ValidationException', 'Supplied AttributeValue is empty, must contain exactly one of the supported datatypes',
+-- (an AttributeValue without a type in ExpressionAttributeValues, as a
+-- Query against DynamoDB answered it; dynalite's updateItem.js has the same)
+('aws', 'ValidationException', 'ExpressionAttributeValues contains invalid value: Supplied AttributeValue is empty, must contain exactly one of the supported datatypes for key :pk',
  $$SELECT dynamo.query('NoSuchTable', 'pk = :pk', '{":pk": {}}')$$),
 ('dynalite', 'ResourceNotFoundException', 'Requested resource not found',
  $$SELECT dynamo.query('NoSuchTable', 'pk = :pk', '{":pk": {"S": "a"}}')$$),

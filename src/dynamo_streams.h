@@ -34,7 +34,8 @@ typedef enum DynamoException
 	DYNAMO_EXC_EXISTS,			/* ResourceInUseException, 42P07 */
 	DYNAMO_EXC_IN_USE,			/* ResourceInUseException, 55006 */
 	DYNAMO_EXC_LIMIT,			/* LimitExceededException, 54000 */
-	DYNAMO_EXC_ACCESS_DENIED	/* AccessDeniedException, 42501 */
+	DYNAMO_EXC_ACCESS_DENIED,	/* AccessDeniedException, 42501 */
+	DYNAMO_EXC_CONDITION_FAILED /* ConditionalCheckFailedException, 23514 */
 } DynamoException;
 
 extern const char *dynamo_exception_name(DynamoException exc);
@@ -54,6 +55,7 @@ extern int	dynamo_exception_detail(DynamoException exc, const char *fmt,...)
 #define ERRCODE_DYNAMO_IN_USE		ERRCODE_OBJECT_IN_USE	/* 55006 */
 #define ERRCODE_DYNAMO_LIMIT		ERRCODE_PROGRAM_LIMIT_EXCEEDED	/* 54000 */
 #define ERRCODE_DYNAMO_ACCESS_DENIED	ERRCODE_INSUFFICIENT_PRIVILEGE	/* 42501 */
+#define ERRCODE_DYNAMO_CONDITION_FAILED	ERRCODE_CHECK_VIOLATION /* 23514 */
 
 /* DynamoDB limits (SPEC 4.1, 4.2). */
 #define DYNAMO_MAX_ITEM_SIZE		409600

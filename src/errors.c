@@ -37,6 +37,7 @@ static const struct
 	[DYNAMO_EXC_IN_USE] = {"ResourceInUseException", ERRCODE_DYNAMO_IN_USE},
 	[DYNAMO_EXC_LIMIT] = {"LimitExceededException", ERRCODE_DYNAMO_LIMIT},
 	[DYNAMO_EXC_ACCESS_DENIED] = {"AccessDeniedException", ERRCODE_DYNAMO_ACCESS_DENIED},
+	[DYNAMO_EXC_CONDITION_FAILED] = {"ConditionalCheckFailedException", ERRCODE_DYNAMO_CONDITION_FAILED},
 };
 
 /* The AWS name of an exception. */

@@ -74,5 +74,13 @@ extern void dynamo_key_values(DynamoItemTable *t, Jsonb *item, Datum *values);
 extern void dynamo_put_normalized(DynamoItemTable *t, Jsonb *item, Datum *keys);
 extern bool dynamo_delete_key(DynamoItemTable *t, Datum *keys);
 extern JsonbValue *dynamo_find_attr(JsonbContainer *obj, const char *name, int len);
+extern uint64 dynamo_run_put_plan(DynamoItemTable *t, DynamoPlanKind kind,
+								  Jsonb *item, Datum *keys);
+extern Jsonb *dynamo_spi_first_item(MemoryContext cxt);
+
+/* update_item.c: put_item and delete_item with a condition expression */
+extern bool dynamo_item_has_expr(FunctionCallInfo fcinfo);
+extern Datum dynamo_put_item_expr(FunctionCallInfo fcinfo);
+extern Datum dynamo_delete_item_expr(FunctionCallInfo fcinfo);
 
 #endif							/* DYNAMO_ITEMS_H */

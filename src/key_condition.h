@@ -41,6 +41,11 @@ typedef struct DynamoKeyCondition
 	bool		has_range;
 } DynamoKeyCondition;
 
+/* The conditions of a KeyConditionExpression parsed with expr.h. */
+struct DynamoExpr;
+extern void dynamo_expr_key_condition(struct DynamoExpr *e, const DynamoKeySchema *ks,
+									  DynamoKeyCondition *out);
+
 extern void dynamo_parse_key_condition(const char *expr, Jsonb *names,
 									   Jsonb *values, const DynamoKeySchema *ks,
 									   DynamoKeyCondition *out);

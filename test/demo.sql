@@ -119,6 +119,36 @@ SELECT dynamo.put_item('Music', '{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"P
 SELECT dynamo.put_item('Music', '{"Price":{"N":"1.500"},"Year":{"N":"2025"},"AlbumTitle":{"S":"Another Album Title"},"SongTitle":{"S":"PartiQL Rocks"},"Artist":{"S":"Acme Band"}}');
 
 \echo
+\echo '-- update_item with an UpdateExpression: an atomic counter.  The first update'
+\echo '-- adds the attribute (if_not_exists), each one a MODIFY record; concurrent'
+\echo '-- updates queue on the item, so no increment is lost.'
+SELECT dynamo.update_item('Music', '{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"Happy Day"}}',
+    'SET Plays = if_not_exists(Plays, :zero) + :one',
+    expression_attribute_values => '{":zero":{"N":"0"},":one":{"N":"1"}}',
+    return_values => 'UPDATED_NEW');
+SELECT dynamo.update_item('Music', '{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"Happy Day"}}',
+    'SET Plays = if_not_exists(Plays, :zero) + :one',
+    expression_attribute_values => '{":zero":{"N":"0"},":one":{"N":"1"}}',
+    return_values => 'UPDATED_NEW');
+\echo '-- An update that changes nothing (adding 0) emits no record:'
+SELECT dynamo.update_item('Music', '{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"Happy Day"}}',
+    'SET Plays = Plays + :zero', expression_attribute_values => '{":zero":{"N":"0.00"}}');
+
+\echo
+\echo '-- A conditional put: create "Happy Day" only if it does not exist.  It does,'
+\echo '-- so the put fails with ConditionalCheckFailedException (in DETAIL, SQLSTATE'
+\echo '-- 23514), writes nothing and emits no record.'
+\set ON_ERROR_STOP 0
+\set SHOW_CONTEXT never
+SELECT dynamo.put_item('Music', '{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"Happy Day"}}',
+    condition_expression => 'attribute_not_exists(SongTitle)');
+\echo '   SQLSTATE:' :LAST_ERROR_SQLSTATE
+\set ON_ERROR_STOP 1
+\echo '-- The same condition on a new key succeeds (an INSERT record):'
+SELECT dynamo.put_item('Music', '{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"Encore"}}',
+    condition_expression => 'attribute_not_exists(SongTitle)');
+
+\echo
 \echo '==== 5. What bad items get ====================================================='
 \echo '-- Errors name the AWS exception first, then the offending value, with a'
 \echo '-- fixed SQLSTATE per exception (docs/errors.md).  Nothing is written.'
@@ -189,9 +219,11 @@ SELECT r->>'eventName' AS "eventName",
   FROM (SELECT data::jsonb AS r FROM pg_logical_slot_peek_changes('demo', NULL, NULL)) s;
 
 \echo '-- One record per changing write, in commit order: the five puts, the MODIFY'
-\echo '-- of "Happy Day", the batch (three records, one transaction), the delete and'
-\echo '-- the orders changes.  Nothing for the identical re-puts, the delete of a'
-\echo '-- missing item, the rejected items or the UPDATE that changed nothing.'
+\echo '-- of "Happy Day", the batch (three records, one transaction), the delete, the'
+\echo '-- two counter updates, the conditional put of "Encore" and the orders changes.'
+\echo '-- Nothing for the identical re-puts, the delete of a missing item, the update'
+\echo '-- that added 0, the failed conditional put, the rejected items or the UPDATE'
+\echo '-- that changed nothing.'
 
 \echo
 \echo '-- Plugin options change the output; format streams gives GetRecords records'

@@ -15,7 +15,10 @@ Statements throw random and adversarial input at every SQL function of the
 extension: AttributeValues of every type with wrong JSON types, NULL false,
 bad numbers and base64, empty and duplicate sets, deep nesting, huge strings,
 \\u0000 and surrogate pairs; wrong key types and sizes; malformed key
-condition expressions; exclusive start keys of the wrong shape; batches with
+condition expressions; random update and condition expressions (update_item,
+conditional put_item and delete_item); projections, filters and Select on
+get_item, query, scan and batch_get_item; exclusive start keys of the wrong
+shape; batches with
 unknown tables; odd table names; NULL arguments; plain SQL writes.
 Properties (validation is idempotent, sizes agree, put then get round-trips,
 every stored row is normalised and its key columns match, pagination visits
@@ -335,6 +338,96 @@ def gen_expr(t):
     return ' '.join(R.choice(toks) for _ in range(R.randint(0, 9)))
 
 
+EXPR_PATHS = ['a', 'b', 'c', '#n', '#m', 'a.b', 'a[0]', 'a[1].b', '#n.c[2]', 'l[3]', 'm.x.y', 'Year', 'a' * 70]
+EXPR_VALUES = [':s', ':n', ':l', ':m', ':ss', ':ns', ':bs', ':b', ':z', ':big']
+
+
+def gen_operand():
+    r = R.random()
+    if r < 0.4:
+        return R.choice(EXPR_PATHS)
+    if r < 0.7:
+        return R.choice(EXPR_VALUES)
+    if r < 0.8:
+        return 'size(%s)' % R.choice(EXPR_PATHS + EXPR_VALUES)
+    return 'if_not_exists(%s, %s)' % (R.choice(EXPR_PATHS), R.choice(EXPR_VALUES))
+
+
+def gen_cond_expr(depth=0):
+    r = R.random()
+    if depth < 4 and r < 0.25:
+        return '(%s %s %s)' % (gen_cond_expr(depth + 1), R.choice(['AND', 'OR', 'and']), gen_cond_expr(depth + 1))
+    if depth < 4 and r < 0.3:
+        return 'NOT ' + gen_cond_expr(depth + 1)
+    if r < 0.55:
+        return '%s %s %s' % (gen_operand(), R.choice(['=', '<>', '<', '<=', '>', '>=']), gen_operand())
+    if r < 0.65:
+        return '%s BETWEEN %s AND %s' % (gen_operand(), gen_operand(), gen_operand())
+    if r < 0.72:
+        return '%s IN (%s)' % (gen_operand(), ', '.join(gen_operand() for _ in range(R.randint(1, 4))))
+    if r < 0.9:
+        f = R.choice(['attribute_exists', 'attribute_not_exists', 'attribute_type', 'begins_with', 'contains'])
+        return '%s(%s)' % (f, ', '.join(gen_operand() for _ in range(R.randint(1, 3))))
+    toks = ['a', ':s', '#n', '=', '(', ')', 'AND', 'OR', 'NOT', 'BETWEEN', 'IN', ',', '.', '[', ']', '1',
+            'size', '!', 'é', ':', '#', 'SET']
+    return ' '.join(R.choice(toks) for _ in range(R.randint(0, 8)))
+
+
+def gen_update_expr():
+    secs = []
+    for kw in R.sample(['SET', 'REMOVE', 'ADD', 'DELETE'], R.randint(1, 4)):
+        acts = []
+        for _ in range(R.randint(1, 3)):
+            p = R.choice(EXPR_PATHS)
+            if kw == 'SET':
+                v = gen_operand()
+                if R.random() < 0.3:
+                    v = '%s %s %s' % (v, R.choice(['+', '-']), gen_operand())
+                if R.random() < 0.15:
+                    v = 'list_append(%s, %s)' % (gen_operand(), gen_operand())
+                acts.append('%s = %s' % (p, v))
+            elif kw == 'REMOVE':
+                acts.append(p)
+            else:
+                acts.append('%s %s' % (p, R.choice(EXPR_VALUES)))
+        secs.append('%s %s' % (kw if R.random() < 0.9 else kw.lower(), ', '.join(acts)))
+    e = ' '.join(secs)
+    if R.random() < 0.2:  # mutate
+        i = R.randint(0, len(e))
+        e = e[:i] + R.choice(['(', ')', ',', ':', '#', ' SET ', '=', '+', '!', 'é', '[', ']', '.', '']) + e[i:]
+    return e
+
+
+def gen_expr_names():
+    r = R.random()
+    if r < 0.1:
+        return R.choice([None, {}, {'#n': 1}, {'n': 'a'}, {'#n': ''}])
+    return {'#n': R.choice(['a', 'b', 'x.y', 'é', '']), '#m': 'm'}
+
+
+def gen_expr_values():
+    r = R.random()
+    if r < 0.05:
+        return R.choice([None, {}, {':s': {}}, {'s': {'S': 'x'}}])
+    v = {':s': {'S': R.choice(['x', 'ab', ''])}, ':n': {'N': R.choice(['1', '-2.5', '1E125', '9.9999999999999999999999999999999999999E125', '1E-130'])},
+         ':l': {'L': [gen_av() for _ in range(R.randint(0, 3))]}, ':m': {'M': {'x': {'N': '1'}}},
+         ':ss': {'SS': ['x', 'y']}, ':ns': {'NS': ['1', '2']}, ':bs': {'BS': ['AQ==']}, ':b': {'B': 'AQ=='},
+         ':z': {'NULL': True}, ':big': {'N': '12345678901234567890123456789012345678'}}
+    if R.random() < 0.1:
+        v[':n'] = gen_bad_av(0)
+    return v
+
+
+def used_only(text, names, vals):
+    """Mostly keep only the placeholders text uses, so that expressions get evaluated."""
+    if R.random() < 0.8:
+        if isinstance(names, dict):
+            names = {k: v for k, v in names.items() if re.search(re.escape(k) + r'(?!\w)', text)} or None
+        if isinstance(vals, dict):
+            vals = {k: v for k, v in vals.items() if re.search(re.escape(k) + r'(?!\w)', text)} or None
+    return names, vals
+
+
 def gen_values(t):
     name, hk, ht, rk, rt = t
     v = {':h': key_value(ht, R.random() < 0.85)}
@@ -402,11 +495,30 @@ def stmt_av():
 def stmt_items():
     t = rand_table()
     name = t[0] if R.random() < 0.9 else rand_name()
-    f = R.choice(['put', 'put', 'put', 'putget', 'get', 'delete', 'query', 'query', 'scan', 'batch'])
+    f = R.choice(['put', 'put', 'put', 'putget', 'get', 'delete', 'query', 'query', 'scan', 'batch',
+                  'update', 'update', 'cput', 'cdelete', 'pget', 'fquery', 'fscan', 'bget'])
     rv = R.choice(['NONE', 'ALL_OLD', None]) if R.random() < 0.9 else R.choice(['ALL_NEW', 'none', '', 'UPDATED_OLD'])
     if f == 'put':
         item = gen_item_for(t) if R.random() < 0.95 else R.choice([None, [], 'x', {}])
         return "SELECT dynamo.put_item(%s, %s, %s);" % (lit_or_null(name), jsonb(item), lit_or_null(rv))
+    if f == 'update':
+        upd = gen_update_expr() if R.random() < 0.95 else None
+        cond = gen_cond_expr() if R.random() < 0.4 else None
+        names, vals = used_only((upd or '') + ' ' + (cond or ''), gen_expr_names(), gen_expr_values())
+        return "SELECT dynamo.update_item(%s, %s, %s, %s, %s, %s, %s);" % (
+            lit_or_null(name), jsonb(opt(table_key(t), 0.05)), lit_or_null(upd), lit_or_null(cond),
+            jsonb(names), jsonb(vals), lit_or_null(R.choice(['NONE', 'ALL_OLD', 'UPDATED_OLD', 'ALL_NEW',
+                                                             'UPDATED_NEW', None, 'x'])))
+    if f in ('cput', 'cdelete'):
+        what = jsonb(gen_item_for(t)) if f == 'cput' else jsonb(opt(table_key(t), 0.05))
+        cond = gen_cond_expr()
+        names, vals = used_only(cond, gen_expr_names(), gen_expr_values())
+        return "SELECT dynamo.%s(%s, %s, %s, %s, %s, %s, %s);" % (
+            'put_item' if f == 'cput' else 'delete_item', lit_or_null(name), what, lit_or_null(rv),
+            lit_or_null(cond), jsonb(names), jsonb(vals),
+            lit_or_null(R.choice(['NONE', 'ALL_OLD', None, 'ALL_NEW'])))
+    if f in ('pget', 'fquery', 'fscan', 'bget'):
+        return stmt_reads(f, t, name)
     if f == 'putget':
         return "SELECT fuzz_put_get(%s, %s);" % (sqlstr(t[0]), jsonb(gen_item_for(t)))
     if f == 'get':
@@ -444,6 +556,58 @@ def stmt_items():
     if R.random() < 0.05:
         req = R.choice([None, [], 'x', 1])
     return "SELECT fuzz_batch(%s);" % jsonb(req)
+
+
+def gen_projection():
+    if R.random() < 0.1:
+        return R.choice([None, '', ',', 'a,', 'a, a', 'a.b, a[0]', 'Year', '#zz', 'a[-1]', 'size(a)'])
+    return ', '.join(R.sample(EXPR_PATHS, R.randint(1, 4)))
+
+
+def merged(a, b):
+    if isinstance(a, dict) and isinstance(b, dict):
+        return {**a, **b} or None
+    return a if R.random() < 0.5 else b
+
+
+def stmt_reads(f, t, name):
+    """Reads with projection, filter and select (issue 9 item 4)."""
+    proj = gen_projection() if R.random() < 0.6 else None
+    sel = R.choice([None, None, 'COUNT', 'ALL_ATTRIBUTES', 'SPECIFIC_ATTRIBUTES', 'ALL_PROJECTED_ATTRIBUTES', 'x'])
+    limit = R.choice(['NULL', '1', '2', '3', '100', '0'])
+    if f == 'pget':
+        names, _ = used_only(proj or '', gen_expr_names(), None)
+        return "SELECT dynamo.get_item(%s, %s, %s, %s, %s);" % (
+            lit_or_null(name), jsonb(opt(table_key(t), 0.05)), R.choice(['true', 'false', 'NULL']),
+            lit_or_null(proj), jsonb(names))
+    filt = gen_cond_expr() if R.random() < 0.7 else None
+    if f == 'fscan':
+        names, vals = used_only((filt or '') + ' ' + (proj or ''), gen_expr_names(), gen_expr_values())
+        return "SELECT dynamo.scan(%s, %s, NULL, %s, %s, %s, %s, %s, %s);" % (
+            lit_or_null(name), limit, lit_or_null(filt), lit_or_null(proj), jsonb(names), jsonb(vals),
+            lit_or_null(sel), R.choice(['true', 'false', 'NULL']))
+    if f == 'fquery':
+        kc = gen_expr(t)
+        names, vals = used_only(kc + ' ' + (filt or '') + ' ' + (proj or ''),
+                                merged(gen_names(t), gen_expr_names()), merged(gen_values(t), gen_expr_values()))
+        return "SELECT dynamo.query(%s, %s, %s, %s, %s, %s, NULL, %s, %s, %s);" % (
+            lit_or_null(name), lit_or_null(kc), jsonb(vals), jsonb(names), R.choice(['true', 'false']), limit,
+            lit_or_null(filt), lit_or_null(proj), lit_or_null(sel))
+    req = {}
+    for _ in range(R.randint(0, 3)):
+        tt = rand_table()
+        spec = {'Keys': [table_key(tt, R.random() < 0.95) for _ in range(R.randint(0, 6))]}
+        if R.random() < 0.5:
+            spec['ProjectionExpression'] = gen_projection()
+            spec['ExpressionAttributeNames'], _ = used_only(spec['ProjectionExpression'] or '', gen_expr_names(), None)
+        if R.random() < 0.3:
+            spec['ConsistentRead'] = R.choice([True, False, 'x', None])
+        if R.random() < 0.05:
+            spec = R.choice([{}, 'x', None, [], {'Keys': 'x'}, {'Keys': [1]}, {'AttributesToGet': ['a']}])
+        req[tt[0] if R.random() < 0.9 else rand_name() or ''] = spec
+    if R.random() < 0.05:
+        req = R.choice([None, [], 'x', 1, {}])
+    return "SELECT dynamo.batch_get_item(%s);" % jsonb(req)
 
 
 def stmt_tables():
@@ -660,8 +824,9 @@ def gen(seed, count):
 # Judging a run
 
 
-AWS = ('ValidationException: ', 'ResourceNotFoundException: ', 'ResourceInUseException: ',
-       'LimitExceededException: ')
+# An AWS error names its exception as the first word of its DETAIL
+# (docs/errors.md): "ValidationException." or "ValidationException: ...".
+AWS_DETAIL = re.compile(r'^[A-Z][A-Za-z]*Exception[.:]')
 # SQLSTATEs that the harness itself provokes in PostgreSQL (jsonb input that
 # PostgreSQL rejects before any dynamo code runs, deliberately deep jsonb)
 HARNESS = {'22P02', '22P05', '54001', '2202E'}
@@ -673,8 +838,12 @@ def check(script, errfile, serverlog):
     lines = open(script, encoding='utf-8', errors='replace').read().split('\n')
     bad = []
     err = open(errfile, encoding='utf-8', errors='replace').read()
-    for m in re.finditer(r'^psql:[^\n]*?:(\d+): (ERROR|FATAL|PANIC|WARNING):  (\w{5}): ([^\n]*)', err, re.M):
+    # a message may span lines (a value with a newline); DETAIL follows it
+    for m in re.finditer(r'^psql:[^\n]*?:(\d+): (ERROR|FATAL|PANIC|WARNING):  (\w{5}): '
+                         r'([^\n]*(?:\n(?!DETAIL:|HINT:|CONTEXT:|LOCATION:|psql:)[^\n]*)*)'
+                         r'(?:\nDETAIL:  ([^\n]*))?', err, re.M):
         lineno, level, code, msg = int(m.group(1)), m.group(2), m.group(3), m.group(4)
+        detail = m.group(5) or ''
         stmt = lines[lineno - 1] if lineno - 1 < len(lines) else '?'
         why = None
         if level != 'ERROR':
@@ -685,7 +854,7 @@ def check(script, errfile, serverlog):
             pass
         elif re.match(r'(BEGIN; )?(INSERT|UPDATE|DELETE|COPY)', stmt) and code in PLAIN_OK:
             pass
-        elif not msg.startswith(AWS) and not msg.startswith('PROPERTY'):
+        elif not AWS_DETAIL.match(detail) and not msg.startswith('PROPERTY'):
             why = 'no AWS exception name'
         if why:
             bad.append('%s: line %d: %s %s: %s\n    %s' % (why, lineno, level, code, msg[:300], stmt[:500]))
