@@ -1566,6 +1566,25 @@ BEGIN
     END LOOP;
 END
 $$;
+-- ---------------------------------------------------------------------
+-- Privileges of the item functions whose signatures change below
+-- (put_item, delete_item, get_item, query, scan).  DROP FUNCTION loses
+-- what an administrator granted or revoked on them (a REVOKE EXECUTE ...
+-- FROM PUBLIC would silently come undone: the new functions start
+-- executable by PUBLIC), so their ACLs are kept here, for this
+-- transaction only, and applied to the new functions at the end of the
+-- script.
+-- ---------------------------------------------------------------------
+SELECT pg_catalog.set_config('dynamo_streams_upgrade.acls',
+           COALESCE(pg_catalog.jsonb_object_agg(p.proname, p.proacl::text[]), '{}')::text, true)
+  FROM pg_catalog.pg_proc p
+ WHERE p.oid OPERATOR(pg_catalog.=) ANY (ARRAY['@extschema@.put_item(text, jsonb, text)',
+                                               '@extschema@.delete_item(text, jsonb, text)',
+                                               '@extschema@.get_item(text, jsonb, boolean)',
+                                               '@extschema@.query(text, text, jsonb, jsonb, boolean, int, jsonb)',
+                                               '@extschema@.scan(text, int, jsonb)']::pg_catalog.regprocedure[])
+   AND p.proacl IS NOT NULL;
+
 -- Expressions (issue 9): condition expressions on put_item and delete_item
 -- (new parameters with defaults, so the old signatures are dropped), and
 -- update_item.
@@ -1622,3 +1641,39 @@ RETURNS jsonb LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'dynamo_scan';
 
 CREATE FUNCTION @extschema@.batch_get_item(request_items jsonb)
 RETURNS jsonb LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'dynamo_batch_get_item';
+
+-- ---------------------------------------------------------------------
+-- The kept privileges (see above) on the new item functions: the same
+-- grants and revokes, made with GRANT/REVOKE so that the roles they name
+-- are tracked.  Inside an extension script GRANT/REVOKE also record the
+-- result as the functions' initial privileges; those rows are removed, so
+-- that pg_dump still dumps these privileges as the administrator's own (as
+-- it did for the 0.1.0 functions).
+-- ---------------------------------------------------------------------
+DO $$
+DECLARE
+    f record;
+    e record;
+    fn pg_catalog.regprocedure;
+BEGIN
+    FOR f IN SELECT k.key AS name, k.value AS acl
+               FROM pg_catalog.jsonb_each(pg_catalog.current_setting('dynamo_streams_upgrade.acls')::jsonb) k
+    LOOP
+        SELECT p.oid INTO fn FROM pg_catalog.pg_proc p
+         WHERE p.pronamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
+           AND p.proname OPERATOR(pg_catalog.=) f.name;
+        EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', fn);
+        FOR e IN SELECT a.grantee, a.privilege_type, a.is_grantable
+                   FROM pg_catalog.aclexplode(ARRAY(SELECT pg_catalog.jsonb_array_elements_text(f.acl))::pg_catalog.aclitem[]) a
+        LOOP
+            EXECUTE pg_catalog.format('GRANT %s ON FUNCTION %s TO %s%s', e.privilege_type, fn,
+                CASE WHEN e.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
+                     ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(e.grantee)) END,
+                CASE WHEN e.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+        END LOOP;
+        DELETE FROM pg_catalog.pg_init_privs i
+         WHERE i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+           AND i.objoid OPERATOR(pg_catalog.=) fn AND i.objsubid OPERATOR(pg_catalog.=) 0;
+    END LOOP;
+END
+$$;

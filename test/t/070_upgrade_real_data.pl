@@ -5,7 +5,10 @@
 #  * tables whose REPLICA IDENTITY drifted away from FULL under 0.1.0;
 #  * an item written around the guard trigger;
 #  * a catalog row whose relation was dropped while event triggers were off
-#    (session_replication_role = replica), so the row stayed.
+#    (session_replication_role = replica), so the row stayed;
+#  * EXECUTE on get_item revoked from PUBLIC and granted to one role (the
+#    upgrade drops and re-creates get_item with new parameters: the revoke
+#    came undone).
 # The upgrade must succeed (the comment back-fill failed on the stale row:
 # COMMENT ON TABLE <oid>), keep every row and item, give the drifted tables
 # REPLICA IDENTITY FULL back, and the tables must work afterwards.
@@ -24,6 +27,9 @@ use Test::More;
 my $node = ds_new_node('upgrade070', version => '0.1.0');
 $node->safe_psql('postgres', q{
 	CREATE ROLE app070 LOGIN;
+	CREATE ROLE nobody070 LOGIN;
+	REVOKE EXECUTE ON FUNCTION dynamo.get_item(text, jsonb, boolean) FROM PUBLIC;
+	GRANT EXECUTE ON FUNCTION dynamo.get_item(text, jsonb, boolean) TO app070;
 	GRANT USAGE, CREATE ON SCHEMA dynamo TO app070;
 	GRANT SELECT, INSERT, UPDATE, DELETE ON dynamo._tables TO app070;
 	CREATE SCHEMA app070 AUTHORIZATION app070;
@@ -75,6 +81,18 @@ is($node->safe_psql('postgres', q{
 	SELECT dynamo.update_table('AppItems', false) -> 'TableDescription' -> 'StreamSpecification' ->> 'StreamEnabled';
 	SELECT count(*) FROM dynamo."AppItems";
 }), "{}\nfalse\nfalse\n2", 'the application role still uses its tables after the upgrade');
+
+# privileges set on item functions that the upgrade re-creates are kept,
+# as the administrator's own (not initial privileges: pg_dump dumps them)
+is($node->safe_psql('postgres', q{
+	SELECT has_function_privilege('nobody070', p.oid, 'EXECUTE'), has_function_privilege('app070', p.oid, 'EXECUTE'),
+	       EXISTS (SELECT FROM pg_init_privs i WHERE i.objoid = p.oid)
+	  FROM pg_proc p WHERE p.oid = 'dynamo.get_item'::regproc}),
+	'f|t|f', 'get_item stays revoked from PUBLIC and granted to the role');
+is($node->safe_psql('postgres', q{SELECT proacl IS NULL FROM pg_proc WHERE oid = 'dynamo.put_item'::regproc}),
+	't', 'put_item, whose privileges were never changed, keeps the default privileges');
+($rc, $out, $err) = $node->psql('postgres', q{SET ROLE nobody070; SELECT dynamo.get_item('Music', '{"Artist":{"S":"Acme"},"SongTitle":{"S":"Happy Day"}}')});
+like($err, qr/permission denied for function get_item/, 'a role without EXECUTE cannot call get_item after the upgrade');
 
 $node->stop;
 done_testing();
