@@ -46,6 +46,12 @@ DECLARE
     stats_pages int;
     stats_tuples float4;
 BEGIN
+    IF pages IS NULL THEN
+        -- the relation is gone (dropped while event triggers were off)
+        item_count := 0;
+        size_bytes := 0;
+        RETURN;
+    END IF;
     IF pages OPERATOR(pg_catalog.>) sample_pages THEN
         percent := 100.0 OPERATOR(pg_catalog.*) sample_pages OPERATOR(pg_catalog./) pages;
     END IF;
@@ -733,34 +739,7 @@ COMMENT ON FUNCTION @extschema@.disable_stream(text) IS
 -- usable by every role.  Replaces functions changed by earlier sections.
 
 CREATE FUNCTION @extschema@._require_access(t @extschema@._tables, action text, needs text[])
-RETURNS @extschema@._tables LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    ok boolean;
-    missing text[];
-BEGIN
-    SELECT pg_catalog.array_agg(CASE
-               WHEN u.p OPERATOR(pg_catalog.=) 'OWNER' THEN pg_catalog.format('ownership of the table %s', t.relid)
-               WHEN u.p OPERATOR(pg_catalog.~) '^catalog ' THEN pg_catalog.format('the %s privilege on @extschema@._tables',
-                                                                                  pg_catalog.substr(u.p, 9))
-               ELSE pg_catalog.format('the %s privilege on the table %s', u.p, t.relid) END ORDER BY u.n)
-      INTO missing
-      FROM pg_catalog.unnest(needs) WITH ORDINALITY u(p, n)
-     WHERE NOT CASE
-               WHEN u.p OPERATOR(pg_catalog.=) 'OWNER'
-                   THEN COALESCE(pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
-                                                         WHERE c.oid OPERATOR(pg_catalog.=) t.relid), 'USAGE'), false)
-               WHEN u.p OPERATOR(pg_catalog.~) '^catalog '
-                   THEN pg_catalog.has_table_privilege('@extschema@._tables', pg_catalog.substr(u.p, 9))
-               ELSE pg_catalog.has_table_privilege(t.relid, u.p) END;
-    IF missing IS NOT NULL THEN
-        ok := @extschema@._raise('AccessDeniedException',
-            pg_catalog.format('User: %s is not authorized to perform: dynamodb:%s on resource: %s', CURRENT_USER, action, @extschema@._table_arn(t.table_name)),
-            pg_catalog.format('dynamodb:%s needs %s.', action, pg_catalog.array_to_string(missing, ' and ')),
-            'See docs/security.md for the privileges each function needs.');
-    END IF;
-    RETURN t;
-END
-$$;
+RETURNS @extschema@._tables LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'dynamo_sql_require_access';
 
 
 CREATE FUNCTION @extschema@._item_table_comment(t @extschema@._tables)
@@ -928,7 +907,9 @@ BEGIN
     t := @extschema@._item_table(table_name, true);
     d := @extschema@._table_description(t, 'DELETING');
     DELETE FROM @extschema@._tables c WHERE c.table_name OPERATOR(pg_catalog.=) t.table_name;
-    EXECUTE pg_catalog.format('DROP TABLE %s', t.relid);
+    IF EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) t.relid::pg_catalog.oid) THEN
+        EXECUTE pg_catalog.format('DROP TABLE %s', t.relid);
+    END IF;
     RETURN pg_catalog.jsonb_build_object('TableDescription', d);
 END
 $$;
@@ -985,6 +966,8 @@ DECLARE
     rel pg_catalog.regclass;
     kept jsonb;
     comment text;
+    kept_created timestamptz;
+    kept_id uuid;
     hash_type text;
     range_type text;
     has_sk boolean;
@@ -992,6 +975,10 @@ DECLARE
     t @extschema@._tables;
 BEGIN
     ok := @extschema@._check_table_name(table_name, true);
+    -- Serialise with every other change of the name (see _lock_table_name):
+    -- a concurrent adopt_table, create_table or enable_stream of the name
+    -- that committed first makes this one ResourceInUseException.
+    ok := @extschema@._lock_table_name(table_name);
     IF EXISTS (SELECT FROM @extschema@._tables c WHERE c.table_name OPERATOR(pg_catalog.=) adopt_table.table_name) THEN
         ok := @extschema@._raise('ResourceInUseException',
             pg_catalog.format('Table already exists: %s', table_name));
@@ -1014,15 +1001,28 @@ BEGIN
             'See docs/security.md for the privileges each function needs.');
     END IF;
 
+    has_sk := @extschema@._key_column_key_type(rel, 'sk') IS NOT NULL;
     comment := pg_catalog.obj_description(rel, 'pg_class');
     IF comment OPERATOR(pg_catalog.~) '^dynamo_streams item table \{' THEN
-        kept := pg_catalog.substr(comment, 27)::jsonb;
+        -- written by create_table, but anyone who owns the relation can
+        -- change it: a comment that does not parse is a ValidationException
+        -- (which CREATE EXTENSION turns into a WARNING), not a cast error
+        BEGIN
+            kept := pg_catalog.substr(comment, 27)::jsonb;
+            kept_created := (kept OPERATOR(pg_catalog.->>) 'CreatedAt')::timestamptz;
+            kept_id := (kept OPERATOR(pg_catalog.->>) 'TableId')::uuid;
+            hash_key := COALESCE(hash_key, kept OPERATOR(pg_catalog.->>) 'HashKey');
+            IF has_sk THEN
+                range_key := COALESCE(range_key, kept OPERATOR(pg_catalog.->>) 'RangeKey');
+            END IF;
+        EXCEPTION WHEN data_exception THEN
+            ok := @extschema@._raise('ValidationException',
+                pg_catalog.format('the comment of %s does not hold a valid key schema', rel),
+                pg_catalog.format('The comment is changed: %s.', SQLERRM),
+                'Set the comment back, or remove it (COMMENT ON TABLE ... IS NULL) and name the keys with hash_key and range_key.');
+        END;
     END IF;
-    hash_key := COALESCE(hash_key, kept OPERATOR(pg_catalog.->>) 'HashKey');
-    has_sk := @extschema@._key_column_key_type(rel, 'sk') IS NOT NULL;
-    IF has_sk THEN
-        range_key := COALESCE(range_key, kept OPERATOR(pg_catalog.->>) 'RangeKey');
-    ELSIF range_key IS NOT NULL THEN
+    IF NOT has_sk AND range_key IS NOT NULL THEN
         ok := @extschema@._raise('ValidationException',
             pg_catalog.format('relation %s has no sort key column sk, so the table cannot have a range key', rel));
     END IF;
@@ -1063,6 +1063,19 @@ BEGIN
             'Fix or delete that item with plain SQL, then adopt the table.');
     END IF;
 
+    -- the catalog row first: under REPEATABLE READ a concurrent adoption
+    -- that committed first is not in this snapshot, but its row is found
+    BEGIN
+        INSERT INTO @extschema@._tables (table_name, relid, kind, hash_key, hash_key_type,
+                                         range_key, range_key_type, created_at, table_id)
+        VALUES (table_name, rel, 'item', hash_key, hash_type, range_key, range_type,
+                COALESCE(kept_created, pg_catalog.now()), COALESCE(kept_id, pg_catalog.gen_random_uuid()))
+        RETURNING * INTO t;
+    EXCEPTION WHEN unique_violation THEN
+        -- the name or the relation was taken by a transaction that committed
+        -- after this one's snapshot (REPEATABLE READ, SERIALIZABLE)
+        ok := @extschema@._raise('ResourceInUseException', 'Table already exists: ' OPERATOR(pg_catalog.||) table_name);
+    END;
     IF EXISTS (SELECT FROM pg_catalog.pg_trigger g WHERE g.tgrelid OPERATOR(pg_catalog.=) rel
                   AND g.tgname OPERATOR(pg_catalog.=) '_item_guard') THEN
         EXECUTE pg_catalog.format('DROP TRIGGER _item_guard ON %s', rel);
@@ -1071,12 +1084,6 @@ BEGIN
         rel, hash_key, hash_type,
         CASE WHEN has_sk THEN pg_catalog.format(', %L, %L', range_key, range_type) ELSE '' END);
     EXECUTE pg_catalog.format('ALTER TABLE %s REPLICA IDENTITY FULL', rel);
-    INSERT INTO @extschema@._tables (table_name, relid, kind, hash_key, hash_key_type,
-                                     range_key, range_key_type, created_at, table_id)
-    VALUES (table_name, rel, 'item', hash_key, hash_type, range_key, range_type,
-            COALESCE((kept OPERATOR(pg_catalog.->>) 'CreatedAt')::timestamptz, pg_catalog.now()),
-            COALESCE((kept OPERATOR(pg_catalog.->>) 'TableId')::uuid, pg_catalog.gen_random_uuid()))
-    RETURNING * INTO t;
     EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', rel, @extschema@._item_table_comment(t));
     RETURN pg_catalog.jsonb_build_object('TableDescription', @extschema@._table_description(t));
 END
@@ -1145,8 +1152,8 @@ BEGIN
         SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation;
         RETURN @extschema@._stream_description(r);
     END IF;
-    PERFORM @extschema@._require_access(@extschema@._relation_row(relation), 'UpdateTable',
-                                        '{OWNER,catalog INSERT,catalog UPDATE}');
+    ok := @extschema@._require_access(@extschema@._relation_row(relation), 'UpdateTable',
+                                      '{OWNER,catalog INSERT,catalog UPDATE}') IS NULL;
     -- the relation must be able to stream as an ordinary table
     SELECT * INTO rel FROM pg_catalog.pg_class WHERE oid = relation;
     name := rel.relname;
@@ -1243,8 +1250,8 @@ BEGIN
         SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation;
         RETURN @extschema@._stream_description(r);
     END IF;
-    PERFORM @extschema@._require_access(@extschema@._relation_row(relation), 'UpdateTable',
-                                        '{OWNER,catalog UPDATE}');
+    ok := @extschema@._require_access(@extschema@._relation_row(relation), 'UpdateTable',
+                                      '{OWNER,catalog UPDATE}') IS NULL;
     -- Serialise with every other change of the name (see _lock_table_name).
     name := coalesce(r.table_name, (SELECT c.relname::text FROM pg_catalog.pg_class c WHERE c.oid = relation));
     waited := @extschema@._lock_table_name(name);
@@ -1312,12 +1319,15 @@ COMMENT ON FUNCTION @extschema@.revoke_access(regrole) IS
     'undo grant_access';
 
 
--- the key schema of every item table, for adopt_table
+-- the key schema of every item table, for adopt_table (a row whose
+-- relation is gone, dropped while event triggers were off, is left alone)
 DO $$
 DECLARE
     t @extschema@._tables;
 BEGIN
-    FOR t IN SELECT * FROM @extschema@._tables c WHERE c.kind OPERATOR(pg_catalog.=) 'item' LOOP
+    FOR t IN SELECT c.* FROM @extschema@._tables c
+               JOIN pg_catalog.pg_class r ON r.oid OPERATOR(pg_catalog.=) c.relid::pg_catalog.oid
+              WHERE c.kind OPERATOR(pg_catalog.=) 'item' LOOP
         EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', t.relid, @extschema@._item_table_comment(t));
     END LOOP;
 END
@@ -1512,7 +1522,7 @@ CREATE OR REPLACE FUNCTION @extschema@._stream_description(r @extschema@._tables
 $$;
 
 CREATE FUNCTION @extschema@._replica_identity_check() RETURNS event_trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r record;
     ok boolean;
@@ -1556,6 +1566,25 @@ BEGIN
     END LOOP;
 END
 $$;
+-- ---------------------------------------------------------------------
+-- Privileges of the item functions whose signatures change below
+-- (put_item, delete_item, get_item, query, scan).  DROP FUNCTION loses
+-- what an administrator granted or revoked on them (a REVOKE EXECUTE ...
+-- FROM PUBLIC would silently come undone: the new functions start
+-- executable by PUBLIC), so their ACLs are kept here, for this
+-- transaction only, and applied to the new functions at the end of the
+-- script.
+-- ---------------------------------------------------------------------
+SELECT pg_catalog.set_config('dynamo_streams_upgrade.acls',
+           COALESCE(pg_catalog.jsonb_object_agg(p.proname, p.proacl::text[]), '{}')::text, true)
+  FROM pg_catalog.pg_proc p
+ WHERE p.oid OPERATOR(pg_catalog.=) ANY (ARRAY['@extschema@.put_item(text, jsonb, text)',
+                                               '@extschema@.delete_item(text, jsonb, text)',
+                                               '@extschema@.get_item(text, jsonb, boolean)',
+                                               '@extschema@.query(text, text, jsonb, jsonb, boolean, int, jsonb)',
+                                               '@extschema@.scan(text, int, jsonb)']::pg_catalog.regprocedure[])
+   AND p.proacl IS NOT NULL;
+
 -- Expressions (issue 9): condition expressions on put_item and delete_item
 -- (new parameters with defaults, so the old signatures are dropped), and
 -- update_item.
@@ -1726,3 +1755,39 @@ LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sweep_ttl';
 -- tables their TTL index.
 SELECT @extschema@._ttl_index(t, true) FROM @extschema@._tables t
  WHERE t.kind OPERATOR(pg_catalog.=) 'item' AND t.ttl_enabled AND t.ttl_attribute IS NOT NULL;
+
+-- ---------------------------------------------------------------------
+-- The kept privileges (see above) on the new item functions: the same
+-- grants and revokes, made with GRANT/REVOKE so that the roles they name
+-- are tracked.  Inside an extension script GRANT/REVOKE also record the
+-- result as the functions' initial privileges; those rows are removed, so
+-- that pg_dump still dumps these privileges as the administrator's own (as
+-- it did for the 0.1.0 functions).
+-- ---------------------------------------------------------------------
+DO $$
+DECLARE
+    f record;
+    e record;
+    fn pg_catalog.regprocedure;
+BEGIN
+    FOR f IN SELECT k.key AS name, k.value AS acl
+               FROM pg_catalog.jsonb_each(pg_catalog.current_setting('dynamo_streams_upgrade.acls')::jsonb) k
+    LOOP
+        SELECT p.oid INTO fn FROM pg_catalog.pg_proc p
+         WHERE p.pronamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
+           AND p.proname OPERATOR(pg_catalog.=) f.name;
+        EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', fn);
+        FOR e IN SELECT a.grantee, a.privilege_type, a.is_grantable
+                   FROM pg_catalog.aclexplode(ARRAY(SELECT pg_catalog.jsonb_array_elements_text(f.acl))::pg_catalog.aclitem[]) a
+        LOOP
+            EXECUTE pg_catalog.format('GRANT %s ON FUNCTION %s TO %s%s', e.privilege_type, fn,
+                CASE WHEN e.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
+                     ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(e.grantee)) END,
+                CASE WHEN e.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+        END LOOP;
+        DELETE FROM pg_catalog.pg_init_privs i
+         WHERE i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+           AND i.objoid OPERATOR(pg_catalog.=) fn AND i.objsubid OPERATOR(pg_catalog.=) 0;
+    END LOOP;
+END
+$$;

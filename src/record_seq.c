@@ -9,11 +9,11 @@
  *
  *		EEE LLLLLLLLLLLLLLLLLLLL CCCCCCCCCCCCCCCC P
  *
- *	* EEE: the stream's epoch, 100-999 (dynamo._tables.stream_epoch, 100
- *	  for a new table), raised when the table's records start coming from
- *	  a new source whose LSNs may be lower (a restored or moved database,
- *	  another node), so that numbers keep increasing across the move.  It
- *	  starts at 100 so that the number never has leading zeros;
+ *	* EEE: the database's epoch, 100-999 (the row of dynamo._source, 100
+ *	  while it has none), raised when the database's records start coming
+ *	  from a new source whose LSNs may be lower (a restored or moved
+ *	  database, another node), so that numbers keep increasing across the
+ *	  move.  It starts at 100 so that the number never has leading zeros;
  *	* L: the commit LSN, 20 digits (the whole uint64 range);
  *	* C: the change's number in its transaction, 16 digits, 1-based;
  *	* P: the record within the change (0, or 1 for the INSERT half of an

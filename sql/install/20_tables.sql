@@ -53,34 +53,7 @@ RETURNS @extschema@._tables LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_item_ta
 -- the catalog ('catalog UPDATE', ...).  Returns t.  action is the DynamoDB
 -- action, as in AWS's message.  See docs/security.md.
 CREATE FUNCTION @extschema@._require_access(t @extschema@._tables, action text, needs text[])
-RETURNS @extschema@._tables LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    ok boolean;
-    missing text[];
-BEGIN
-    SELECT pg_catalog.array_agg(CASE
-               WHEN u.p OPERATOR(pg_catalog.=) 'OWNER' THEN pg_catalog.format('ownership of the table %s', t.relid)
-               WHEN u.p OPERATOR(pg_catalog.~) '^catalog ' THEN pg_catalog.format('the %s privilege on @extschema@._tables',
-                                                                                  pg_catalog.substr(u.p, 9))
-               ELSE pg_catalog.format('the %s privilege on the table %s', u.p, t.relid) END ORDER BY u.n)
-      INTO missing
-      FROM pg_catalog.unnest(needs) WITH ORDINALITY u(p, n)
-     WHERE NOT CASE
-               WHEN u.p OPERATOR(pg_catalog.=) 'OWNER'
-                   THEN COALESCE(pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
-                                                         WHERE c.oid OPERATOR(pg_catalog.=) t.relid), 'USAGE'), false)
-               WHEN u.p OPERATOR(pg_catalog.~) '^catalog '
-                   THEN pg_catalog.has_table_privilege('@extschema@._tables', pg_catalog.substr(u.p, 9))
-               ELSE pg_catalog.has_table_privilege(t.relid, u.p) END;
-    IF missing IS NOT NULL THEN
-        ok := @extschema@._raise('AccessDeniedException',
-            pg_catalog.format('User: %s is not authorized to perform: dynamodb:%s on resource: %s', CURRENT_USER, action, @extschema@._table_arn(t.table_name)),
-            pg_catalog.format('dynamodb:%s needs %s.', action, pg_catalog.array_to_string(missing, ' and ')),
-            'See docs/security.md for the privileges each function needs.');
-    END IF;
-    RETURN t;
-END
-$$;
+RETURNS @extschema@._tables LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'dynamo_sql_require_access';
 
 -- The comment of an item table's relation: its key schema, creation
 -- time and TableId as JSON, so that the table can be adopted again after DROP
@@ -139,6 +112,12 @@ DECLARE
     stats_pages int;
     stats_tuples float4;
 BEGIN
+    IF pages IS NULL THEN
+        -- the relation is gone (dropped while event triggers were off)
+        item_count := 0;
+        size_bytes := 0;
+        RETURN;
+    END IF;
     IF pages OPERATOR(pg_catalog.>) sample_pages THEN
         percent := 100.0 OPERATOR(pg_catalog.*) sample_pages OPERATOR(pg_catalog./) pages;
     END IF;
@@ -431,7 +410,9 @@ BEGIN
     t := @extschema@._item_table(table_name, true);
     d := @extschema@._table_description(t, 'DELETING');
     DELETE FROM @extschema@._tables c WHERE c.table_name OPERATOR(pg_catalog.=) t.table_name;
-    EXECUTE pg_catalog.format('DROP TABLE %s', t.relid);
+    IF EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) t.relid::pg_catalog.oid) THEN
+        EXECUTE pg_catalog.format('DROP TABLE %s', t.relid);
+    END IF;
     RETURN pg_catalog.jsonb_build_object('TableDescription', d);
 END
 $$;
@@ -463,10 +444,12 @@ CREATE EVENT TRIGGER dynamo_streams_item_table_dropped ON sql_drop
 -- come from the full old row in the WAL.  ALTER TABLE ... REPLICA IDENTITY
 -- DEFAULT | USING INDEX | NOTHING on them is refused.  (The output plugin
 -- still builds the Keys of a REMOVE from the key columns when the full row
--- is missing, for changes made with this trigger bypassed.)  Not SECURITY
--- DEFINER: it only reads the catalog, which every role may read.
+-- is missing, for changes made with this trigger bypassed.)  SECURITY
+-- DEFINER, as _item_table_dropped: it fires for every ALTER TABLE in the
+-- database, and must not fail the DDL of a role that may not read the
+-- catalog (schema dynamo or dynamo._tables locked down by an admin).
 CREATE FUNCTION @extschema@._replica_identity_check() RETURNS event_trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r record;
     ok boolean;

@@ -68,6 +68,8 @@ DECLARE
     rel pg_catalog.regclass;
     kept jsonb;
     comment text;
+    kept_created timestamptz;
+    kept_id uuid;
     hash_type text;
     range_type text;
     has_sk boolean;
@@ -75,6 +77,10 @@ DECLARE
     t @extschema@._tables;
 BEGIN
     ok := @extschema@._check_table_name(table_name, true);
+    -- Serialise with every other change of the name (see _lock_table_name):
+    -- a concurrent adopt_table, create_table or enable_stream of the name
+    -- that committed first makes this one ResourceInUseException.
+    ok := @extschema@._lock_table_name(table_name);
     IF EXISTS (SELECT FROM @extschema@._tables c WHERE c.table_name OPERATOR(pg_catalog.=) adopt_table.table_name) THEN
         ok := @extschema@._raise('ResourceInUseException',
             pg_catalog.format('Table already exists: %s', table_name));
@@ -97,15 +103,28 @@ BEGIN
             'See docs/security.md for the privileges each function needs.');
     END IF;
 
+    has_sk := @extschema@._key_column_key_type(rel, 'sk') IS NOT NULL;
     comment := pg_catalog.obj_description(rel, 'pg_class');
     IF comment OPERATOR(pg_catalog.~) '^dynamo_streams item table \{' THEN
-        kept := pg_catalog.substr(comment, 27)::jsonb;
+        -- written by create_table, but anyone who owns the relation can
+        -- change it: a comment that does not parse is a ValidationException
+        -- (which CREATE EXTENSION turns into a WARNING), not a cast error
+        BEGIN
+            kept := pg_catalog.substr(comment, 27)::jsonb;
+            kept_created := (kept OPERATOR(pg_catalog.->>) 'CreatedAt')::timestamptz;
+            kept_id := (kept OPERATOR(pg_catalog.->>) 'TableId')::uuid;
+            hash_key := COALESCE(hash_key, kept OPERATOR(pg_catalog.->>) 'HashKey');
+            IF has_sk THEN
+                range_key := COALESCE(range_key, kept OPERATOR(pg_catalog.->>) 'RangeKey');
+            END IF;
+        EXCEPTION WHEN data_exception THEN
+            ok := @extschema@._raise('ValidationException',
+                pg_catalog.format('the comment of %s does not hold a valid key schema', rel),
+                pg_catalog.format('The comment is changed: %s.', SQLERRM),
+                'Set the comment back, or remove it (COMMENT ON TABLE ... IS NULL) and name the keys with hash_key and range_key.');
+        END;
     END IF;
-    hash_key := COALESCE(hash_key, kept OPERATOR(pg_catalog.->>) 'HashKey');
-    has_sk := @extschema@._key_column_key_type(rel, 'sk') IS NOT NULL;
-    IF has_sk THEN
-        range_key := COALESCE(range_key, kept OPERATOR(pg_catalog.->>) 'RangeKey');
-    ELSIF range_key IS NOT NULL THEN
+    IF NOT has_sk AND range_key IS NOT NULL THEN
         ok := @extschema@._raise('ValidationException',
             pg_catalog.format('relation %s has no sort key column sk, so the table cannot have a range key', rel));
     END IF;
@@ -146,6 +165,19 @@ BEGIN
             'Fix or delete that item with plain SQL, then adopt the table.');
     END IF;
 
+    -- the catalog row first: under REPEATABLE READ a concurrent adoption
+    -- that committed first is not in this snapshot, but its row is found
+    BEGIN
+        INSERT INTO @extschema@._tables (table_name, relid, kind, hash_key, hash_key_type,
+                                         range_key, range_key_type, created_at, table_id)
+        VALUES (table_name, rel, 'item', hash_key, hash_type, range_key, range_type,
+                COALESCE(kept_created, pg_catalog.now()), COALESCE(kept_id, pg_catalog.gen_random_uuid()))
+        RETURNING * INTO t;
+    EXCEPTION WHEN unique_violation THEN
+        -- the name or the relation was taken by a transaction that committed
+        -- after this one's snapshot (REPEATABLE READ, SERIALIZABLE)
+        ok := @extschema@._raise('ResourceInUseException', 'Table already exists: ' OPERATOR(pg_catalog.||) table_name);
+    END;
     IF EXISTS (SELECT FROM pg_catalog.pg_trigger g WHERE g.tgrelid OPERATOR(pg_catalog.=) rel
                   AND g.tgname OPERATOR(pg_catalog.=) '_item_guard') THEN
         EXECUTE pg_catalog.format('DROP TRIGGER _item_guard ON %s', rel);
@@ -154,12 +186,6 @@ BEGIN
         rel, hash_key, hash_type,
         CASE WHEN has_sk THEN pg_catalog.format(', %L, %L', range_key, range_type) ELSE '' END);
     EXECUTE pg_catalog.format('ALTER TABLE %s REPLICA IDENTITY FULL', rel);
-    INSERT INTO @extschema@._tables (table_name, relid, kind, hash_key, hash_key_type,
-                                     range_key, range_key_type, created_at, table_id)
-    VALUES (table_name, rel, 'item', hash_key, hash_type, range_key, range_type,
-            COALESCE((kept OPERATOR(pg_catalog.->>) 'CreatedAt')::timestamptz, pg_catalog.now()),
-            COALESCE((kept OPERATOR(pg_catalog.->>) 'TableId')::uuid, pg_catalog.gen_random_uuid()))
-    RETURNING * INTO t;
     EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', rel, @extschema@._item_table_comment(t));
     RETURN pg_catalog.jsonb_build_object('TableDescription', @extschema@._table_description(t));
 END

@@ -71,8 +71,8 @@ BEGIN
         SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation;
         RETURN @extschema@._stream_description(r);
     END IF;
-    PERFORM @extschema@._require_access(@extschema@._relation_row(relation), 'UpdateTable',
-                                        '{OWNER,catalog INSERT,catalog UPDATE}');
+    ok := @extschema@._require_access(@extschema@._relation_row(relation), 'UpdateTable',
+                                      '{OWNER,catalog INSERT,catalog UPDATE}') IS NULL;
     -- the relation must be able to stream as an ordinary table
     SELECT * INTO rel FROM pg_catalog.pg_class WHERE oid = relation;
     name := rel.relname;
@@ -181,8 +181,8 @@ BEGIN
         SELECT * INTO r FROM @extschema@._tables t WHERE t.relid = relation;
         RETURN @extschema@._stream_description(r);
     END IF;
-    PERFORM @extschema@._require_access(@extschema@._relation_row(relation), 'UpdateTable',
-                                        '{OWNER,catalog UPDATE}');
+    ok := @extschema@._require_access(@extschema@._relation_row(relation), 'UpdateTable',
+                                      '{OWNER,catalog UPDATE}') IS NULL;
     -- Serialise with every other change of the name (see _lock_table_name).
     name := coalesce(r.table_name, (SELECT c.relname::text FROM pg_catalog.pg_class c WHERE c.oid = relation));
     waited := @extschema@._lock_table_name(name);
