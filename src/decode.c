@@ -18,6 +18,14 @@
  * OutputPluginWrite surround every row.  There are no streaming
  * (in-progress) callbacks.
  *
+ * Each record is first filled into a DynamoRecord (record.h: position,
+ * stream, event, Keys and images as built JSON text, SizeBytes, key hash,
+ * flags), then written by a renderer (record_render.c): the Lambda or
+ * GetRecords JSON record, or the internal pump row (format=pump).  The
+ * hash-slots option drops records whose key hash is outside the reader's
+ * slots after filling and before anything is written, so sequence numbers
+ * and change numbers stay those of a reader without it.
+ *
  * Sequence numbers come from the database's epoch (dynamo._source), the
  * commit LSN and the change's number in its transaction, counting every row
  * change the transaction made (whatever the table and the options), so
