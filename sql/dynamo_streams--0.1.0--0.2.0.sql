@@ -1582,6 +1582,36 @@ CREATE FUNCTION @extschema@.update_item(table_name text, key jsonb,
 RETURNS jsonb LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_update_item';
 
 -- ---------------------------------------------------------------------
+-- Reads (issue 9, item 4): projection_expression on get_item, query and
+-- scan; filter_expression and "select" on query and scan; consistent_read
+-- on query and scan; batch_get_item.  New parameters with defaults, so the
+-- old signatures are dropped (nothing in the extension depends on them) and
+-- positional calls of 0.1.0 keep working.
+-- ---------------------------------------------------------------------
+DROP FUNCTION @extschema@.get_item(text, jsonb, boolean);
+CREATE FUNCTION @extschema@.get_item(table_name text, key jsonb, consistent_read boolean DEFAULT false,
+    projection_expression text DEFAULT NULL, expression_attribute_names jsonb DEFAULT NULL)
+RETURNS jsonb LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'dynamo_get_item';
+
+DROP FUNCTION @extschema@.query(text, text, jsonb, jsonb, boolean, int, jsonb);
+DROP FUNCTION @extschema@.scan(text, int, jsonb);
+CREATE FUNCTION @extschema@.query(table_name text, key_condition_expression text,
+    expression_attribute_values jsonb, expression_attribute_names jsonb DEFAULT NULL,
+    scan_index_forward boolean DEFAULT true, "limit" int DEFAULT NULL,
+    exclusive_start_key jsonb DEFAULT NULL, filter_expression text DEFAULT NULL,
+    projection_expression text DEFAULT NULL, "select" text DEFAULT NULL,
+    consistent_read boolean DEFAULT false)
+RETURNS jsonb LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'dynamo_query';
+
+CREATE FUNCTION @extschema@.scan(table_name text, "limit" int DEFAULT NULL,
+    exclusive_start_key jsonb DEFAULT NULL, filter_expression text DEFAULT NULL,
+    projection_expression text DEFAULT NULL, expression_attribute_names jsonb DEFAULT NULL,
+    expression_attribute_values jsonb DEFAULT NULL, "select" text DEFAULT NULL,
+    consistent_read boolean DEFAULT false)
+RETURNS jsonb LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'dynamo_scan';
+
+CREATE FUNCTION @extschema@.batch_get_item(request_items jsonb)
+RETURNS jsonb LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'dynamo_batch_get_item';
 -- Streams catalog (issue 7, item 2): dynamo._streams, one row per stream
 -- ever enabled, kept by the _tables_streams trigger; list_streams; and
 -- render_record (issue 7, item 1: stored records rendered as the plugin

@@ -25,6 +25,7 @@
 #include "utils/builtins.h"
 
 #include "attrval.h"
+#include "item_read.h"
 #include "items.h"
 
 PG_FUNCTION_INFO_V1(dynamo_put_item);
@@ -280,7 +281,8 @@ dynamo_put_item(PG_FUNCTION_ARGS)
 }
 
 /*
- * get_item(table_name text, key jsonb, consistent_read boolean DEFAULT false)
+ * get_item(table_name text, key jsonb, consistent_read boolean DEFAULT false,
+ *		   projection_expression text, expression_attribute_names jsonb)
  * → {"Item": item} or {}.  Reads are always consistent.
  */
 Datum
@@ -292,10 +294,12 @@ dynamo_get_item(PG_FUNCTION_ARGS)
 	DynamoItemTable *t;
 	Jsonb	   *item;
 	Datum		keys[2];
+	DynamoReadSpec spec;
 
 	/* like DynamoDB, validate the request before looking the table up */
 	dynamo_check_table_name(VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name));
 	key = dynamo_key_normalize(key, NULL);
+	dynamo_read_spec_args(fcinfo, DYNAMO_READ_GET, -1, 3, 4, -1, -1, &spec);
 	SPI_connect();
 	t = dynamo_item_table(name, AccessShareLock);
 	dynamo_require_item_access(t, ACL_SELECT, "GetItem");
@@ -305,6 +309,8 @@ dynamo_get_item(PG_FUNCTION_ARGS)
 		elog(ERROR, "get_item failed");
 	item = spi_first_item(callcxt);
 	SPI_finish();
+	if (item != NULL)
+		item = dynamo_read_output(&spec, item);
 	PG_RETURN_JSONB_P(dynamo_wrap_object("Item", item));
 }
 

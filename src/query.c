@@ -15,7 +15,10 @@
  * but the size of DynamoDB's internal serialisation (dynamo_page_size()).
  * The item that reaches or crosses 1 MB is still returned, so a page can
  * exceed 1 MB by up to one item.  Either way LastEvaluatedKey is the key of
- * the last item returned, even if no items follow (AWS does the same).
+ * the last item read, even if no items follow (AWS does the same).  A
+ * FilterExpression and a projection (item_read.c) apply to the items read:
+ * limit and the 1 MB count them before the filter (ScannedCount), Count
+ * counts those it keeps, and LastEvaluatedKey may be an item it dropped.
  * docs/functions/scan.md gives the measurements this follows.
  *
  *-------------------------------------------------------------------------
@@ -29,6 +32,7 @@
 #include "utils/numeric.h"
 
 #include "attrval.h"
+#include "item_read.h"
 #include "items.h"
 #include "key_condition.h"
 
@@ -109,14 +113,19 @@ push_jsonb(JsonbParseState **state, JsonbIteratorToken seq, Jsonb *j)
 
 /*
  * Run q through a cursor and build {"Items", "Count", "ScannedCount"
- * [, "LastEvaluatedKey"]} in cxt.  limit < 0 means no limit.
+ * [, "LastEvaluatedKey"]} in cxt.  limit < 0 means no limit.  As in
+ * DynamoDB, limit and the 1 MB count the items read (ScannedCount); the
+ * filter then decides which of them are returned (Count), and
+ * LastEvaluatedKey is the key of the last item read (item_read.c).
  */
 static Jsonb *
-read_page(DynamoItemTable *t, PageQuery *q, int64 limit, MemoryContext cxt)
+read_page(DynamoItemTable *t, PageQuery *q, int64 limit, DynamoReadSpec *spec,
+		  MemoryContext cxt)
 {
 	JsonbParseState *state = NULL;
 	Portal		portal;
 	int64		count = 0;
+	int64		scanned = 0;
 	int64		bytes = 0;
 	bool		stopped = false;
 	Jsonb	   *last = NULL;
@@ -127,12 +136,15 @@ read_page(DynamoItemTable *t, PageQuery *q, int64 limit, MemoryContext cxt)
 	portal = SPI_cursor_open_with_args(NULL, q->sql.data, q->nargs, q->types,
 									   q->values, NULL, true, 0);
 	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-	push_key(&state, "Items");
-	pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+	if (!spec->count_only)
+	{
+		push_key(&state, "Items");
+		pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+	}
 	while (!stopped)
 	{
 		uint64		i;
-		long		want = limit < 0 ? FETCH_BATCH : Min(FETCH_BATCH, limit - count);
+		long		want = limit < 0 ? FETCH_BATCH : Min(FETCH_BATCH, limit - scanned);
 
 		SPI_cursor_fetch(portal, true, want);
 		if (SPI_processed == 0)
@@ -142,17 +154,24 @@ read_page(DynamoItemTable *t, PageQuery *q, int64 limit, MemoryContext cxt)
 			bool		isnull;
 
 			last = DatumGetJsonbP(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-			push_jsonb(&state, WJB_ELEM, last);
-			count++;
+			if (dynamo_read_keep(spec, last))
+			{
+				if (!spec->count_only)
+					push_jsonb(&state, WJB_ELEM, dynamo_read_output(spec, last));
+				count++;
+			}
+			scanned++;
 			bytes += dynamo_page_size(&last->root, t->ks.range_key);
-			stopped = (limit >= 0 && count >= limit) || bytes >= DYNAMO_PAGE_BYTES;
+			stopped = (limit >= 0 && scanned >= limit) || bytes >= DYNAMO_PAGE_BYTES;
 		}
 	}
 	SPI_cursor_close(portal);
-	pushJsonbValue(&state, WJB_END_ARRAY, NULL);
+	if (!spec->count_only)
+		pushJsonbValue(&state, WJB_END_ARRAY, NULL);
 	n = number_value(count);
 	push_key(&state, "Count");
 	pushJsonbValue(&state, WJB_VALUE, &n);
+	n = number_value(scanned);
 	push_key(&state, "ScannedCount");
 	pushJsonbValue(&state, WJB_VALUE, &n);
 	if (stopped)
@@ -312,7 +331,8 @@ query_start_key(DynamoItemTable *t, DynamoKeyCondition *kc, Jsonb *values,
 /*
  * query(table_name, key_condition_expression, expression_attribute_values,
  *		 expression_attribute_names, scan_index_forward, "limit",
- *		 exclusive_start_key)
+ *		 exclusive_start_key, filter_expression, projection_expression,
+ *		 "select", consistent_read)
  */
 Datum
 dynamo_query(PG_FUNCTION_ARGS)
@@ -330,6 +350,9 @@ dynamo_query(PG_FUNCTION_ARGS)
 	PageQuery	q;
 	Datum		hash;
 	Jsonb	   *res;
+	DynamoExprContext *cx;
+	DynamoExpr *kce;
+	DynamoReadSpec spec;
 
 	if (PG_ARGISNULL(1))
 		ereport(ERROR, dynamo_exception(DYNAMO_EXC_VALIDATION),
@@ -337,14 +360,22 @@ dynamo_query(PG_FUNCTION_ARGS)
 	expr = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	/* like DynamoDB, check what needs no table before looking it up */
 	dynamo_check_table_name(VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name));
-	dynamo_parse_key_condition(expr, names, values, NULL, &kc);
+	/* key condition, filter and projection share names and values */
+	cx = dynamo_expr_begin(names, values);
+	kce = dynamo_expr_parse(cx, DYNAMO_EXPR_KEY_CONDITION, expr);
+	dynamo_expr_key_condition(kce, NULL, NULL);
+	dynamo_read_spec(cx, DYNAMO_READ_QUERY, dynamo_read_arg_cstring(fcinfo, 9),
+					 dynamo_read_arg_cstring(fcinfo, 8),
+					 dynamo_read_arg_cstring(fcinfo, 7), &spec);
+	dynamo_expr_finish(cx);
 	values = dynamo_item_normalize(values, NULL);
 	if (esk != NULL)
 		esk = dynamo_key_normalize(esk, NULL);
 	SPI_connect();
 	t = dynamo_item_table(name, AccessShareLock);
 	dynamo_require_item_access(t, ACL_SELECT, "Query");
-	dynamo_parse_key_condition(expr, names, values, &t->ks, &kc);
+	dynamo_expr_key_condition(kce, &t->ks, &kc);
+	dynamo_read_check_filter_keys(&spec, &t->ks);
 
 	memset(&q, 0, sizeof(q));
 	initStringInfo(&q.sql);
@@ -366,12 +397,16 @@ dynamo_query(PG_FUNCTION_ARGS)
 	}
 	if (t->nkeys == 2)
 		appendStringInfo(&q.sql, " ORDER BY sk%s", forward ? "" : " DESC");
-	res = read_page(t, &q, limit, callcxt);
+	res = read_page(t, &q, limit, &spec, callcxt);
 	SPI_finish();
 	PG_RETURN_JSONB_P(res);
 }
 
-/* scan(table_name, "limit", exclusive_start_key) */
+/*
+ * scan(table_name, "limit", exclusive_start_key, filter_expression,
+ *		projection_expression, expression_attribute_names,
+ *		expression_attribute_values, "select", consistent_read)
+ */
 Datum
 dynamo_scan(PG_FUNCTION_ARGS)
 {
@@ -382,9 +417,11 @@ dynamo_scan(PG_FUNCTION_ARGS)
 	DynamoItemTable *t;
 	PageQuery	q;
 	Jsonb	   *res;
+	DynamoReadSpec spec;
 
 	/* like DynamoDB, check what needs no table before looking it up */
 	dynamo_check_table_name(VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name));
+	dynamo_read_spec_args(fcinfo, DYNAMO_READ_SCAN, 3, 4, 5, 6, 7, &spec);
 	if (esk != NULL)
 		esk = dynamo_key_normalize(esk, NULL);
 	SPI_connect();
@@ -408,7 +445,7 @@ dynamo_scan(PG_FUNCTION_ARGS)
 							 add_param(&q, keys[1], dynamo_key_type_oid(t->ks.range_type)));
 	}
 	appendStringInfoString(&q.sql, t->nkeys == 2 ? " ORDER BY pk, sk" : " ORDER BY pk");
-	res = read_page(t, &q, limit, callcxt);
+	res = read_page(t, &q, limit, &spec, callcxt);
 	SPI_finish();
 	PG_RETURN_JSONB_P(res);
 }

@@ -12,6 +12,8 @@
 #   (c) the anchor: SELECT jsonb_agg(item) of the same number of rows of the
 #       item table in key order, i.e. reading the page without the per-item
 #       work of query (page size count, JSON building, LastEvaluatedKey).
+#   (d) "filtered": (a) with a FilterExpression that keeps every item and a
+#       ProjectionExpression of two attributes (the per-item cost of both).
 # Each round runs the three in rotating order; the figures are the medians
 # over the rounds of CPU per call and of the per-round ratios query/anchor and
 # scan/anchor.  To compare two builds, run this script in each checkout and
@@ -66,6 +68,10 @@ BEGIN
     FOR i IN 1 .. n LOOP
         IF kind = 'query' THEN
             PERFORM dynamo.query('pages', 'pk = :p', '{":p": {"S": "partition"}}');
+        ELSIF kind = 'filtered' THEN
+            PERFORM dynamo.query('pages', 'pk = :p', '{":p": {"S": "partition"}, ":z": {"N": "0"}}',
+                                 '{"#n": "name"}', filter_expression => 'visits > :z',
+                                 projection_expression => 'sk, #n');
         ELSIF kind = 'scan' THEN
             PERFORM dynamo.scan('pages');
         ELSE
@@ -93,9 +99,9 @@ run() {
 
 for ((r = 1; r <= ROUNDS; r++)); do
 	case $((r % 3)) in
-	1) run query $r; run scan $r; run anchor $r ;;
-	2) run anchor $r; run query $r; run scan $r ;;
-	0) run scan $r; run anchor $r; run query $r ;;
+	1) run query $r; run scan $r; run anchor $r; run filtered $r ;;
+	2) run anchor $r; run filtered $r; run query $r; run scan $r ;;
+	0) run filtered $r; run scan $r; run anchor $r; run query $r ;;
 	esac
 done
 
@@ -109,8 +115,8 @@ awk -v rounds="$ROUNDS" '
 	{ cpu[$1, $2] = $3 }
 	END {
 		printf "\n%-8s %16s %20s\n", "", "us CPU/call", "CPU/call vs anchor"
-		split("query scan anchor", names, " ")
-		for (k = 1; k <= 3; k++) {
+		split("query scan filtered anchor", names, " ")
+		for (k = 1; k <= 4; k++) {
 			d = names[k]
 			for (i = 1; i <= rounds; i++) r[d, i] = cpu[d, i] / cpu["anchor", i]
 			printf "%-8s %16.1f %20.3f\n", d, median(cpu, d), median(r, d)
