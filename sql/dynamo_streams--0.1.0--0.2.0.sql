@@ -1612,6 +1612,8 @@ RETURNS jsonb LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'dynamo_scan';
 
 CREATE FUNCTION @extschema@.batch_get_item(request_items jsonb)
 RETURNS jsonb LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'dynamo_batch_get_item';
+
+-- ---------------------------------------------------------------------
 -- Streams catalog (issue 7, item 2): dynamo._streams, one row per stream
 -- ever enabled, kept by the _tables_streams trigger; list_streams; and
 -- render_record (issue 7, item 1: stored records rendered as the plugin
