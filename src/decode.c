@@ -18,6 +18,14 @@
  * OutputPluginWrite surround every row.  There are no streaming
  * (in-progress) callbacks.
  *
+ * Each record is first filled into a DynamoRecord (record.h: position,
+ * stream, event, Keys and images as built JSON text, SizeBytes, key hash,
+ * flags), then written by a renderer (record_render.c): the Lambda or
+ * GetRecords JSON record, or the internal pump row (format=pump).  The
+ * hash-slots option drops records whose key hash is outside the reader's
+ * slots after filling and before anything is written, so sequence numbers
+ * and change numbers stay those of a reader without it.
+ *
  * Sequence numbers come from the database's epoch (dynamo._source), the
  * commit LSN and the change's number in its transaction, counting every row
  * change the transaction made (whatever the table and the options), so
@@ -55,6 +63,7 @@
 #include "utils/rel.h"
 
 #include "decode.h"
+#include "record.h"
 
 /* Option types */
 typedef enum OptKind
@@ -64,14 +73,24 @@ typedef enum OptKind
 	OPT_REGION,
 	OPT_ACCOUNT,
 	OPT_TABLES,
-	OPT_SIZE
+	OPT_SIZE,
+	OPT_SLOTS
 } OptKind;
+
+/* Output formats */
+typedef enum OutFormat
+{
+	FORMAT_LAMBDA,
+	FORMAT_STREAMS,
+	FORMAT_PUMP					/* internal: record_render.c */
+} OutFormat;
 
 /* Plugin state for one decoding session. */
 typedef struct DecodeState
 {
 	MemoryContext change_cxt;	/* reset after every change */
-	bool		streams_format; /* GetRecords record instead of Lambda */
+	OutFormat	format;
+	int			render_flags;	/* DYNAMO_RENDER_* of format and include-* */
 	bool		include_noop;
 	bool		include_xids;
 	bool		include_lsn;
@@ -81,6 +100,10 @@ typedef struct DecodeState
 	char	   *account;
 	List	   *tables;			/* table-name filter, NIL = all */
 	int			max_record_bytes;	/* larger records lose their images */
+	/* hash-slots: only records whose key hash % slot_count is in range */
+	uint32		slot_count;		/* 0 = every record */
+	uint32		slot_first;
+	uint32		slot_last;
 	RepOriginId ttl_origin;		/* origin of TTL deletes, once looked up */
 	bool		ttl_origin_known;
 	RepOriginId skip_origin;	/* changes of this origin are not decoded */
@@ -109,19 +132,17 @@ static const DecodeOption decode_options[] = {
 	{"account-id", OPT_ACCOUNT, 0},
 	{"tables", OPT_TABLES, 0},
 	{"max-record-bytes", OPT_SIZE, offsetof(DecodeState, max_record_bytes)},
+	{"hash-slots", OPT_SLOTS, 0},
 };
 
-#define OPTION_NAMES "format, include-noop, include-xids, include-lsn, include-timestamp, include-transaction, region, account-id, tables, max-record-bytes"
+#define OPTION_NAMES "format, include-noop, include-xids, include-lsn, include-timestamp, include-transaction, region, account-id, tables, max-record-bytes, hash-slots"
 
 /* What one record carries. */
-typedef enum EventKind
-{
-	EV_INSERT,
-	EV_MODIFY,
-	EV_REMOVE
-} EventKind;
+typedef DynamoEvent EventKind;
 
-static const char *const event_names[] = {"INSERT", "MODIFY", "REMOVE"};
+#define EV_INSERT DYNAMO_EV_INSERT
+#define EV_MODIFY DYNAMO_EV_MODIFY
+#define EV_REMOVE DYNAMO_EV_REMOVE
 
 /* The images of one record: jsonb items (item tables) or built rows. */
 typedef struct RecordImages
@@ -136,14 +157,12 @@ typedef struct RecordImages
 	int64		old_keys_size;
 } RecordImages;
 
-/* What a record is made of, for append_record. */
+/* What a record is made of, while it is filled and rendered. */
 typedef struct RecordParts
 {
 	EventKind	ev;
 	RecordImages *im;
-	char		seq[DYNAMO_SEQ_DIGITS + 1];
-	char		id[33];
-	bool		noop;
+	int64		key_size;		/* SizeBytes of the Keys alone */
 	DynamoOmitInfo omit;
 } RecordParts;
 
@@ -211,6 +230,35 @@ split_table_names(DefElem *elem)
 	return names;
 }
 
+/*
+ * hash-slots: "F-L/N" or "S/N" (0 <= F <= L < N <= 65536): only records
+ * whose key hash modulo N lies in F..L, so that several readers can each
+ * decode a disjoint group of a stream's shards.
+ */
+static void
+parse_slots(DecodeState *st, DefElem *elem)
+{
+	const char *v = elem->arg ? strVal(elem->arg) : "";
+	unsigned int first;
+	unsigned int last;
+	unsigned int count;
+	int			used = 0;
+
+	if (sscanf(v, "%u-%u/%u%n", &first, &last, &count, &used) == 3 &&
+		v[used] == '\0')
+		;
+	else if (sscanf(v, "%u/%u%n", &first, &count, &used) == 2 && v[used] == '\0')
+		last = first;
+	else
+		used = -1;
+	if (used <= 0 || strspn(v, "0123456789-/") != strlen(v) ||
+		count < 1 || count > 65536 || first > last || last >= count)
+		bad_option(elem, "Slots are given as FIRST-LAST/COUNT or SLOT/COUNT, with 0 <= FIRST <= LAST < COUNT <= 65536 (\"0-3/16\").");
+	st->slot_first = first;
+	st->slot_last = last;
+	st->slot_count = count;
+}
+
 /* Apply one option to the state. */
 static void
 apply_option(DecodeState *st, const DecodeOption *opt, DefElem *elem)
@@ -227,9 +275,11 @@ apply_option(DecodeState *st, const DecodeOption *opt, DefElem *elem)
 			break;
 		case OPT_FORMAT:
 			if (v != NULL && strcmp(v, "lambda") == 0)
-				st->streams_format = false;
+				st->format = FORMAT_LAMBDA;
 			else if (v != NULL && strcmp(v, "streams") == 0)
-				st->streams_format = true;
+				st->format = FORMAT_STREAMS;
+			else if (v != NULL && strcmp(v, "pump") == 0)
+				st->format = FORMAT_PUMP;
 			else
 				bad_option(elem, "The format is \"lambda\" or \"streams\".");
 			break;
@@ -251,6 +301,9 @@ apply_option(DecodeState *st, const DecodeOption *opt, DefElem *elem)
 					*dst > DYNAMO_MAX_MAX_RECORD_BYTES)
 					bad_option(elem, "A size from 1kB to 256MB is expected, in bytes or with a unit (\"64MB\").");
 			}
+			break;
+		case OPT_SLOTS:
+			parse_slots(st, elem);
 			break;
 	}
 }
@@ -276,6 +329,17 @@ parse_options(DecodeState *st, List *options)
 					errhint("The options are %s.", OPTION_NAMES));
 		apply_option(st, &decode_options[i], elem);
 	}
+	if (st->format == FORMAT_PUMP &&
+		(st->include_xids || st->include_lsn || st->include_timestamp ||
+		 st->include_transaction))
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("dynamo_streams format \"pump\" takes no include-xids, include-lsn, include-timestamp or include-transaction"),
+				errdetail("Each pump row carries its commit LSN, end LSN and commit time."));
+	st->render_flags = (st->format == FORMAT_STREAMS ? DYNAMO_RENDER_STREAMS : 0) |
+		(st->include_xids ? DYNAMO_RENDER_PG_XID : 0) |
+		(st->include_lsn ? DYNAMO_RENDER_PG_LSN : 0) |
+		(st->include_timestamp ? DYNAMO_RENDER_PG_TIME : 0);
 }
 
 /* Startup: options, memory, cache. */
@@ -335,30 +399,6 @@ decode_begin(LogicalDecodingContext *ctx, ReorderBufferTXN *txn)
 	dynamo_forget_settings();
 }
 
-/* Append an LSN as a JSON string "X/X". */
-static void
-put_lsn(StringInfo out, XLogRecPtr lsn)
-{
-	appendStringInfo(out, "\"%X/%X\"", LSN_FORMAT_ARGS(lsn));
-}
-
-/* Append the commit time as a JSON string, ISO 8601 UTC. */
-static void
-put_commit_time(StringInfo out, ReorderBufferTXN *txn)
-{
-	struct pg_tm tm;
-	fsec_t		fsec;
-
-	if (timestamp2tm(DYNAMO_TXN_COMMIT_TIME(txn), NULL, &tm, &fsec, NULL, NULL) != 0)
-	{
-		appendStringInfoString(out, "null");
-		return;
-	}
-	appendStringInfo(out, "\"%04d-%02d-%02dT%02d:%02d:%02d.%06dZ\"",
-					 tm.tm_year, tm.tm_mon, tm.tm_mday,
-					 tm.tm_hour, tm.tm_min, tm.tm_sec, (int) fsec);
-}
-
 /* Write a BEGIN or COMMIT row (include-transaction). */
 static void
 write_txn_row(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
@@ -369,9 +409,9 @@ write_txn_row(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	OutputPluginPrepareWrite(ctx, last);
 	appendStringInfo(ctx->out, "{\"action\":\"%s\",\"xid\":%u,\"commitLsn\":",
 					 commit ? "COMMIT" : "BEGIN", txn->xid);
-	put_lsn(ctx->out, txn->final_lsn);
+	dynamo_render_lsn(ctx->out, txn->final_lsn);
 	appendStringInfoString(ctx->out, ",\"commitTime\":");
-	put_commit_time(ctx->out, txn);
+	dynamo_render_time(ctx->out, DYNAMO_TXN_COMMIT_TIME(txn));
 	if (commit)
 		appendStringInfo(ctx->out, ",\"records\":" INT64_FORMAT, st->records);
 	appendStringInfoCharMacro(ctx->out, '}');
@@ -404,69 +444,20 @@ is_ttl_txn(DecodeState *st, ReorderBufferTXN *txn)
 	return st->ttl_origin_known && txn->origin_id == st->ttl_origin;
 }
 
-/* Append the Keys map; return its size. */
+/* Append the Keys map of an item table's record to buf; return its size. */
 static int64
-put_keys(StringInfo out, DynamoRelInfo *info, RecordImages *im, EventKind ev)
+put_item_keys(StringInfo buf, DynamoRelInfo *info, RecordImages *im, EventKind ev)
 {
 	bool		found;
 
-	if (info->is_item && ev == EV_REMOVE && im->old_item == NULL && im->old_keys)
+	if (ev == EV_REMOVE && im->old_item == NULL && im->old_keys)
 	{
-		appendBinaryStringInfo(out, im->old_keys->data, im->old_keys->len);
+		DYNAMO_ROOM(buf, im->old_keys->len);
+		appendBinaryStringInfo(buf, im->old_keys->data, im->old_keys->len);
 		return im->old_keys_size;
 	}
-	if (info->is_item)
-		return dynamo_json_keys(out, ev == EV_REMOVE ? im->old_item : im->new_item,
-								info->hash_key, info->range_key, &found);
-	else
-	{
-		DynamoImage *img = (ev == EV_REMOVE) ? im->old_row : im->new_row;
-
-		DYNAMO_ROOM(out, img->keys.len);
-		appendBinaryStringInfo(out, img->keys.data, img->keys.len);
-		return img->key_size;
-	}
-}
-
-/* Append an image; return its size. */
-static int64
-put_image(StringInfo out, const char *name, JsonbContainer *item, DynamoImage *row)
-{
-	appendStringInfo(out, ",\"%s\":", name);
-	if (item)
-		return dynamo_json_item(out, item);
-	DYNAMO_ROOM(out, row->item.len);
-	appendBinaryStringInfo(out, row->item.data, row->item.len);
-	return row->item_size;
-}
-
-/* Append the optional top-level "pg" metadata object. */
-static void
-put_metadata(StringInfo out, DecodeState *st, ReorderBufferTXN *txn,
-			 ReorderBufferChange *change)
-{
-	const char *sep = "";
-
-	appendStringInfoString(out, ",\"pg\":{");
-	if (st->include_xids)
-	{
-		appendStringInfo(out, "\"xid\":%u", txn->xid);
-		sep = ",";
-	}
-	if (st->include_lsn)
-	{
-		appendStringInfo(out, "%s\"lsn\":", sep);
-		put_lsn(out, change->lsn);
-		appendStringInfoString(out, ",\"commitLsn\":");
-		put_lsn(out, txn->final_lsn);
-		sep = ",";
-	}
-	if (st->include_timestamp)
-	{
-		appendStringInfo(out, "%s\"commitTime\":", sep);
-		put_commit_time(out, txn);
-	}
-	appendStringInfoCharMacro(out, '}');
+	return dynamo_json_keys(buf, ev == EV_REMOVE ? im->old_item : im->new_item,
+							info->hash_key, info->range_key, &found);
 }
 
 /* Does the record carry a NewImage / an OldImage (view and event)? */
@@ -483,69 +474,156 @@ wants_old(DynamoRelInfo *info, EventKind ev, RecordImages *im)
 		(im->old_item || im->old_row) && !im->old_keys_only;
 }
 
+/* Point a record's text at part of buf (offsets survive buf growing). */
+typedef struct TextSpan
+{
+	int			off;
+	int			len;
+	bool		present;
+} TextSpan;
+
 /*
- * Append a whole record (after OutputPluginPrepareWrite), leaving out what
- * rp->omit says.  May raise an error (see try_append_record).
+ * Fill the record's Keys and images (as the omission level allows) and
+ * SizeBytes.  Item tables: written from the jsonb items into buf.  Ordinary
+ * tables: the row images are built text already and are pointed to.  May
+ * raise an error (see try_fill).
  */
 static void
-append_record(StringInfo out, DecodeState *st, ReorderBufferTXN *txn,
-			  ReorderBufferChange *change, DynamoRelInfo *info, RecordParts *rp)
+fill_record(StringInfo buf, DynamoRelInfo *info, RecordParts *rp, DynamoRecord *rec)
 {
 	RecordImages *im = rp->im;
 	EventKind	ev = rp->ev;
-	int64		size = 0;
-	TimestampTz ct = DYNAMO_TXN_COMMIT_TIME(txn);
+	bool		images = (rp->omit.level == DOMIT_NONE);
+	TextSpan	k = {0},
+				n = {0},
+				o = {0};
 
-	appendStringInfo(out, "{\"eventID\":\"%s\",\"eventName\":\"%s\",\"eventVersion\":\"1.1\","
-					 "\"eventSource\":\"aws:dynamodb\",\"awsRegion\":",
-					 rp->id, event_names[ev]);
-	dynamo_json_string(out, info->region, strlen(info->region));
-	appendStringInfoCharMacro(out, ',');
-	if (ev == EV_REMOVE && is_ttl_txn(st, txn))
-		appendStringInfoString(out, st->streams_format ?
-							   "\"userIdentity\":{\"PrincipalId\":\"dynamodb.amazonaws.com\",\"Type\":\"Service\"}," :
-							   "\"userIdentity\":{\"type\":\"Service\",\"principalId\":\"dynamodb.amazonaws.com\"},");
-	appendStringInfo(out, "\"dynamodb\":{\"ApproximateCreationDateTime\":" INT64_FORMAT ",\"Keys\":",
-					 (int64) (ct / USECS_PER_SEC) +
-					 (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY);
-	if (rp->omit.level == DOMIT_ALL)
-		appendBinaryStringInfo(out, "{}", 2);
-	else
-		size = put_keys(out, info, im, ev);
-	if (rp->omit.level == DOMIT_NONE && wants_new(info, ev))
-		size += put_image(out, "NewImage", im->new_item, im->new_row);
-	if (rp->omit.level == DOMIT_NONE && wants_old(info, ev, im))
-		size += put_image(out, "OldImage", im->old_item, im->old_row);
-	appendStringInfo(out, ",\"SequenceNumber\":\"%s\",\"SizeBytes\":" INT64_FORMAT
-					 ",\"StreamViewType\":\"%s\"}",
-					 rp->seq, size, info->view_name);
-	if (!st->streams_format)
+	if (!info->is_item)
 	{
-		appendBinaryStringInfo(out, ",\"eventSourceARN\":", 18);
-		dynamo_json_string(out, info->stream_arn, info->stream_arn_len);
+		DynamoImage *kimg = (ev == EV_REMOVE) ? im->old_row : im->new_row;
+
+		rec->keys = kimg->keys.data;
+		rec->keys_len = kimg->keys.len;
+		rp->key_size = kimg->key_size;
+		rec->size_bytes = rp->key_size;
+		if (images && wants_new(info, ev))
+		{
+			rec->new_image = im->new_row->item.data;
+			rec->new_len = im->new_row->item.len;
+			rec->size_bytes += im->new_row->item_size;
+		}
+		if (images && wants_old(info, ev, im))
+		{
+			rec->old_image = im->old_row->item.data;
+			rec->old_len = im->old_row->item.len;
+			rec->size_bytes += im->old_row->item_size;
+		}
+		return;
 	}
-	if (rp->noop)
-		appendBinaryStringInfo(out, ",\"noop\":true", 12);
-	if (rp->omit.level != DOMIT_NONE)
-		appendStringInfoString(out, rp->omit.too_big ?
-							   ",\"omitted\":\"max-record-bytes\"" :
-							   ",\"omitted\":\"error\"");
-	if (st->include_xids || st->include_lsn || st->include_timestamp)
-		put_metadata(out, st, txn, change);
-	appendStringInfoCharMacro(out, '}');
-	DYNAMO_ROOM(out, 0);
+	resetStringInfo(buf);
+	rp->key_size = put_item_keys(buf, info, im, ev);
+	k.len = buf->len;
+	rec->size_bytes = rp->key_size;
+	if (images && wants_new(info, ev))
+	{
+		n.off = buf->len;
+		rec->size_bytes += dynamo_json_item(buf, im->new_item);
+		n.len = buf->len - n.off;
+		n.present = true;
+	}
+	if (images && wants_old(info, ev, im))
+	{
+		o.off = buf->len;
+		rec->size_bytes += dynamo_json_item(buf, im->old_item);
+		o.len = buf->len - o.off;
+		o.present = true;
+	}
+	rec->keys = buf->data;
+	rec->keys_len = k.len;
+	rec->new_image = n.present ? buf->data + n.off : NULL;
+	rec->new_len = n.len;
+	rec->old_image = o.present ? buf->data + o.off : NULL;
+	rec->old_len = o.len;
+}
+
+/* Take the next omission level after a data or limit error (first reason kept). */
+static void
+omit_more(RecordParts *rp, DynamoOmitInfo *why)
+{
+	if (rp->omit.level == DOMIT_NONE)
+	{
+		rp->omit = *why;
+		rp->omit.level = DOMIT_IMAGES;
+	}
+	else
+		rp->omit.level = DOMIT_ALL;
+}
+
+/* Leave out what rp->omit.level says of an already filled record. */
+static void
+apply_omissions(RecordParts *rp, DynamoRecord *rec)
+{
+	if (rp->omit.level == DOMIT_NONE)
+		return;
+	rec->omitted = rp->omit.too_big ? DYNAMO_OMITTED_TOO_BIG : DYNAMO_OMITTED_ERROR;
+	rec->new_image = rec->old_image = NULL;
+	rec->new_len = rec->old_len = 0;
+	rec->size_bytes = rp->key_size;
+	if (rp->omit.level == DOMIT_ALL)
+	{
+		rec->keys = "{}";
+		rec->keys_len = 2;
+		rec->size_bytes = 0;
+	}
 }
 
 /*
- * Append the record within limit bytes of out.  On a data or limit error
- * truncate out back to its length at entry, note the reason in rp->omit
- * (the first one) and the next omission level, and return false.  At
- * DOMIT_ALL nothing is left that can fail.
+ * Fill the record within max-record-bytes.  On a data or limit error note
+ * the reason, take the next omission level and return false.  At DOMIT_ALL
+ * nothing is left that can fail.
  */
 static bool
-try_append_record(StringInfo out, DecodeState *st, ReorderBufferTXN *txn,
-				  ReorderBufferChange *change, DynamoRelInfo *info,
-				  RecordParts *rp, Size limit)
+try_fill(StringInfo buf, DecodeState *st, DynamoRelInfo *info,
+		 RecordParts *rp, DynamoRecord *rec)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	volatile bool ok = true;
+
+	if (rp->omit.level == DOMIT_ALL)
+	{
+		apply_omissions(rp, rec);
+		return true;
+	}
+	/* the images alone past the limit: the record is, too */
+	dynamo_out_limit = st->max_record_bytes;
+	dynamo_out_limit_hit = false;
+	PG_TRY();
+	{
+		fill_record(buf, info, rp, rec);
+	}
+	PG_CATCH();
+	{
+		DynamoOmitInfo why = {0};
+
+		dynamo_catch_value_error(cxt, &why);
+		omit_more(rp, &why);
+		ok = false;
+	}
+	PG_END_TRY();
+	dynamo_out_limit = MaxAllocSize;
+	if (ok)
+		apply_omissions(rp, rec);
+	return ok;
+}
+
+/*
+ * Render the record as JSON within limit bytes of out.  Past the limit
+ * truncate out back to its length at entry, take the next omission level
+ * and return false.
+ */
+static bool
+try_render(StringInfo out, RecordParts *rp, DynamoRecord *rec, int flags,
+		   Size limit)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	int			start = out->len;
@@ -553,27 +631,21 @@ try_append_record(StringInfo out, DecodeState *st, ReorderBufferTXN *txn,
 
 	if (rp->omit.level == DOMIT_ALL)
 	{
-		append_record(out, st, txn, change, info, rp);
+		dynamo_render_json(out, rec, flags);
 		return true;
 	}
 	dynamo_out_limit = limit;
 	dynamo_out_limit_hit = false;
 	PG_TRY();
 	{
-		append_record(out, st, txn, change, info, rp);
+		dynamo_render_json(out, rec, flags);
 	}
 	PG_CATCH();
 	{
 		DynamoOmitInfo why = {0};
 
 		dynamo_catch_value_error(cxt, &why);
-		if (rp->omit.level == DOMIT_NONE)
-		{
-			rp->omit = why;
-			rp->omit.level = DOMIT_IMAGES;
-		}
-		else
-			rp->omit.level = DOMIT_ALL;
+		omit_more(rp, &why);
 		ok = false;
 	}
 	PG_END_TRY();
@@ -582,8 +654,29 @@ try_append_record(StringInfo out, DecodeState *st, ReorderBufferTXN *txn,
 	{
 		out->len = start;
 		out->data[start] = '\0';
+		apply_omissions(rp, rec);
 	}
 	return ok;
+}
+
+/*
+ * Pump format: leave out what the Lambda rendering (the longer JSON form)
+ * could not carry within max-record-bytes, then write the fields.
+ */
+static void
+render_pump(StringInfo out, DecodeState *st, RecordParts *rp, DynamoRecord *rec)
+{
+	while (rp->omit.level != DOMIT_ALL &&
+		   dynamo_render_json_len(rec, 0) > (Size) st->max_record_bytes)
+	{
+		DynamoOmitInfo why = {0};
+
+		why.too_big = true;
+		why.sqlerrcode = ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+		omit_more(rp, &why);
+		apply_omissions(rp, rec);
+	}
+	dynamo_render_pump(out, rec);
 }
 
 /* What the built row images of an ordinary table make the record leave out. */
@@ -607,7 +700,8 @@ row_omissions(DynamoRelInfo *info, RecordParts *rp)
 
 /* Log that a record went out without its images (and keys). */
 static void
-warn_omitted(DecodeState *st, DynamoRelInfo *info, RecordParts *rp)
+warn_omitted(DecodeState *st, DynamoRelInfo *info, RecordParts *rp,
+			 DynamoRecord *rec)
 {
 	ereport(WARNING,
 			errcode(rp->omit.too_big ? ERRCODE_PROGRAM_LIMIT_EXCEEDED : rp->omit.sqlerrcode),
@@ -616,12 +710,53 @@ warn_omitted(DecodeState *st, DynamoRelInfo *info, RecordParts *rp)
 				   rp->omit.level == DOMIT_ALL ? "images and keys" : "images"),
 			rp->omit.too_big ?
 			errdetail("Record %s is larger than max-record-bytes (%d bytes).",
-					  rp->seq, st->max_record_bytes) :
-			errdetail("Building record %s failed: %s.", rp->seq, rp->omit.message),
+					  rec->seq, st->max_record_bytes) :
+			errdetail("Building record %s failed: %s.", rec->seq, rp->omit.message),
 			errhint("The record carries the member \"omitted\"; see the output plugin documentation."));
 }
 
-/* Write one record as one output row. */
+/* Is the record's key hash in this reader's slots (hash-slots)? */
+static inline bool
+slot_wanted(DecodeState *st, uint64 key_hash)
+{
+	uint32		slot;
+
+	if (st->slot_count == 0)
+		return true;
+	slot = (uint32) (key_hash % (uint64) st->slot_count);
+	return slot >= st->slot_first && slot <= st->slot_last;
+}
+
+/* Fill the record's position, stream and flags from the change. */
+static void
+init_record(DynamoRecord *rec, DecodeState *st, ReorderBufferTXN *txn,
+			ReorderBufferChange *change, DynamoRelInfo *info, EventKind ev,
+			int part, bool noop)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->commit_lsn = txn->final_lsn;
+	rec->end_lsn = txn->end_lsn;
+	rec->lsn = change->lsn;
+	rec->xid = txn->xid;
+	rec->commit_time = DYNAMO_TXN_COMMIT_TIME(txn);
+	rec->change_no = st->change_no;
+	rec->part = part;
+	rec->stream_arn = info->stream_arn;
+	rec->stream_arn_len = info->stream_arn_len;
+	rec->region = info->region;
+	rec->view_name = info->view_name;
+	rec->event = ev;
+	rec->ttl = (ev == EV_REMOVE && is_ttl_txn(st, txn));
+	rec->noop = noop;
+	dynamo_sequence_number(rec->seq, dynamo_relinfo_epoch(), txn->final_lsn,
+						   st->change_no, part);
+	dynamo_event_id(rec->event_id, info->stream_arn, info->stream_arn_len, rec->seq);
+}
+
+/*
+ * Write one record as one output row: fill the record, skip it when its
+ * key hash is not in this reader's slots, render it.
+ */
 static void
 write_record(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 			 ReorderBufferChange *change, DynamoRelInfo *info,
@@ -630,30 +765,41 @@ write_record(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	/* only the REMOVE half of a key-changing update is followed by more */
 	bool		last = !(ev == EV_REMOVE && (im->new_item != NULL || im->new_row != NULL));
 	DecodeState *st = ctx->output_plugin_private;
+	StringInfoData buf;
 	StringInfo	out;
 	RecordParts rp;
-	Size		limit;
+	DynamoRecord rec;
 
+	memset(&rp, 0, sizeof(rp));
+	rp.ev = ev;
+	rp.im = im;
+	init_record(&rec, st, txn, change, info, ev, part, noop);
+	if (!info->is_item)
+		row_omissions(info, &rp);
+	initStringInfo(&buf);
+	while (!try_fill(&buf, st, info, &rp, &rec))
+		;
+	rec.key_hash = dynamo_key_hash(rec.keys, rec.keys_len);
+	if (!slot_wanted(st, rec.key_hash))
+		return;
 	if (st->include_transaction && !st->begin_written)
 	{
 		write_txn_row(ctx, txn, false, false);
 		st->begin_written = true;
 	}
-	memset(&rp, 0, sizeof(rp));
-	rp.ev = ev;
-	rp.im = im;
-	rp.noop = noop;
-	dynamo_sequence_number(rp.seq, dynamo_relinfo_epoch(), txn->final_lsn, st->change_no, part);
-	dynamo_event_id(rp.id, info->stream_arn, info->stream_arn_len, rp.seq);
-	if (!info->is_item)
-		row_omissions(info, &rp);
 	OutputPluginPrepareWrite(ctx, last);
 	out = ctx->out;
-	limit = (Size) out->len + st->max_record_bytes;
-	while (!try_append_record(out, st, txn, change, info, &rp, limit))
-		;
+	if (st->format == FORMAT_PUMP)
+		render_pump(out, st, &rp, &rec);
+	else
+	{
+		Size		limit = (Size) out->len + st->max_record_bytes;
+
+		while (!try_render(out, &rp, &rec, st->render_flags, limit))
+			;
+	}
 	if (rp.omit.level != DOMIT_NONE)
-		warn_omitted(st, info, &rp);
+		warn_omitted(st, info, &rp, &rec);
 	OutputPluginWrite(ctx, last);
 	st->records++;
 }

@@ -3,12 +3,16 @@
  * decode.h
  *		Internal interfaces of the logical decoding output plugin.
  *
- * The plugin is split by job: decode.c (callbacks, options, record
- * assembly), decode_cache.c (per-relation stream metadata read from
- * dynamo._tables with the historic snapshot), record_json.c (compact JSON
- * writing, AttributeValue item sizes), record_seq.c (sequence numbers and
- * event ids), decode_keys.c (Keys of an item-table row from its key
- * columns) and row_image.c (ordinary-table rows as AttributeValue maps).
+ * The plugin is split by job: decode.c (callbacks, options, filling the
+ * record), decode_cache.c (per-relation stream metadata read from
+ * dynamo._tables with the historic snapshot), record.h (the record model)
+ * and its renderers record_render.c (JSON and pump rows) and
+ * record_sql.c (dynamo.render_record), record_json.c (JSON strings, the
+ * record size limit), record_item.c (AttributeValue items and Keys from
+ * jsonb, with their sizes), record_marshall.c (plain JSON as
+ * AttributeValues), record_seq.c (sequence numbers and event ids),
+ * decode_keys.c (Keys of an item-table row from its key columns) and
+ * row_image.c (ordinary-table rows as AttributeValue maps).
  *
  *-------------------------------------------------------------------------
  */
@@ -141,12 +145,16 @@ extern int	dynamo_relinfo_epoch(void);
 
 /* record_json.c */
 extern void dynamo_json_string(StringInfo out, const char *s, int len);
+
+/* record_item.c */
 extern int64 dynamo_json_item(StringInfo out, JsonbContainer *item);
 extern int64 dynamo_json_keys(StringInfo out, JsonbContainer *item,
 							  const char *hash_key, const char *range_key,
 							  bool *found);
 extern bool dynamo_json_keys_equal(JsonbContainer *a, JsonbContainer *b,
 								   const char *hash_key, const char *range_key);
+
+/* record_marshall.c */
 extern void dynamo_marshall_container(StringInfo out, JsonbContainer *jc,
 									  int64 *size);
 

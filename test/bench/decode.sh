@@ -27,6 +27,8 @@
 # Knobs: DS_BENCH_INSERTS (200000), DS_BENCH_MODIFIES (200000),
 # DS_BENCH_REMOVES (100000), DS_BENCH_BATCH (1000 rows per transaction),
 # DS_BENCH_REPS (5), DS_BENCH_BIG_TXN (1000000; 0 skips step 4),
+# DS_BENCH_DS_OPTIONS (options of the dynamo_streams peek as
+# name=value,name=value, e.g. format=pump; default none),
 # DS_BENCH_PROFILE=perf (also record a perf profile of one dynamo_streams
 # peek and print its top functions; needs root and perf).
 # Server settings: test/postgresql.conf (fsync = off: the timed part reads
@@ -40,6 +42,11 @@ BATCH=${DS_BENCH_BATCH:-1000}
 REPS=${DS_BENCH_REPS:-5}
 BIG=${DS_BENCH_BIG_TXN:-1000000}
 PROFILE=${DS_BENCH_PROFILE:-}
+DS_OPTS=""
+IFS=',' read -ra _pairs <<<"${DS_BENCH_DS_OPTIONS:-}"
+for _p in "${_pairs[@]}"; do
+	DS_OPTS+=", '${_p%%=*}', '${_p#*=}'"
+done
 
 # No checkpoints or autovacuum during the runs; logical_decoding_work_mem
 # stays at its default (64MB), so the 1,000,000-change transaction spills
@@ -163,7 +170,7 @@ ds_log "WAL since the slots were made: $(ds_psql -Atc "SELECT pg_size_pretty(pg_
 
 # The SQL call of each plugin's peek.
 declare -A CALL=(
-	[dynamo_streams]="bench_peek('bench_dynamo_streams')"
+	[dynamo_streams]="bench_peek('bench_dynamo_streams'$DS_OPTS)"
 	[wal2json]="bench_peek('bench_wal2json', 'format-version', '2')"
 	[test_decoding]="bench_peek('bench_test_decoding')"
 )

@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
-  psql, freshDatabase, dropDatabase, createSlot, slotRows, streamArn, jsonb, lit,
+  psql, value, freshDatabase, dropDatabase, createSlot, slotRows, streamArn, jsonb, lit,
 } from './lib/pg.mjs';
 
 const DB = 'e2e_client_streams';
@@ -41,16 +41,17 @@ const targets = [];        // X-Amz-Target of every request the stub got
 let server;
 let client;
 
-// The stub: a minimal DynamoDB Streams endpoint over the recorded streams.
+const sqlOrNull = (v) => (v === undefined ? 'NULL' : lit(v));
+
+// The stub: a minimal DynamoDB Streams endpoint over the recorded streams;
+// ListStreams answers with dynamo.list_streams.
 function handle(target, input) {
   const s = streams[input.StreamArn];
   switch (target) {
     case 'ListStreams':
-      return {
-        Streams: Object.entries(streams).map(([arn, x]) => ({
-          StreamArn: arn, TableName: x.table, StreamLabel: arn.split('/stream/')[1],
-        })),
-      };
+      // the extension's own answer, as the SQL function gives it
+      return JSON.parse(value(DB, `SELECT dynamo.list_streams(${sqlOrNull(input.TableName)},
+        ${input.Limit ?? 'NULL'}, ${sqlOrNull(input.ExclusiveStartStreamArn)})`));
     case 'DescribeStream':
       return {
         StreamDescription: {
@@ -193,6 +194,35 @@ test('the SDK lists and describes the streams', async () => {
   const desc = await client.send(new DescribeStreamCommand({ StreamArn: list.Streams[0].StreamArn }));
   assert.equal(desc.StreamDescription.Shards[0].ShardId, SHARD);
   assert.ok(desc.StreamDescription.CreationRequestDateTime instanceof Date);
+});
+
+test('ListStreams: the SDK parses dynamo.list_streams, pages and filters', async () => {
+  // one more, older stream of E2eKeysOnly: disabled, then enabled again
+  psql(DB, `SELECT dynamo.update_table('E2eKeysOnly', false);
+            SELECT dynamo.update_table('E2eKeysOnly', true, 'KEYS_ONLY');`);
+  const all = await client.send(new ListStreamsCommand({}));
+  assert.equal(all.Streams.length, 3);
+  assert.equal(all.LastEvaluatedStreamArn, undefined);
+  for (const s of all.Streams) {
+    assert.match(s.StreamArn, /^arn:aws:dynamodb:us-east-1:000000000000:table\/E2e\w+\/stream\/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}$/);
+    assert.equal(s.StreamArn, `arn:aws:dynamodb:us-east-1:000000000000:table/${s.TableName}/stream/${s.StreamLabel}`);
+  }
+  // newest first
+  const labels = all.Streams.map((s) => s.StreamLabel);
+  assert.deepEqual(labels, [...labels].sort().reverse());
+  const paged = [];
+  let start;
+  do {
+    const page = await client.send(new ListStreamsCommand({ Limit: 1, ExclusiveStartStreamArn: start }));
+    assert.ok(page.Streams.length <= 1);
+    paged.push(...page.Streams);
+    start = page.LastEvaluatedStreamArn;
+  } while (start);
+  assert.deepEqual(paged, all.Streams);
+  const keysOnly = await client.send(new ListStreamsCommand({ TableName: 'E2eKeysOnly' }));
+  assert.equal(keysOnly.Streams.length, 2);
+  assert.ok(keysOnly.Streams.every((s) => s.TableName === 'E2eKeysOnly'));
+  assert.ok(keysOnly.Streams.some((s) => streams[s.StreamArn]), 'the recorded stream is listed');
 });
 
 test('GetRecords: every field as the SDK deserializes it', async () => {
