@@ -187,22 +187,3 @@ dynamo_expr_key_condition(DynamoExpr *e, const DynamoKeySchema *ks,
 	if (ks)
 		assign_conditions(&st, ks, out);
 }
-
-/*
- * Parse expr against key schema ks.  names and values are the
- * ExpressionAttributeNames/Values objects (either may be NULL).  With ks
- * NULL, only the checks that need no table are made (DynamoDB makes them
- * before it looks the table up); out is then not filled in.
- */
-void
-dynamo_parse_key_condition(const char *expr, Jsonb *names, Jsonb *values,
-						   const DynamoKeySchema *ks, DynamoKeyCondition *out)
-{
-	DynamoExprContext *cx = dynamo_expr_begin(names, values);
-	DynamoExpr *e = dynamo_expr_parse(cx, DYNAMO_EXPR_KEY_CONDITION, expr);
-
-	dynamo_expr_key_condition(e, NULL, NULL);
-	dynamo_expr_finish(cx);
-	if (ks)
-		dynamo_expr_key_condition(e, ks, out);
-}

@@ -46,8 +46,4 @@ struct DynamoExpr;
 extern void dynamo_expr_key_condition(struct DynamoExpr *e, const DynamoKeySchema *ks,
 									  DynamoKeyCondition *out);
 
-extern void dynamo_parse_key_condition(const char *expr, Jsonb *names,
-									   Jsonb *values, const DynamoKeySchema *ks,
-									   DynamoKeyCondition *out);
-
 #endif							/* DYNAMO_KEY_CONDITION_H */
