@@ -1,0 +1,64 @@
+-- 085_worker: dynamo.start(), dynamo.stop() and the view dynamo.status
+-- (issue 7: a background worker per database, launched without
+-- shared_preload_libraries).  start() is idempotent (a second call returns
+-- the same pid), stop() when nothing runs is a NOTICE, not an error, and
+-- stop() waits until the worker has exited.  Restarts, crashes and the
+-- worker's TTL sweeps: test/t/095_worker.pl.
+\set VERBOSITY terse
+-- nothing runs yet: one row, state stopped
+SELECT pid, database = current_database() AS this_db, state, slot_name, lag_bytes, lag_time
+  FROM dynamo.status;
+SELECT dynamo.stop();
+SELECT dynamo.start() AS pid \gset
+SELECT :pid > 0 AS started, dynamo.start() = :pid AS same_pid;
+-- the worker is a background worker of this database, shown by the view
+SELECT backend_type, datname = current_database() AS this_db
+  FROM pg_stat_activity WHERE pid = :pid;
+SELECT pg_sleep(0.2);
+SELECT pid = :pid AS same_pid, state IN ('idle', 'pump', 'ttl', 'trim') AS running,
+       started_at <= now() AS started_at, last_pump_at IS NOT NULL AS pumped,
+       last_error
+  FROM dynamo.status;
+-- a commit that writes an item table wakes it (woke_at moves)
+SELECT dynamo.create_table('Worker085', 'id') IS NOT NULL AS created;
+SELECT woke_at AS woke_before FROM dynamo.status \gset
+SELECT dynamo.put_item('Worker085', '{"id": {"S": "a"}}') IS NOT NULL AS put;
+SELECT pg_sleep(0.3);
+SELECT woke_at > COALESCE(:'woke_before'::timestamptz, '-infinity') AS woken FROM dynamo.status;
+-- stop: true, and the worker has exited when it returns
+SELECT dynamo.stop();
+SELECT count(*) AS left_running FROM pg_stat_activity WHERE pid = :pid;
+SELECT pid, state FROM dynamo.status;
+SELECT dynamo.stop();
+-- drop_slot drops the pump's slot once the worker is gone
+SET dynamo_streams.slot_name = 'regress_worker085';
+SELECT 'slot' FROM pg_create_logical_replication_slot('regress_worker085', 'dynamo_streams');
+SELECT slot_name, lag_bytes >= 0 AS lag_known, retained_wal_bytes >= 0 AS retained_known
+  FROM dynamo.status;
+SELECT dynamo.stop(drop_slot => true);
+SELECT count(*) AS slots FROM pg_replication_slots WHERE slot_name = 'regress_worker085';
+SELECT dynamo.stop(drop_slot => true);
+RESET dynamo_streams.slot_name;
+-- start and stop are for superusers unless granted
+CREATE ROLE regress_ds_worker;
+SET ROLE regress_ds_worker;
+SELECT dynamo.start();
+SELECT dynamo.stop();
+SELECT count(*) AS visible FROM dynamo.status;
+RESET ROLE;
+-- a worker runs as the role that started it, which must have LOGIN
+GRANT EXECUTE ON FUNCTION dynamo.start(), dynamo.stop(boolean) TO regress_ds_worker;
+SET ROLE regress_ds_worker;
+SELECT dynamo.start();
+RESET ROLE;
+ALTER ROLE regress_ds_worker LOGIN;
+SET ROLE regress_ds_worker;
+SELECT dynamo.start() AS pid \gset
+RESET ROLE;
+SELECT usename FROM pg_stat_activity WHERE pid = :pid;
+SET ROLE regress_ds_worker;
+SELECT dynamo.stop();
+RESET ROLE;
+REVOKE EXECUTE ON FUNCTION dynamo.start(), dynamo.stop(boolean) FROM regress_ds_worker;
+DROP ROLE regress_ds_worker;
+SELECT dynamo.delete_table('Worker085') IS NOT NULL AS deleted;
