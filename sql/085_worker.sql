@@ -6,7 +6,7 @@
 -- worker's TTL sweeps: test/t/095_worker.pl.
 \set VERBOSITY terse
 -- nothing runs yet: one row, state stopped
-SELECT pid, database = current_database() AS this_db, state, slot_name, lag_bytes, lag_time
+SELECT pid, database = current_database() AS this_db, state, slot_name LIKE 'dynamo\_pump\_%' AS slot, lag_bytes, lag_time
   FROM dynamo.status;
 SELECT dynamo.stop();
 SELECT dynamo.start() AS pid \gset
@@ -31,14 +31,13 @@ SELECT count(*) AS left_running FROM pg_stat_activity WHERE pid = :pid;
 SELECT pid, state FROM dynamo.status;
 SELECT dynamo.stop();
 -- drop_slot drops the pump's slot once the worker is gone
-SET dynamo_streams.slot_name = 'regress_worker085';
-SELECT 'slot' FROM pg_create_logical_replication_slot('regress_worker085', 'dynamo_streams');
-SELECT slot_name, lag_bytes >= 0 AS lag_known, retained_wal_bytes >= 0 AS retained_known
+SELECT 'dynamo_pump_' || oid AS slot FROM pg_database WHERE datname = current_database() \gset
+SELECT 'slot' FROM pg_create_logical_replication_slot(:'slot', 'dynamo_streams');
+SELECT slot_name = :'slot' AS pump_slot, lag_bytes >= 0 AS lag_known, retained_wal_bytes >= 0 AS retained_known
   FROM dynamo.status;
 SELECT dynamo.stop(drop_slot => true);
-SELECT count(*) AS slots FROM pg_replication_slots WHERE slot_name = 'regress_worker085';
+SELECT count(*) AS slots FROM pg_replication_slots WHERE slot_name = :'slot';
 SELECT dynamo.stop(drop_slot => true);
-RESET dynamo_streams.slot_name;
 -- start and stop are for superusers unless granted
 CREATE ROLE regress_ds_worker;
 SET ROLE regress_ds_worker;

@@ -2003,8 +2003,9 @@ SELECT w.pid,
        pg_catalog.now() OPERATOR(pg_catalog.-)
            pg_catalog.to_timestamp((w.s OPERATOR(pg_catalog.->>) 'caught_up_at')::pg_catalog.float8) AS lag_time,
        pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), r.restart_lsn) AS retained_wal_bytes
-  FROM (SELECT COALESCE(pg_catalog.current_setting('dynamo_streams.slot_name', true),
-                        'dynamo_streams')::pg_catalog.name AS slot_name) c
+  FROM (SELECT ('dynamo_pump_' OPERATOR(pg_catalog.||) d.oid)::pg_catalog.name AS slot_name
+          FROM pg_catalog.pg_database d
+         WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()) c
   LEFT JOIN (SELECT a.pid,
                     CASE WHEN a.query OPERATOR(pg_catalog.~) '^\{.*\}$' THEN a.query::pg_catalog.jsonb END AS s
                FROM pg_catalog.pg_stat_activity a

@@ -57,7 +57,6 @@ int			dynamo_worker_ttl_interval = 10;
 int			dynamo_worker_ttl_max_items = 1000;
 int			dynamo_worker_trim_interval = 60;
 int			dynamo_worker_pump_max_changes = 1000;
-char	   *dynamo_worker_slot_name = NULL;
 char	   *dynamo_worker_databases = NULL;
 
 bool		dynamo_am_worker = false;
@@ -96,11 +95,6 @@ dynamo_worker_define_settings(void)
 							NULL,
 							&dynamo_worker_pump_max_changes, 1000, 1, INT_MAX,
 							PGC_SIGHUP, 0, NULL, NULL, NULL);
-	DefineCustomStringVariable("dynamo_streams.slot_name",
-							   "Logical replication slot of the pump.",
-							   NULL,
-							   &dynamo_worker_slot_name, "dynamo_streams",
-							   PGC_SUSET, 0, NULL, NULL, NULL);
 	/* PGC_POSTMASTER settings can be defined only while preloading */
 	if (!process_shared_preload_libraries_in_progress)
 		return;

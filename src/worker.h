@@ -33,6 +33,12 @@
 #define DYNAMO_WORKER_LOCK_KEY1	0x64796e61	/* "dyna" */
 #define DYNAMO_WORKER_LOCK_KEY2	0x776b7200	/* "wkr" */
 
+/*
+ * The pump's slot of a database is named DYNAMO_PUMP_SLOT_PREFIX<dboid>
+ * (as dynamo._pump_slot_name() of the stream log names it).
+ */
+#define DYNAMO_PUMP_SLOT_PREFIX	"dynamo_pump_"
+
 /* bgw_extra of a worker: whom to connect as, where. */
 typedef struct DynamoWorkerArgs
 {
@@ -47,7 +53,6 @@ extern int	dynamo_worker_ttl_interval; /* s */
 extern int	dynamo_worker_ttl_max_items;
 extern int	dynamo_worker_trim_interval;	/* s */
 extern int	dynamo_worker_pump_max_changes;
-extern char *dynamo_worker_slot_name;
 extern char *dynamo_worker_databases;
 
 /* Set in the worker process itself. */

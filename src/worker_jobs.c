@@ -9,11 +9,11 @@
  * schedules it.  A job does nothing in a database where the extension is
  * not installed.
  *
- * The pump.  Until the stream log's C entry point is linked in, the pump
- * job calls the SQL function dynamo.pump(bigint) if it exists, and does
- * nothing otherwise.  To switch to the C entry point, set PUMP_STEP below
- * to dynamo_pump_step (int64 dynamo_pump_step(int64 max_changes, bool
- * *more), src/pump.h), which runs in the transaction pump_run opens.
+ * The pump.  Until the stream log's C entry points are linked in, the pump
+ * job calls the SQL function dynamo.pump(bigint) if it exists (it creates
+ * the slot when missing), and does nothing otherwise.  Setting
+ * DYNAMO_PUMP_IN_C to 1 below switches to dynamo_pump_ensure_slot and
+ * dynamo_pump_step (src/pump.h), run in the transaction pump_run opens.
  *
  *-------------------------------------------------------------------------
  */
@@ -32,10 +32,29 @@
 #include "ttl.h"
 #include "worker.h"
 
+/*
+ * 1: the pump job calls the stream log's C entry points (src/pump.h); 0:
+ * the SQL function dynamo.pump(bigint), if it exists.  Set to 1 once the
+ * stream-log branch is merged.
+ */
+#define DYNAMO_PUMP_IN_C 0
+
+#if DYNAMO_PUMP_IN_C
+#include "pump.h"
+
+/* One pump step in C: create the slot if missing, then read from it. */
+static int64
+pump_step_c(int64 max_changes, bool *more)
+{
+	(void) dynamo_pump_ensure_slot();	/* the transaction has not written */
+	return dynamo_pump_step(max_changes, more);
+}
+#define PUMP_STEP pump_step_c
+#else
 static int64 pump_step_sql(int64 max_changes, bool *more);
 
-/* The pump's step function: switch to dynamo_pump_step once it is merged. */
 #define PUMP_STEP pump_step_sql
+#endif
 
 TimestampTz dynamo_worker_caught_up_at = 0;
 
@@ -77,6 +96,7 @@ function_exists(const char *signature)
 	return found && !isnull;
 }
 
+#if !DYNAMO_PUMP_IN_C
 /*
  * One pump step through SQL: dynamo.pump(max_changes bigint) returns the
  * number of changes it read; a full batch means more are waiting.
@@ -108,6 +128,7 @@ pump_step_sql(int64 max_changes, bool *more)
 	SPI_finish();
 	return n;
 }
+#endif
 
 /* The pump job: one step in a transaction of its own. */
 static int64

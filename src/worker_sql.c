@@ -18,7 +18,7 @@
  * A database where the extension is not installed gets an idle worker.
  *
  * dynamo.stop() sends SIGTERM, waits until the worker has exited, and with
- * drop_slot drops the pump's slot (dynamo_streams.slot_name) afterwards.
+ * drop_slot drops the pump's slot ("dynamo_pump_<database oid>") afterwards.
  *
  *-------------------------------------------------------------------------
  */
@@ -172,21 +172,36 @@ dynamo_worker_start(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32(pid);
 }
 
-/* Drop the pump's slot if it exists; true if it did. */
+/*
+ * Drop the pump's slot if it exists; true if it did.  The stream log's
+ * dynamo._pump_drop_slot() also drops the pump's replication origin; where
+ * it is missing, the slot is dropped by name.
+ */
 static bool
-drop_slot(void)
+drop_slot(char **name)
 {
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		values[1];
 	bool		dropped;
+	bool		isnull;
+	int			rc;
 
-	values[0] = CStringGetTextDatum(dynamo_worker_slot_name);
+	*name = psprintf("%s%u", DYNAMO_PUMP_SLOT_PREFIX, MyDatabaseId);
+	values[0] = CStringGetTextDatum(*name);
 	SPI_connect();
-	if (SPI_execute_with_args("SELECT pg_catalog.pg_drop_replication_slot(slot_name)"
-							  " FROM pg_catalog.pg_replication_slots"
-							  " WHERE slot_name OPERATOR(pg_catalog.=) $1",
-							  1, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not drop slot %s", dynamo_worker_slot_name);
+	rc = SPI_execute("SELECT pg_catalog.to_regprocedure('dynamo._pump_drop_slot()') IS NOT NULL",
+					 true, 1);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not look up dynamo._pump_drop_slot()");
+	if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
+		rc = SPI_execute("SELECT 1 WHERE dynamo._pump_drop_slot()", false, 0);
+	else
+		rc = SPI_execute_with_args("SELECT pg_catalog.pg_drop_replication_slot(slot_name)"
+								   " FROM pg_catalog.pg_replication_slots"
+								   " WHERE slot_name OPERATOR(pg_catalog.=) $1",
+								   1, argtypes, values, NULL, false, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not drop slot %s", *name);
 	dropped = SPI_processed > 0;
 	SPI_finish();
 	return dropped;
@@ -204,6 +219,7 @@ dynamo_worker_stop(PG_FUNCTION_ARGS)
 	pid_t		pid;
 	bool		was_running = false;
 	int			waited;
+	char	   *slot;
 
 	DirectFunctionCall2(pg_advisory_xact_lock_int4,
 						Int32GetDatum(DYNAMO_WORKER_LOCK_KEY1),
@@ -229,9 +245,10 @@ dynamo_worker_stop(PG_FUNCTION_ARGS)
 		ereport(NOTICE,
 				errmsg("the dynamo_streams worker of database \"%s\" is not running",
 					   get_database_name(MyDatabaseId)));
-	if (want_drop && drop_slot())
+	if (want_drop && drop_slot(&slot))
 		ereport(NOTICE,
-				errmsg("dropped replication slot \"%s\"", dynamo_worker_slot_name));
+				errmsg("dropped the pump's replication slot"),
+				errdetail("The slot was \"%s\".", slot));
 	PG_RETURN_BOOL(was_running);
 }
 

@@ -88,12 +88,13 @@ like($node->safe_psql('postgres', 'SELECT state FROM dynamo.status'), qr/^(idle|
 	'status shows it running');
 
 # drop_slot releases the pump's slot once the worker has stopped
+my $slot = $node->safe_psql('postgres', q{SELECT 'dynamo_pump_' || oid FROM pg_database WHERE datname = 'postgres'});
 $node->safe_psql('postgres',
-	q{SELECT 'slot' FROM pg_create_logical_replication_slot('dynamo_streams', 'dynamo_streams')});
-ok( $node->poll_query_until('postgres', q{SELECT slot_name = 'dynamo_streams' AND retained_wal_bytes >= 0 FROM dynamo.status}),
+	qq{SELECT 'slot' FROM pg_create_logical_replication_slot('$slot', 'dynamo_streams')});
+ok( $node->poll_query_until('postgres', qq{SELECT slot_name = '$slot' AND retained_wal_bytes >= 0 FROM dynamo.status}),
 	'status shows the slot and the WAL it retains');
 is($node->safe_psql('postgres', 'SELECT dynamo.stop(drop_slot => true)'), 't', 'stop with drop_slot');
-is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'dynamo_streams'}),
+is($node->safe_psql('postgres', qq{SELECT count(*) FROM pg_replication_slots WHERE slot_name = '$slot'}),
 	'0', 'the slot is dropped');
 sleep(1);
 is($node->safe_psql('postgres', $WORKER_PID), '', 'a stopped worker stays stopped (preloaded)');
