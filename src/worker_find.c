@@ -14,7 +14,8 @@
  * worker's latch (its PGPROC's procLatch) once the transaction has
  * committed, if it had an xid (wrote something).  The pid is cached per
  * backend and looked up again at most once a second while it is unknown or
- * gone.  A write that goes through neither (a plain SQL DELETE in a session
+ * gone (dynamo.start() and dynamo.stop() refresh it too).  A prepared
+ * transaction does not wake it.  A write that goes through neither (a plain SQL DELETE in a session
  * that never loaded the library) is seen at the worker's next poll
  * (dynamo_streams.worker_naptime).
  *
@@ -77,6 +78,13 @@ dynamo_worker_find(Oid dboid, bool fresh)
 			be->st_procpid != MyProcPid && is_dynamo_worker(be->st_procpid))
 			found = be->st_procpid;
 	}
+	if (dboid == MyDatabaseId)
+	{
+		/* what start() and stop() find is the freshest answer */
+		cached_db = dboid;
+		cached_pid = found;
+		last_lookup = GetCurrentTimestamp();
+	}
 	return found;
 }
 
@@ -104,6 +112,7 @@ worker_xact_callback(XactEvent event, void *arg)
 			wake_at_commit = false;
 			break;
 		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PREPARE:
 		case XACT_EVENT_PARALLEL_ABORT:
 		case XACT_EVENT_PARALLEL_COMMIT:
 			wrote_item_table = false;
@@ -142,7 +151,5 @@ dynamo_worker_note_write(void)
 	if (cached_db == MyDatabaseId &&
 		!TimestampDifferenceExceeds(last_lookup, now, 1000))
 		return;
-	last_lookup = now;
-	cached_db = MyDatabaseId;
-	cached_pid = dynamo_worker_find(MyDatabaseId, false);
+	(void) dynamo_worker_find(MyDatabaseId, false);	/* sets the cache */
 }

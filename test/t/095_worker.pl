@@ -89,8 +89,11 @@ like($node->safe_psql('postgres', 'SELECT state FROM dynamo.status'), qr/^(idle|
 
 # drop_slot releases the pump's slot once the worker has stopped
 my $slot = $node->safe_psql('postgres', q{SELECT 'dynamo_pump_' || oid FROM pg_database WHERE datname = 'postgres'});
-$node->safe_psql('postgres',
-	qq{SELECT 'slot' FROM pg_create_logical_replication_slot('$slot', 'dynamo_streams')});
+# (the pump makes it once the stream log is installed)
+$node->safe_psql('postgres', qq{DO \$\$ BEGIN
+	IF NOT EXISTS (SELECT FROM pg_replication_slots WHERE slot_name = '$slot') THEN
+		PERFORM pg_create_logical_replication_slot('$slot', 'dynamo_streams');
+	END IF; END \$\$});
 ok( $node->poll_query_until('postgres', qq{SELECT slot_name = '$slot' AND retained_wal_bytes >= 0 FROM dynamo.status}),
 	'status shows the slot and the WAL it retains');
 is($node->safe_psql('postgres', 'SELECT dynamo.stop(drop_slot => true)'), 't', 'stop with drop_slot');
