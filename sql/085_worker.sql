@@ -65,10 +65,11 @@ SELECT dynamo.start() AS pid \gset
 RESET ROLE;
 SELECT usename FROM pg_stat_activity WHERE pid = :pid;
 SET ROLE regress_ds_worker;
+SELECT dynamo.stop();
+RESET ROLE;
 SET client_min_messages = warning;
 SELECT dynamo.stop(drop_slot => true);
 RESET client_min_messages;
-RESET ROLE;
 REVOKE EXECUTE ON FUNCTION dynamo.start(), dynamo.stop(boolean) FROM regress_ds_worker;
 DROP ROLE regress_ds_worker;
 SELECT dynamo.delete_table('Worker085') IS NOT NULL AS deleted;
