@@ -64,7 +64,6 @@ volatile sig_atomic_t dynamo_worker_stop_requested = false;
 
 static TimestampTz started_at;
 static TimestampTz woke_at;
-static const char *worker_state = "starting";
 
 /* Define the worker's settings (called by _PG_init). */
 void
@@ -136,7 +135,6 @@ report_status(const char *state)
 	DynamoWorkerJob *last_error = &dynamo_worker_jobs[0];
 	int			i;
 
-	worker_state = state;
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "{\"state\":\"%s\"", state);
 	append_time(&buf, "started_at", started_at);
