@@ -101,4 +101,14 @@
 #define DYNAMO_SPI_START_TRANSACTION() SPI_start_transaction()
 #endif
 
+/*
+ * The local copy of one backend's status entry, by index (1-based), as the
+ * worker's lookup in src/worker_find.c reads it.
+ */
+#if PG_VERSION_NUM >= 160000
+#define DYNAMO_LOCAL_BEENTRY(i) pgstat_get_local_beentry_by_index(i)
+#else
+#define DYNAMO_LOCAL_BEENTRY(i) pgstat_fetch_stat_local_beentry(i)
+#endif
+
 #endif							/* DYNAMO_COMPAT_H */

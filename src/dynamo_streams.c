@@ -4,8 +4,9 @@
  *		Module entry point: settings, and the shared cache invalidation hook.
  *
  * _PG_init is always safe to load: it defines the dynamo_streams.* settings
- * and nothing else.  Shared memory and workers (later) will register only
- * under shared_preload_libraries.
+ * and registers a transaction callback that wakes the background worker
+ * (src/worker_find.c).  The launcher of the background workers registers
+ * only under shared_preload_libraries; there is no shared memory.
  *
  * Caches.  Several parts of the library keep per-backend caches keyed by
  * relation (the item API's prepared plans, the output plugin's table
@@ -24,12 +25,14 @@
 #include "commands/trigger.h"
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 
 #include "dynamo_streams.h"
 #include "ttl.h"
+#include "worker.h"
 
 PG_MODULE_MAGIC;
 
@@ -100,7 +103,13 @@ _PG_init(void)
 							   PGC_USERSET, 0,
 							   check_account_id, NULL, NULL);
 	dynamo_ttl_define_settings();
+	dynamo_worker_define_settings();
 	MarkGUCPrefixReserved("dynamo_streams");
+	dynamo_worker_init_wakeup();
+	/* the launcher of dynamo_streams.databases: only when preloaded */
+	if (process_shared_preload_libraries_in_progress &&
+		dynamo_worker_databases != NULL && dynamo_worker_databases[0] != '\0')
+		dynamo_worker_register_launcher();
 }
 
 /* The one relcache callback: fan out to every registered cache. */

@@ -54,6 +54,7 @@
 #include "utils/syscache.h"
 
 #include "items.h"
+#include "worker.h"
 
 static HTAB *item_tables = NULL;
 static MemoryContext item_cache_cxt = NULL;
@@ -424,6 +425,8 @@ dynamo_item_table(text *name, LOCKMODE lockmode)
 	}
 	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(t->relid)))
 		dynamo_table_not_found(key, len, false);
+	if (lockmode >= RowExclusiveLock)
+		dynamo_worker_note_write();	/* wake the worker at commit */
 	return t;
 }
 

@@ -29,6 +29,7 @@
 
 #include "attrval.h"
 #include "items.h"
+#include "worker.h"
 
 PG_FUNCTION_INFO_V1(dynamo_item_guard);
 
@@ -108,6 +109,7 @@ dynamo_item_guard(PG_FUNCTION_ARGS)
 		ereport(ERROR, errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				errmsg("_item_guard must be a BEFORE INSERT OR UPDATE FOR EACH ROW trigger"));
 	guard_key_schema(td->tg_trigger, &ks);
+	dynamo_worker_note_write();	/* wake the worker at commit */
 	desc = RelationGetDescr(td->tg_relation);
 	tuple = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
 
