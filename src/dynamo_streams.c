@@ -29,6 +29,7 @@
 #include "utils/lsyscache.h"
 
 #include "dynamo_streams.h"
+#include "pump.h"
 #include "ttl.h"
 
 PG_MODULE_MAGIC;
@@ -100,6 +101,7 @@ _PG_init(void)
 							   PGC_USERSET, 0,
 							   check_account_id, NULL, NULL);
 	dynamo_ttl_define_settings();
+	dynamo_pump_define_settings();
 	MarkGUCPrefixReserved("dynamo_streams");
 }
 
