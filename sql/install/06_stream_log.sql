@@ -208,10 +208,13 @@ BEGIN
             CONTINUE;
         END IF;
         -- a changed shard_count: roll every shard over into the new count
+        -- (the current shards of a stream always share one slot_count)
         IF EXISTS (SELECT FROM @extschema@._shards s
                     WHERE s.stream_id OPERATOR(pg_catalog.=) st.stream_id AND s.current
                       AND s.slot_count OPERATOR(pg_catalog.<>) st.shard_count) THEN
             ok := @extschema@._close_shards(st.stream_id, false);
+            UPDATE @extschema@._shards s SET current = false
+             WHERE s.stream_id OPERATOR(pg_catalog.=) st.stream_id AND s.current;
         ELSIF rollover IS NOT NULL THEN
             ok := @extschema@._close_shards(st.stream_id, true, pg_catalog.now() OPERATOR(pg_catalog.-) rollover);
         END IF;
@@ -531,7 +534,7 @@ DECLARE
 BEGIN
     IF st.stream_status OPERATOR(pg_catalog.=) 'DISABLED' THEN
         ok := @extschema@._raise('ValidationException',
-            'Stream ' OPERATOR(pg_catalog.||) st.stream_arn OPERATOR(pg_catalog.||) ' is disabled: its shards are closed');
+            'The stream is disabled: its shards are closed', st.stream_arn);
     END IF;
     PERFORM @extschema@._pump_lock();
     RETURN @extschema@._close_shards(st.stream_id, true);
@@ -563,7 +566,10 @@ BEGIN
     END IF;
     h := @extschema@._key_hash(@extschema@.validate_item(key), t.hash_key, t.range_key);
     IF h IS NULL OR (SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_object_keys(key))
-                    OPERATOR(pg_catalog.<>) (CASE WHEN t.range_key IS NULL THEN 1 ELSE 2 END) THEN
+                    OPERATOR(pg_catalog.<>) (CASE WHEN t.range_key IS NULL THEN 1 ELSE 2 END)
+       OR NOT ((key OPERATOR(pg_catalog.->) t.hash_key) OPERATOR(pg_catalog.?) t.hash_key_type::text)
+       OR NOT (t.range_key IS NULL
+               OR (key OPERATOR(pg_catalog.->) t.range_key) OPERATOR(pg_catalog.?) t.range_key_type::text) THEN
         ok := @extschema@._raise('ValidationException', 'The provided key element does not match the schema');
     END IF;
     SELECT sh.shard_id INTO result
