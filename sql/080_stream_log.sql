@@ -100,3 +100,4 @@ ROLLBACK;
 SELECT dynamo.pump();
 SELECT dynamo._pump_drop_slot();
 SELECT pg_drop_replication_slot('pm_check');
+SELECT dynamo.delete_table('PmItems') IS NOT NULL;

@@ -103,3 +103,4 @@ SELECT dynamo.shard_for('ShItems', '{"pk":{"S":"x"},"sk":{"S":"notanumber"}}');
 SELECT dynamo.shard_for('ShItems', '{"pk":{"S":"x"},"sk":{"N":"1"},"extra":{"S":"y"}}');
 SELECT dynamo.shard_for('NoSuchTable', '{"pk":{"S":"x"}}');
 SELECT dynamo._pump_drop_slot();
+SELECT dynamo.delete_table('ShItems') IS NOT NULL;

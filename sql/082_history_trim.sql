@@ -89,3 +89,5 @@ SELECT count(*) AS hikeep_streams FROM dynamo._streams WHERE table_name = 'HiKee
 SELECT dynamo.set_stream_retention((SELECT stream_arn FROM dynamo._streams WHERE table_name = 'HiItems'), '-1 hour');
 SELECT dynamo.set_stream_retention('arn:aws:dynamodb:us-east-1:000000000000:table/Nope/stream/2020-01-01T00:00:00.000', '1 day');
 SELECT dynamo._pump_drop_slot();
+SELECT dynamo.delete_table('HiItems') IS NOT NULL;
+SELECT dynamo.delete_table('HiKeep') IS NOT NULL;

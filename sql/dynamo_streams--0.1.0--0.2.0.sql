@@ -2117,7 +2117,8 @@ CREATE FUNCTION @extschema@._pump_position() RETURNS pg_catalog.pg_lsn
     LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT GREATEST(
         (SELECT p.pumped_through FROM @extschema@._pump p),
-        pg_catalog.pg_replication_origin_progress(@extschema@._pump_origin_name(), true),
+        pg_catalog.pg_replication_origin_progress(@extschema@._pump_origin_name(), true)
+            OPERATOR(pg_catalog.+) 1::numeric,
         (SELECT r.confirmed_flush_lsn FROM pg_catalog.pg_replication_slots r
           WHERE r.slot_name OPERATOR(pg_catalog.=) @extschema@._pump_slot_name()),
         '0/0'::pg_catalog.pg_lsn)
@@ -2252,8 +2253,8 @@ REVOKE ALL ON FUNCTION @extschema@._pump_drop_slot() FROM PUBLIC;
 -- origin set up for this session (dynamo_pump_step in src/pump.c does that
 -- and then calls this): upkeep of shards and partitions, then up to
 -- max_changes records (whole transactions) from the slot into _records,
--- skipping transactions at or below the origin's progress, and the
--- progress moved to the last transaction written, at commit.  Returns the
+-- skipping transactions whose commit LSN is at or below the origin's
+-- progress, and the progress moved to the last commit LSN written, at commit.  Returns the
 -- records written and whether the slot may hold more.
 CREATE FUNCTION @extschema@._pump_step(max_changes bigint, OUT pumped bigint, OUT more boolean)
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -2276,43 +2277,42 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'dynamo.pump() and dynamo.start() create it.';
     END IF;
-    -- what earlier steps committed need not be decoded again
-    IF done OPERATOR(pg_catalog.>) confirmed THEN
-        PERFORM pg_catalog.pg_replication_slot_advance(slot, done);
+    -- what earlier steps committed need not be decoded again: the slot
+    -- moves just past the start of the last commit written (the origin's
+    -- progress), so decoding resumes with the next transaction
+    IF done OPERATOR(pg_catalog.>) '0/0' AND done OPERATOR(pg_catalog.>=) confirmed THEN
+        PERFORM pg_catalog.pg_replication_slot_advance(slot, done OPERATOR(pg_catalog.+) 1::numeric);
     END IF;
     PERFORM @extschema@._maintain_shards();
     part := @extschema@._records_partition(pg_catalog.now());
     upto := pg_catalog.pg_current_wal_insert_lsn();
-    WITH src AS MATERIALIZED (
-        SELECT pg_catalog.string_to_array(c.data, E'\t') f
-          FROM pg_catalog.pg_logical_slot_peek_changes(slot, upto, max_changes::integer,
-                                                        'format', 'pump') c),
-    rows AS (
-        SELECT f[2] seq, f[3]::pg_catalog.pg_lsn commit_lsn, f[4]::pg_catalog.pg_lsn end_lsn,
-               f[5] event_name, f[6] commit_time, f[7]::bigint key_hash, f[8]::bigint size_bytes,
-               f[9] flags, f[10] omitted, f[11] arn, f[12] keys, f[13] new_image, f[14] old_image
-          FROM src),
-    ins AS (
-        INSERT INTO @extschema@._records (stream_id, shard_no, sequence_number, commit_lsn, event_name,
-                                          created_at, key_hash, size_bytes, ttl, omitted, keys,
-                                          new_image, old_image)
-        SELECT s.stream_id, sh.shard_no, r.seq, r.commit_lsn, r.event_name,
+    -- straight into the day's partition; the peek's rows are split once
+    -- each (OFFSET 0 keeps the subquery from being pulled up)
+    EXECUTE pg_catalog.format($q$
+    WITH ins AS (
+        INSERT INTO @extschema@.%I (stream_id, shard_no, sequence_number, commit_lsn, event_name,
+                                    created_at, key_hash, size_bytes, ttl, omitted, keys,
+                                    new_image, old_image)
+        SELECT s.stream_id, sh.shard_no, r.f[2], r.f[3]::pg_catalog.pg_lsn, r.f[5],
                timestamptz '2000-01-01 00:00:00+00' OPERATOR(pg_catalog.+)
-                   (r.commit_time::bigint::float8 OPERATOR(pg_catalog.*) interval '1 microsecond'),
-               r.key_hash, r.size_bytes, pg_catalog.strpos(r.flags, 't') OPERATOR(pg_catalog.>) 0,
-               NULLIF(r.omitted, ''), r.keys,
-               NULLIF(r.new_image, ''), NULLIF(r.old_image, '')
-          FROM rows r
+                   (r.f[6]::bigint::float8 OPERATOR(pg_catalog.*) interval '1 microsecond'),
+               r.f[7]::bigint, r.f[8]::bigint, pg_catalog.strpos(r.f[9], 't') OPERATOR(pg_catalog.>) 0,
+               NULLIF(r.f[10], ''), r.f[12], NULLIF(r.f[13], ''), NULLIF(r.f[14], '')
+          FROM (SELECT pg_catalog.string_to_array(c.data, E'\t') f
+                  FROM pg_catalog.pg_logical_slot_peek_changes($1, $2, $3, 'format', 'pump') c
+                OFFSET 0) r
           JOIN @extschema@._streams s
-            ON s.stream_arn OPERATOR(pg_catalog.=) pg_catalog.btrim(r.arn, '"')
+            ON s.stream_arn OPERATOR(pg_catalog.=) pg_catalog.btrim(r.f[11], '"')
           JOIN @extschema@._shards sh
             ON sh.stream_id OPERATOR(pg_catalog.=) s.stream_id AND sh.current
-           AND sh.hash_slot OPERATOR(pg_catalog.=) @extschema@._hash_slot(r.key_hash, sh.slot_count)
-         WHERE r.end_lsn OPERATOR(pg_catalog.>) done
-        RETURNING 1)
-    SELECT (SELECT pg_catalog.count(*) FROM ins), (SELECT pg_catalog.count(*) FROM src),
-           (SELECT pg_catalog.max(r.end_lsn) FROM rows r)
-      INTO pumped, decoded, last_end;
+           AND sh.hash_slot OPERATOR(pg_catalog.=) @extschema@._hash_slot(r.f[7]::bigint, sh.slot_count)
+         WHERE r.f[3]::pg_catalog.pg_lsn OPERATOR(pg_catalog.>) $4
+        RETURNING commit_lsn)
+    SELECT pg_catalog.count(*), pg_catalog.max(ins.commit_lsn) FROM ins$q$, part)
+      INTO pumped, last_end
+     USING slot, upto, max_changes::integer, done;
+    -- (a transaction decoded again after a crash is skipped, not counted)
+    decoded := pumped;
     more := max_changes IS NOT NULL AND decoded OPERATOR(pg_catalog.>=) max_changes;
     IF pumped OPERATOR(pg_catalog.>) 0 THEN
         -- progress commits with the records (the session has the origin)
@@ -2328,7 +2328,7 @@ BEGIN
                           AND r.sequence_number OPERATOR(pg_catalog.>) sh.ending_seq);
     END IF;
     UPDATE @extschema@._pump p
-       SET pumped_through = CASE WHEN more THEN GREATEST(p.pumped_through, last_end)
+       SET pumped_through = CASE WHEN more THEN GREATEST(p.pumped_through, last_end OPERATOR(pg_catalog.+) 1::numeric)
                                  ELSE GREATEST(p.pumped_through, upto) END,
            last_step_at = pg_catalog.now(),
            records = p.records OPERATOR(pg_catalog.+) pumped;

@@ -5,7 +5,7 @@
  *
  * A step reads the output plugin's records (format=pump) from the pump's
  * own logical slot and writes them into dynamo._records, in the caller's
- * transaction, together with the pump's progress: the commit LSN (end of
+ * transaction, together with the pump's progress: the commit LSN (start of
  * the commit record) of the last transaction written, as the progress of
  * the replication origin dynamo_streams_pump_<database oid>, which the
  * commit record carries (pg_replication_origin_xact_setup).  Reading a
