@@ -98,6 +98,14 @@ CREATE FUNCTION @extschema@._pump_origin_name() RETURNS text
      WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()
 $$;
 
+-- The LSN just after lsn (pg_lsn + numeric needs PostgreSQL 14).
+CREATE FUNCTION @extschema@._lsn_next(lsn pg_catalog.pg_lsn) RETURNS pg_catalog.pg_lsn
+    LANGUAGE sql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+    SELECT (pg_catalog.to_hex(pg_catalog.div(n, 4294967296)::bigint) OPERATOR(pg_catalog.||) '/'
+            OPERATOR(pg_catalog.||) pg_catalog.to_hex(pg_catalog.mod(n, 4294967296)::bigint))::pg_catalog.pg_lsn
+      FROM (SELECT (lsn OPERATOR(pg_catalog.-) '0/0'::pg_catalog.pg_lsn) OPERATOR(pg_catalog.+) 1 AS n) x
+$$;
+
 -- The SequenceNumber below every record committed at or after lsn
 -- (change number 0; see src/record_seq.c for the layout).
 CREATE FUNCTION @extschema@._seq_at_lsn(lsn pg_catalog.pg_lsn) RETURNS text
@@ -170,8 +178,7 @@ CREATE FUNCTION @extschema@._pump_position() RETURNS pg_catalog.pg_lsn
     LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT GREATEST(
         (SELECT p.pumped_through FROM @extschema@._pump p),
-        pg_catalog.pg_replication_origin_progress(@extschema@._pump_origin_name(), true)
-            OPERATOR(pg_catalog.+) 1::numeric,
+        @extschema@._lsn_next(pg_catalog.pg_replication_origin_progress(@extschema@._pump_origin_name(), true)),
         (SELECT r.confirmed_flush_lsn FROM pg_catalog.pg_replication_slots r
           WHERE r.slot_name OPERATOR(pg_catalog.=) @extschema@._pump_slot_name()),
         '0/0'::pg_catalog.pg_lsn)
@@ -334,7 +341,7 @@ BEGIN
     -- moves just past the start of the last commit written (the origin's
     -- progress), so decoding resumes with the next transaction
     IF done OPERATOR(pg_catalog.>) '0/0' AND done OPERATOR(pg_catalog.>=) confirmed THEN
-        PERFORM pg_catalog.pg_replication_slot_advance(slot, done OPERATOR(pg_catalog.+) 1::numeric);
+        PERFORM pg_catalog.pg_replication_slot_advance(slot, @extschema@._lsn_next(done));
     END IF;
     PERFORM @extschema@._maintain_shards();
     part := @extschema@._records_partition(pg_catalog.now());
@@ -381,7 +388,7 @@ BEGIN
                           AND r.sequence_number OPERATOR(pg_catalog.>) sh.ending_seq);
     END IF;
     UPDATE @extschema@._pump p
-       SET pumped_through = CASE WHEN more THEN GREATEST(p.pumped_through, last_end OPERATOR(pg_catalog.+) 1::numeric)
+       SET pumped_through = CASE WHEN more THEN GREATEST(p.pumped_through, @extschema@._lsn_next(last_end))
                                  ELSE GREATEST(p.pumped_through, upto) END,
            last_step_at = pg_catalog.now(),
            records = p.records OPERATOR(pg_catalog.+) pumped;
