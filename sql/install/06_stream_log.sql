@@ -84,6 +84,9 @@ CREATE TABLE @extschema@._pump (
 INSERT INTO @extschema@._pump DEFAULT VALUES;
 
 REVOKE ALL ON @extschema@._shards, @extschema@._records, @extschema@._pump FROM PUBLIC;
+-- shards, like streams (dynamo._streams), are no secret: list_shards and
+-- shard_for read them as the caller; the records are not readable
+GRANT SELECT ON @extschema@._shards TO PUBLIC;
 
 -- The pump's slot and replication origin (per database: origins and slots
 -- are cluster-wide).
