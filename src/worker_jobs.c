@@ -9,11 +9,9 @@
  * schedules it.  A job does nothing in a database where the extension is
  * not installed.
  *
- * The pump.  Until the stream log's C entry points are linked in, the pump
- * job calls the SQL function dynamo.pump(bigint) if it exists (it creates
- * the slot when missing), and does nothing otherwise.  Setting
- * DYNAMO_PUMP_IN_C to 1 below switches to dynamo_pump_ensure_slot and
- * dynamo_pump_step (src/pump.h), run in the transaction pump_run opens.
+ * The pump job calls the stream log's C entry points (src/pump.h):
+ * dynamo_pump_ensure_slot, then dynamo_pump_step in the transaction
+ * pump_run opens.
  *
  *-------------------------------------------------------------------------
  */
@@ -32,29 +30,15 @@
 #include "ttl.h"
 #include "worker.h"
 
-/*
- * 1: the pump job calls the stream log's C entry points (src/pump.h); 0:
- * the SQL function dynamo.pump(bigint), if it exists.  Set to 1 once the
- * stream-log branch is merged.
- */
-#define DYNAMO_PUMP_IN_C 0
-
-#if DYNAMO_PUMP_IN_C
 #include "pump.h"
 
-/* One pump step in C: create the slot if missing, then read from it. */
+/* One pump step: create the slot if missing, then read from it. */
 static int64
-pump_step_c(int64 max_changes, bool *more)
+pump_step(int64 max_changes, bool *more)
 {
 	(void) dynamo_pump_ensure_slot();	/* the transaction has not written */
 	return dynamo_pump_step(max_changes, more);
 }
-#define PUMP_STEP pump_step_c
-#else
-static int64 pump_step_sql(int64 max_changes, bool *more);
-
-#define PUMP_STEP pump_step_sql
-#endif
 
 TimestampTz dynamo_worker_caught_up_at = 0;
 
@@ -96,39 +80,6 @@ function_exists(const char *signature)
 	return found && !isnull;
 }
 
-#if !DYNAMO_PUMP_IN_C
-/*
- * One pump step through SQL: dynamo.pump(max_changes bigint) returns the
- * number of changes it read; a full batch means more are waiting.
- */
-static int64
-pump_step_sql(int64 max_changes, bool *more)
-{
-	int64		n = 0;
-
-	SPI_connect();
-	if (function_exists("dynamo.pump(bigint)"))
-	{
-		Oid			argtypes[1] = {INT8OID};
-		Datum		values[1] = {Int64GetDatum(max_changes)};
-		bool		isnull;
-
-		if (SPI_execute_with_args("SELECT dynamo.pump($1)::pg_catalog.int8", 1,
-								  argtypes, values, NULL, false, 1) != SPI_OK_SELECT)
-			elog(ERROR, "dynamo.pump failed");
-		if (SPI_processed == 1)
-		{
-			Datum		d = SPI_getbinval(SPI_tuptable->vals[0],
-										  SPI_tuptable->tupdesc, 1, &isnull);
-
-			n = isnull ? 0 : DatumGetInt64(d);
-		}
-		*more = n >= max_changes;
-	}
-	SPI_finish();
-	return n;
-}
-#endif
 
 /* The pump job: one step in a transaction of its own. */
 static int64
@@ -138,7 +89,7 @@ pump_run(bool *more)
 
 	if (!job_begin())
 		return 0;
-	n = PUMP_STEP(dynamo_worker_pump_max_changes, more);
+	n = pump_step(dynamo_worker_pump_max_changes, more);
 	job_end();
 	if (!*more)
 		dynamo_worker_caught_up_at = GetCurrentTimestamp();
