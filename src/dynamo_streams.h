@@ -36,7 +36,9 @@ typedef enum DynamoException
 	DYNAMO_EXC_LIMIT,			/* LimitExceededException, 54000 */
 	DYNAMO_EXC_ACCESS_DENIED,	/* AccessDeniedException, 42501 */
 	DYNAMO_EXC_CONDITION_FAILED,	/* ConditionalCheckFailedException, 23514 */
-	DYNAMO_EXC_TRANSACTION_CANCELED /* TransactionCanceledException, 23000 */
+	DYNAMO_EXC_TRANSACTION_CANCELED,	/* TransactionCanceledException, 23000 */
+	DYNAMO_EXC_EXPIRED_ITERATOR,	/* ExpiredIteratorException, 55000 */
+	DYNAMO_EXC_TRIMMED_DATA		/* TrimmedDataAccessException, 22000 */
 } DynamoException;
 
 extern const char *dynamo_exception_name(DynamoException exc);
@@ -59,6 +61,8 @@ extern int	dynamo_exception_detail(DynamoException exc, const char *fmt,...)
 #define ERRCODE_DYNAMO_CONDITION_FAILED	ERRCODE_CHECK_VIOLATION /* 23514 */
 /* class 23 as a whole: one handler catches both condition failures */
 #define ERRCODE_DYNAMO_TRANSACTION_CANCELED	ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION	/* 23000 */
+#define ERRCODE_DYNAMO_EXPIRED_ITERATOR	ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE	/* 55000 */
+#define ERRCODE_DYNAMO_TRIMMED_DATA	ERRCODE_DATA_EXCEPTION	/* 22000 */
 
 /* DynamoDB limits (SPEC 4.1, 4.2). */
 #define DYNAMO_MAX_ITEM_SIZE		409600
@@ -91,6 +95,7 @@ typedef struct DynamoKeySchema
 /* Settings (dynamo_streams.c). */
 extern char *dynamo_region;
 extern char *dynamo_account_id;
+extern int	dynamo_iterator_ttl;
 
 /*
  * A cache that must be dropped when a relation changes registers here; the
