@@ -2486,3 +2486,20 @@ BEGIN
         '@extschema@.get_records(text, int) FROM %s', role);
 END
 $$;
+-- roles given grant_access before the upgrade may read streams too
+DO $$
+DECLARE
+    r regrole;
+BEGIN
+    FOR r IN SELECT DISTINCT a.grantee::regrole
+               FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
+              WHERE c.oid OPERATOR(pg_catalog.=) '@extschema@._tables'::pg_catalog.regclass
+                AND a.privilege_type OPERATOR(pg_catalog.=) 'INSERT'
+                AND a.grantee OPERATOR(pg_catalog.<>) c.relowner
+                AND a.grantee OPERATOR(pg_catalog.<>) 0 LOOP
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION @extschema@.describe_stream(text, int, text, jsonb), '
+            '@extschema@.get_shard_iterator(text, text, text, text, timestamptz), '
+            '@extschema@.get_records(text, int) TO %s', r);
+    END LOOP;
+END
+$$;
