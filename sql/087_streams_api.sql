@@ -225,6 +225,10 @@ SELECT dynamo.grant_access('regress_sa_reader'), dynamo.grant_access('regress_sa
 GRANT SELECT ON dynamo."SaItems" TO regress_sa_reader;
 SELECT it AS other_it FROM sa_it(sa_arn('SaOther'), 'shardId-00000000000000000003-0000000c', 'TRIM_HORIZON') it \gset
 SET ROLE regress_sa_reader;
+-- list_streams lists only the streams of tables it may read
+SELECT jsonb_array_length(dynamo.list_streams('SaItems')->'Streams') AS items,
+       jsonb_array_length(dynamo.list_streams('SaOther')->'Streams') AS other,
+       dynamo.list_streams()::text LIKE '%SaOther%' AS other_listed;
 SELECT jsonb_array_length(dynamo.describe_stream(sa_arn('SaItems'))->'StreamDescription'->'Shards');
 SELECT cardinality(r.recs) FROM sa_read(sa_it(sa_arn('SaItems'), 'shardId-00000000000000000002-0000000b', 'TRIM_HORIZON')) r;
 SELECT sa_err($$SELECT dynamo.describe_stream(sa_arn('SaOther'))$$);

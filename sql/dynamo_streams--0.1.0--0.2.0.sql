@@ -2503,3 +2503,62 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- streams-api: list_streams lists only the streams the caller may read
+CREATE OR REPLACE FUNCTION @extschema@.list_streams(table_name text DEFAULT NULL, "limit" int DEFAULT 100,
+                                         exclusive_start_stream_arn text DEFAULT NULL)
+RETURNS jsonb LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ok boolean;
+    start @extschema@._streams;
+    rows jsonb[];
+BEGIN
+    IF "limit" IS NULL THEN
+        "limit" := 100;
+    ELSIF "limit" < 1 THEN
+        ok := @extschema@._invalid_parameter("limit"::text, 'limit', 'Member must have value greater than or equal to 1');
+    ELSIF "limit" > 100 THEN
+        ok := @extschema@._invalid_parameter("limit"::text, 'limit', 'Member must have value less than or equal to 100');
+    END IF;
+    IF table_name IS NOT NULL THEN
+        ok := @extschema@._check_table_name(table_name, false);
+    END IF;
+    IF exclusive_start_stream_arn IS NOT NULL THEN
+        IF pg_catalog.length(exclusive_start_stream_arn) < 37 THEN
+            ok := @extschema@._invalid_parameter(exclusive_start_stream_arn, 'exclusiveStartStreamArn',
+                'Member must have length greater than or equal to 37');
+        ELSIF pg_catalog.length(exclusive_start_stream_arn) > 1024 THEN
+            ok := @extschema@._invalid_parameter(exclusive_start_stream_arn, 'exclusiveStartStreamArn',
+                'Member must have length less than or equal to 1024');
+        END IF;
+        SELECT * INTO start FROM @extschema@._streams s
+         WHERE s.stream_arn OPERATOR(pg_catalog.=) exclusive_start_stream_arn;
+        IF NOT FOUND THEN
+            ok := @extschema@._raise('ResourceNotFoundException',
+                'Requested resource not found: Stream: ' OPERATOR(pg_catalog.||) exclusive_start_stream_arn
+                OPERATOR(pg_catalog.||) ' not found');
+        END IF;
+    END IF;
+    SELECT pg_catalog.array_agg(pg_catalog.jsonb_build_object(
+               'StreamArn', s.stream_arn, 'TableName', s.table_name, 'StreamLabel', s.stream_label)
+               ORDER BY s.created_at DESC, s.stream_id DESC)
+      INTO rows
+      FROM (SELECT * FROM @extschema@._streams s
+             WHERE (list_streams.table_name IS NULL
+                    OR s.table_name OPERATOR(pg_catalog.=) list_streams.table_name)
+               -- only streams the caller may read (docs/security.md)
+               AND CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) s.relid)
+                        THEN pg_catalog.has_table_privilege(s.relid, 'SELECT')
+                        ELSE pg_catalog.pg_has_role((SELECT e.extowner FROM pg_catalog.pg_extension e
+                                                      WHERE e.extname OPERATOR(pg_catalog.=) 'dynamo_streams'), 'USAGE') END
+               AND (start.stream_id IS NULL
+                    OR (s.created_at, s.stream_id) OPERATOR(pg_catalog.<) (start.created_at, start.stream_id))
+             ORDER BY s.created_at DESC, s.stream_id DESC
+             LIMIT "limit" OPERATOR(pg_catalog.+) 1) s;
+    IF pg_catalog.cardinality(rows) > "limit" THEN
+        RETURN pg_catalog.jsonb_build_object('Streams', pg_catalog.to_jsonb(rows[1:"limit"]),
+                                             'LastEvaluatedStreamArn', rows["limit"] OPERATOR(pg_catalog.->>) 'StreamArn');
+    END IF;
+    RETURN pg_catalog.jsonb_build_object('Streams', pg_catalog.to_jsonb(COALESCE(rows, '{}')));
+END
+$$;
