@@ -1962,6 +1962,7 @@ SELECT t.stream_arn, t.table_name, t.relid::pg_catalog.oid, t.table_id, t.stream
    AND t.stream_view_type IS NOT NULL
  ORDER BY t.stream_label, t.table_name;
 
+<<<<<<< HEAD
 -- streams-api: describe_stream, get_shard_iterator, get_records, the
 -- iterator key; grant_access/revoke_access also grant/revoke EXECUTE on them.
 
@@ -2134,10 +2135,462 @@ BEGIN
         ok := @extschema@._invalid_parameter(shard_id, what, 'Member must have length greater than or equal to 28');
     ELSIF pg_catalog.length(shard_id) > 65 THEN
         ok := @extschema@._invalid_parameter(shard_id, what, 'Member must have length less than or equal to 65');
+=======
+-- stream log: shards, records, the pump (sql/install/06_stream_log.sql)
+-- When a stream is disabled: the WAL position, so that the pump closes its
+-- shards once it has pumped everything written before it.
+ALTER TABLE @extschema@._streams ADD COLUMN disabled_lsn pg_catalog.pg_lsn;
+
+CREATE TABLE @extschema@._shards (
+    shard_no          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    stream_id         bigint NOT NULL REFERENCES @extschema@._streams ON DELETE CASCADE,
+    -- 'shardId-' + 20 digits (creation time, ms since 1970) + '-' + 8 hex
+    shard_id          text NOT NULL,
+    -- the records whose key hash modulo slot_count is hash_slot
+    hash_slot         integer NOT NULL,
+    slot_count        integer NOT NULL,
+    parent_shard_id   text,
+    starting_seq      text COLLATE "C" NOT NULL,
+    -- set when the shard is closed (rolled over, or its stream disabled)
+    ending_seq        text COLLATE "C",
+    created_at        timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    closed_at         timestamptz,
+    -- the shard of its slot that new records go to (the newest)
+    current           boolean NOT NULL DEFAULT true,
+    -- records at or below this sequence number are trimmed (gone or hidden)
+    trimmed_seq       text COLLATE "C",
+    UNIQUE (stream_id, shard_id),
+    CHECK ((ending_seq IS NULL) = (closed_at IS NULL)),
+    CHECK (hash_slot >= 0 AND hash_slot < slot_count)
+);
+CREATE UNIQUE INDEX _shards_current ON @extschema@._shards (stream_id, hash_slot) WHERE current;
+
+COMMENT ON TABLE @extschema@._shards IS
+    'dynamo_streams stream log: the shards of every stream, with their lineage';
+
+CREATE TABLE @extschema@._records (
+    stream_id         bigint NOT NULL,
+    shard_no          bigint NOT NULL,
+    sequence_number   text COLLATE "C" NOT NULL,
+    commit_lsn        pg_catalog.pg_lsn NOT NULL,
+    event_name        text NOT NULL,
+    -- commit time of the change (ApproximateCreationDateTime)
+    created_at        timestamptz NOT NULL,
+    key_hash          bigint NOT NULL,
+    size_bytes        bigint NOT NULL,
+    ttl               boolean NOT NULL,
+    -- '' as NULL, 'max-record-bytes' or 'error' (docs/output-plugin.md)
+    omitted           text,
+    -- AttributeValue JSON text exactly as the plugin wrote it
+    keys              text NOT NULL,
+    new_image         text,
+    old_image         text,
+    -- when the pump wrote it: the partition key, and what retention counts
+    arrived_at        timestamptz NOT NULL DEFAULT pg_catalog.now()
+) PARTITION BY RANGE (arrived_at);
+CREATE INDEX _records_shard_seq ON @extschema@._records (shard_no, sequence_number);
+CREATE INDEX _records_stream_time ON @extschema@._records (stream_id, created_at);
+
+COMMENT ON TABLE @extschema@._records IS
+    'dynamo_streams stream log: every record the pump wrote, partitioned by day';
+
+-- The pump's state: one row.  pumped_through: every transaction that
+-- committed before it is in the log (set when a step drained the slot).
+CREATE TABLE @extschema@._pump (
+    singleton         boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    pumped_through    pg_catalog.pg_lsn,
+    last_step_at      timestamptz,
+    records           bigint NOT NULL DEFAULT 0
+);
+INSERT INTO @extschema@._pump DEFAULT VALUES;
+
+REVOKE ALL ON @extschema@._shards, @extschema@._records, @extschema@._pump FROM PUBLIC;
+
+-- The pump's slot and replication origin (per database: origins and slots
+-- are cluster-wide).
+CREATE FUNCTION @extschema@._pump_slot_name() RETURNS text
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT 'dynamo_pump_' OPERATOR(pg_catalog.||) d.oid::text FROM pg_catalog.pg_database d
+     WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()
+$$;
+CREATE FUNCTION @extschema@._pump_origin_name() RETURNS text
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT 'dynamo_streams_pump_' OPERATOR(pg_catalog.||) d.oid::text FROM pg_catalog.pg_database d
+     WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()
+$$;
+
+-- The SequenceNumber below every record committed at or after lsn
+-- (change number 0; see src/record_seq.c for the layout).
+CREATE FUNCTION @extschema@._seq_at_lsn(lsn pg_catalog.pg_lsn) RETURNS text
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT COALESCE((SELECT s.epoch::text FROM @extschema@._source s LIMIT 1), '100')
+           OPERATOR(pg_catalog.||) pg_catalog.lpad((lsn OPERATOR(pg_catalog.-) '0/0'::pg_lsn)::text, 20, '0')
+           OPERATOR(pg_catalog.||) '00000000000000000'
+$$;
+
+-- The hash slot (0..n-1) of a key hash: its unsigned 64-bit value modulo n,
+-- as the plugin's hash-slots option computes it.
+CREATE FUNCTION @extschema@._hash_slot(h bigint, n integer) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN h OPERATOR(pg_catalog.>=) 0 THEN (h OPERATOR(pg_catalog.%) n)::integer
+           ELSE ((h::numeric OPERATOR(pg_catalog.+) 18446744073709551616) OPERATOR(pg_catalog.%) n)::integer END
+$$;
+
+-- A new ShardId: 'shardId-' + creation time (ms since 1970, 20 digits) +
+-- '-' + 8 hex digits that tell apart the shards made at once.
+CREATE FUNCTION @extschema@._new_shard_id(stream_id bigint, hash_slot integer) RETURNS text
+    LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT 'shardId-'
+           OPERATOR(pg_catalog.||) pg_catalog.lpad(pg_catalog.floor(pg_catalog.date_part('epoch', pg_catalog.clock_timestamp())
+                                                   OPERATOR(pg_catalog.*) 1000)::bigint::text, 20, '0')
+           OPERATOR(pg_catalog.||) '-'
+           OPERATOR(pg_catalog.||) pg_catalog.substr(pg_catalog.md5(stream_id::text OPERATOR(pg_catalog.||) '/'
+                OPERATOR(pg_catalog.||) hash_slot::text OPERATOR(pg_catalog.||) '/'
+                OPERATOR(pg_catalog.||) pg_catalog.clock_timestamp()::text OPERATOR(pg_catalog.||) '/'
+                OPERATOR(pg_catalog.||) pg_catalog.random()::text), 1, 8)
+$$;
+
+-- Close the current shards of a stream (all, or those older than
+-- older_than) at the log's present position; when reopen, each gets a
+-- child (ParentShardId) that takes over its slot.  Returns the number of
+-- shards closed.  Callers hold the pump lock (_pump_lock).
+CREATE FUNCTION @extschema@._close_shards(stream_id bigint, reopen boolean,
+                                          older_than timestamptz DEFAULT NULL)
+RETURNS integer LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    st @extschema@._streams;
+    sh @extschema@._shards;
+    start_seq text;
+    n integer := 0;
+BEGIN
+    SELECT * INTO st FROM @extschema@._streams s WHERE s.stream_id OPERATOR(pg_catalog.=) _close_shards.stream_id;
+    start_seq := @extschema@._seq_at_lsn(@extschema@._pump_position());
+    FOR sh IN SELECT * FROM @extschema@._shards s
+               WHERE s.stream_id OPERATOR(pg_catalog.=) _close_shards.stream_id AND s.current
+                 AND s.ending_seq IS NULL
+                 AND (older_than IS NULL OR s.created_at OPERATOR(pg_catalog.<=) older_than)
+               ORDER BY s.hash_slot FOR UPDATE LOOP
+        UPDATE @extschema@._shards s
+           SET ending_seq = GREATEST(s.starting_seq,
+                   (SELECT pg_catalog.max(r.sequence_number) FROM @extschema@._records r
+                     WHERE r.shard_no OPERATOR(pg_catalog.=) sh.shard_no)),
+               closed_at = pg_catalog.now(),
+               current = NOT reopen
+         WHERE s.shard_no OPERATOR(pg_catalog.=) sh.shard_no;
+        IF reopen THEN
+            INSERT INTO @extschema@._shards (stream_id, shard_id, hash_slot, slot_count, parent_shard_id, starting_seq)
+            VALUES (sh.stream_id, @extschema@._new_shard_id(sh.stream_id, sh.hash_slot), sh.hash_slot,
+                    sh.slot_count, sh.shard_id, GREATEST(start_seq, sh.starting_seq));
+        END IF;
+        n := n OPERATOR(pg_catalog.+) 1;
+    END LOOP;
+    RETURN n;
+END
+$$;
+
+-- The position the log has reached: every transaction that committed
+-- before it is in the log, or was skipped as having no record.
+CREATE FUNCTION @extschema@._pump_position() RETURNS pg_catalog.pg_lsn
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT GREATEST(
+        (SELECT p.pumped_through FROM @extschema@._pump p),
+        pg_catalog.pg_replication_origin_progress(@extschema@._pump_origin_name(), true),
+        (SELECT r.confirmed_flush_lsn FROM pg_catalog.pg_replication_slots r
+          WHERE r.slot_name OPERATOR(pg_catalog.=) @extschema@._pump_slot_name()),
+        '0/0'::pg_catalog.pg_lsn)
+$$;
+
+-- Serialise the pump, rollovers and trims of this database (transaction lock).
+CREATE FUNCTION @extschema@._pump_lock() RETURNS void
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.pg_advisory_xact_lock(7239939240701681457)
+$$;
+
+-- Shard upkeep before a pump step: every enabled stream has shard_count
+-- current open shards; shards older than the rollover interval (setting
+-- dynamo_streams.shard_rollover_interval) roll over; the shards of a
+-- disabled stream close once the log has passed its disabling.
+CREATE FUNCTION @extschema@._maintain_shards() RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    st @extschema@._streams;
+    pos pg_catalog.pg_lsn := @extschema@._pump_position();
+    start_seq text;
+    rollover interval := NULLIF(pg_catalog.current_setting('dynamo_streams.shard_rollover_interval', true)::interval,
+                                interval '0');
+    ok integer;
+BEGIN
+    start_seq := @extschema@._seq_at_lsn(pos);
+    FOR st IN SELECT * FROM @extschema@._streams s ORDER BY s.stream_id LOOP
+        IF st.stream_status OPERATOR(pg_catalog.=) 'DISABLED' THEN
+            IF st.disabled_lsn IS NULL OR st.disabled_lsn OPERATOR(pg_catalog.<=) pos THEN
+                ok := @extschema@._close_shards(st.stream_id, false);
+            END IF;
+            CONTINUE;
+        END IF;
+        -- a changed shard_count: roll every shard over into the new count
+        IF EXISTS (SELECT FROM @extschema@._shards s
+                    WHERE s.stream_id OPERATOR(pg_catalog.=) st.stream_id AND s.current
+                      AND s.slot_count OPERATOR(pg_catalog.<>) st.shard_count) THEN
+            ok := @extschema@._close_shards(st.stream_id, false);
+        ELSIF rollover IS NOT NULL THEN
+            ok := @extschema@._close_shards(st.stream_id, true, pg_catalog.now() OPERATOR(pg_catalog.-) rollover);
+        END IF;
+        INSERT INTO @extschema@._shards (stream_id, shard_id, hash_slot, slot_count, parent_shard_id, starting_seq)
+        SELECT st.stream_id, @extschema@._new_shard_id(st.stream_id, g), g, st.shard_count,
+               (SELECT p.shard_id FROM @extschema@._shards p
+                 WHERE p.stream_id OPERATOR(pg_catalog.=) st.stream_id AND p.hash_slot OPERATOR(pg_catalog.=) g
+                   AND p.slot_count OPERATOR(pg_catalog.<>) st.shard_count
+                 ORDER BY p.shard_no DESC LIMIT 1),
+               start_seq
+          FROM pg_catalog.generate_series(0, st.shard_count OPERATOR(pg_catalog.-) 1) g
+         WHERE NOT EXISTS (SELECT FROM @extschema@._shards s
+                            WHERE s.stream_id OPERATOR(pg_catalog.=) st.stream_id AND s.current
+                              AND s.hash_slot OPERATOR(pg_catalog.=) g);
+    END LOOP;
+END
+$$;
+
+-- The partition of _records for the day of at (UTC), created if missing.
+-- Created on its own and then attached: ATTACH PARTITION takes only a
+-- SHARE UPDATE EXCLUSIVE lock on _records, so readers and writers go on.
+CREATE FUNCTION @extschema@._records_partition(at timestamptz) RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    day date := (at AT TIME ZONE 'UTC')::date;
+    name text := '_records_' OPERATOR(pg_catalog.||) pg_catalog.to_char(day, 'YYYYMMDD');
+    lo timestamptz := pg_catalog.timezone('UTC', day::timestamp);
+BEGIN
+    IF pg_catalog.to_regclass(pg_catalog.quote_ident('@extschema@') OPERATOR(pg_catalog.||) '.'
+                              OPERATOR(pg_catalog.||) name) IS NULL THEN
+        EXECUTE pg_catalog.format('CREATE TABLE @extschema@.%I (LIKE @extschema@._records INCLUDING DEFAULTS)', name);
+        EXECUTE pg_catalog.format('ALTER TABLE @extschema@.%I ADD CHECK (arrived_at >= %L AND arrived_at < %L)',
+                                  name, lo, lo OPERATOR(pg_catalog.+) interval '1 day');
+        EXECUTE pg_catalog.format('ALTER TABLE @extschema@._records ATTACH PARTITION @extschema@.%I FOR VALUES FROM (%L) TO (%L)',
+                                  name, lo, lo OPERATOR(pg_catalog.+) interval '1 day');
+    END IF;
+    RETURN name;
+END
+$$;
+
+-- Create the pump's slot (and replication origin) if missing.  A logical
+-- slot cannot be created in a transaction that has written, hence not in
+-- CREATE EXTENSION: the first dynamo.pump() or dynamo.start() makes it.
+-- Returns the slot's name.
+CREATE FUNCTION @extschema@._pump_ensure_slot() RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    slot text := @extschema@._pump_slot_name();
+    origin text := @extschema@._pump_origin_name();
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_replication_slots r WHERE r.slot_name OPERATOR(pg_catalog.=) slot) THEN
+        IF pg_catalog.txid_current_if_assigned() IS NOT NULL THEN
+            RAISE EXCEPTION 'the pump''s replication slot does not exist'
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = 'A logical slot cannot be created in a transaction that has written: call dynamo.pump() or dynamo.start() first in a transaction of its own.';
+        END IF;
+        PERFORM pg_catalog.pg_create_logical_replication_slot(slot, 'dynamo_streams');
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_replication_origin o WHERE o.roname OPERATOR(pg_catalog.=) origin) THEN
+        PERFORM pg_catalog.pg_replication_origin_create(origin);
+    END IF;
+    RETURN slot;
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@._pump_ensure_slot() FROM PUBLIC;
+
+-- Drop the pump's slot and origin (dynamo.stop(drop_slot => true)).  The
+-- log stays; a later pump starts again from the present WAL position,
+-- without the changes made while there was no slot.
+CREATE FUNCTION @extschema@._pump_drop_slot() RETURNS boolean
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    slot text := @extschema@._pump_slot_name();
+    origin text := @extschema@._pump_origin_name();
+    found_one boolean := false;
+BEGIN
+    IF EXISTS (SELECT FROM pg_catalog.pg_replication_slots r WHERE r.slot_name OPERATOR(pg_catalog.=) slot) THEN
+        PERFORM pg_catalog.pg_drop_replication_slot(slot);
+        found_one := true;
+    END IF;
+    IF EXISTS (SELECT FROM pg_catalog.pg_replication_origin o WHERE o.roname OPERATOR(pg_catalog.=) origin) THEN
+        PERFORM pg_catalog.pg_replication_origin_drop(origin);
+    END IF;
+    UPDATE @extschema@._pump SET pumped_through = NULL;
+    RETURN found_one;
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@._pump_drop_slot() FROM PUBLIC;
+
+-- One pump step, in the caller's transaction, with the pump's replication
+-- origin set up for this session (dynamo_pump_step in src/pump.c does that
+-- and then calls this): upkeep of shards and partitions, then up to
+-- max_changes records (whole transactions) from the slot into _records,
+-- skipping transactions at or below the origin's progress, and the
+-- progress moved to the last transaction written, at commit.  Returns the
+-- records written and whether the slot may hold more.
+CREATE FUNCTION @extschema@._pump_step(max_changes bigint, OUT pumped bigint, OUT more boolean)
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    slot text := @extschema@._pump_slot_name();
+    origin text := @extschema@._pump_origin_name();
+    done pg_catalog.pg_lsn;
+    confirmed pg_catalog.pg_lsn;
+    upto pg_catalog.pg_lsn;
+    last_end pg_catalog.pg_lsn;
+    decoded bigint;
+    part text;
+BEGIN
+    PERFORM @extschema@._pump_lock();
+    done := COALESCE(pg_catalog.pg_replication_origin_progress(origin, true), '0/0');
+    SELECT r.confirmed_flush_lsn INTO confirmed FROM pg_catalog.pg_replication_slots r
+     WHERE r.slot_name OPERATOR(pg_catalog.=) slot;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'the pump''s replication slot does not exist'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'dynamo.pump() and dynamo.start() create it.';
+    END IF;
+    -- what earlier steps committed need not be decoded again
+    IF done OPERATOR(pg_catalog.>) confirmed THEN
+        PERFORM pg_catalog.pg_replication_slot_advance(slot, done);
+    END IF;
+    PERFORM @extschema@._maintain_shards();
+    part := @extschema@._records_partition(pg_catalog.now());
+    upto := pg_catalog.pg_current_wal_insert_lsn();
+    WITH src AS MATERIALIZED (
+        SELECT pg_catalog.string_to_array(c.data, E'\t') f
+          FROM pg_catalog.pg_logical_slot_peek_changes(slot, upto, max_changes::integer,
+                                                        'format', 'pump') c),
+    rows AS (
+        SELECT f[2] seq, f[3]::pg_catalog.pg_lsn commit_lsn, f[4]::pg_catalog.pg_lsn end_lsn,
+               f[5] event_name, f[6] commit_time, f[7]::bigint key_hash, f[8]::bigint size_bytes,
+               f[9] flags, f[10] omitted, f[11] arn, f[12] keys, f[13] new_image, f[14] old_image
+          FROM src),
+    ins AS (
+        INSERT INTO @extschema@._records (stream_id, shard_no, sequence_number, commit_lsn, event_name,
+                                          created_at, key_hash, size_bytes, ttl, omitted, keys,
+                                          new_image, old_image)
+        SELECT s.stream_id, sh.shard_no, r.seq, r.commit_lsn, r.event_name,
+               timestamptz '2000-01-01 00:00:00+00' OPERATOR(pg_catalog.+)
+                   pg_catalog.make_interval(secs => r.commit_time::numeric OPERATOR(pg_catalog./) 1000000),
+               r.key_hash, r.size_bytes, pg_catalog.strpos(r.flags, 't') OPERATOR(pg_catalog.>) 0,
+               NULLIF(r.omitted, ''), r.keys,
+               NULLIF(r.new_image, ''), NULLIF(r.old_image, '')
+          FROM rows r
+          JOIN @extschema@._streams s
+            ON s.stream_arn OPERATOR(pg_catalog.=) pg_catalog.btrim(r.arn, '"')
+          JOIN @extschema@._shards sh
+            ON sh.stream_id OPERATOR(pg_catalog.=) s.stream_id AND sh.current
+           AND sh.hash_slot OPERATOR(pg_catalog.=) @extschema@._hash_slot(r.key_hash, sh.slot_count)
+         WHERE r.end_lsn OPERATOR(pg_catalog.>) done
+        RETURNING 1)
+    SELECT (SELECT pg_catalog.count(*) FROM ins), (SELECT pg_catalog.count(*) FROM src),
+           (SELECT pg_catalog.max(r.end_lsn) FROM rows r)
+      INTO pumped, decoded, last_end;
+    more := max_changes IS NOT NULL AND decoded OPERATOR(pg_catalog.>=) max_changes;
+    IF pumped OPERATOR(pg_catalog.>) 0 THEN
+        -- progress commits with the records (the session has the origin)
+        PERFORM pg_catalog.pg_replication_origin_xact_setup(last_end, pg_catalog.now());
+        -- a closed shard that got late records (a transaction that
+        -- committed after its stream was disabled) ends at the last of them
+        UPDATE @extschema@._shards sh
+           SET ending_seq = (SELECT pg_catalog.max(r.sequence_number) FROM @extschema@._records r
+                              WHERE r.shard_no OPERATOR(pg_catalog.=) sh.shard_no)
+         WHERE sh.current AND sh.ending_seq IS NOT NULL
+           AND EXISTS (SELECT FROM @extschema@._records r
+                        WHERE r.shard_no OPERATOR(pg_catalog.=) sh.shard_no
+                          AND r.sequence_number OPERATOR(pg_catalog.>) sh.ending_seq);
+    END IF;
+    UPDATE @extschema@._pump p
+       SET pumped_through = CASE WHEN more THEN GREATEST(p.pumped_through, last_end)
+                                 ELSE GREATEST(p.pumped_through, upto) END,
+           last_step_at = pg_catalog.now(),
+           records = p.records OPERATOR(pg_catalog.+) pumped;
+    IF NOT more AND decoded OPERATOR(pg_catalog.=) 0 THEN
+        -- nothing up to upto: let the slot release that WAL now
+        SELECT r.confirmed_flush_lsn INTO confirmed FROM pg_catalog.pg_replication_slots r
+         WHERE r.slot_name OPERATOR(pg_catalog.=) slot;
+        IF upto OPERATOR(pg_catalog.>) confirmed THEN
+            PERFORM pg_catalog.pg_replication_slot_advance(slot, upto);
+        END IF;
+    END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@._pump_step(bigint) FROM PUBLIC;
+
+-- dynamo.pump(max_changes): one synchronous pump step (docs/functions/pump.md).
+CREATE FUNCTION @extschema@.pump(max_changes bigint DEFAULT NULL) RETURNS bigint
+    LANGUAGE c AS 'MODULE_PATHNAME', 'dynamo_sql_pump';
+REVOKE ALL ON FUNCTION @extschema@.pump(bigint) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.pump(bigint) IS
+    'one synchronous step of the stream log pump: returns the records written';
+CREATE OR REPLACE FUNCTION @extschema@._tables_streams() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_OP OPERATOR(pg_catalog.<>) 'INSERT' AND OLD.stream_enabled
+       AND (TG_OP OPERATOR(pg_catalog.=) 'DELETE' OR NOT NEW.stream_enabled
+            OR NEW.stream_arn IS DISTINCT FROM OLD.stream_arn) THEN
+        UPDATE @extschema@._streams s
+           SET stream_status = 'DISABLED', disabled_at = pg_catalog.now(),
+               disabled_lsn = pg_catalog.pg_current_wal_insert_lsn()
+         WHERE s.stream_arn OPERATOR(pg_catalog.=) OLD.stream_arn
+           AND s.stream_status OPERATOR(pg_catalog.<>) 'DISABLED';
+    END IF;
+    IF TG_OP OPERATOR(pg_catalog.<>) 'DELETE' AND NEW.stream_enabled
+       AND (TG_OP OPERATOR(pg_catalog.=) 'INSERT' OR NOT OLD.stream_enabled
+            OR NEW.stream_arn IS DISTINCT FROM OLD.stream_arn) THEN
+        -- (a catalog table takes no ON CONFLICT; a restored dump has the row)
+        INSERT INTO @extschema@._streams
+               (stream_arn, table_name, relid, table_id, stream_label, stream_view_type, created_at)
+        SELECT NEW.stream_arn, NEW.table_name, NEW.relid::pg_catalog.oid, NEW.table_id,
+               NEW.stream_label, NEW.stream_view_type,
+               @extschema@._stream_label_time(NEW.stream_label)
+         WHERE NOT EXISTS (SELECT FROM @extschema@._streams s
+                            WHERE s.stream_arn OPERATOR(pg_catalog.=) NEW.stream_arn);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- The change history: every record of the log that is not trimmed, with
+-- typed columns (docs/stream-log.md, "The history view").  Stable: columns
+-- are only ever added at the end.
+CREATE VIEW @extschema@.stream_records AS
+SELECT s.stream_arn, s.table_name, sh.shard_id, r.sequence_number, r.event_name,
+       r.keys::jsonb AS keys, r.new_image::jsonb AS new_image, r.old_image::jsonb AS old_image,
+       r.created_at, r.size_bytes, r.commit_lsn, s.stream_view_type, r.ttl, r.arrived_at,
+       r.stream_id, r.shard_no, r.key_hash
+  FROM @extschema@._records r
+  JOIN @extschema@._shards sh ON sh.shard_no OPERATOR(pg_catalog.=) r.shard_no
+  JOIN @extschema@._streams s ON s.stream_id OPERATOR(pg_catalog.=) r.stream_id
+ WHERE sh.trimmed_seq IS NULL OR r.sequence_number OPERATOR(pg_catalog.>) sh.trimmed_seq;
+COMMENT ON VIEW @extschema@.stream_records IS
+    'the stream log as rows: every record not yet trimmed, with typed columns';
+
+-- Raise TrimmedDataAccessException when sequence_number of shard shard_no
+-- is below the shard's trim horizon (no longer readable).  Returns true.
+-- The Streams API (get_shard_iterator, get_records) calls it.
+CREATE FUNCTION @extschema@._check_not_trimmed(shard_no bigint, sequence_number text)
+RETURNS boolean LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    sh @extschema@._shards;
+    st @extschema@._streams;
+    ok boolean;
+BEGIN
+    SELECT * INTO sh FROM @extschema@._shards s WHERE s.shard_no OPERATOR(pg_catalog.=) _check_not_trimmed.shard_no;
+    IF sh.trimmed_seq IS NOT NULL AND sequence_number COLLATE "C" OPERATOR(pg_catalog.<=) sh.trimmed_seq THEN
+        SELECT * INTO st FROM @extschema@._streams s WHERE s.stream_id OPERATOR(pg_catalog.=) sh.stream_id;
+        ok := @extschema@._raise('TrimmedDataAccessException',
+            'Attempted to access data past the trim horizon of shard ' OPERATOR(pg_catalog.||) sh.shard_id
+            OPERATOR(pg_catalog.||) ' in stream ' OPERATOR(pg_catalog.||) st.stream_arn,
+            'sequence number ' OPERATOR(pg_catalog.||) sequence_number
+            OPERATOR(pg_catalog.||) ' is at or below the trim horizon ' OPERATOR(pg_catalog.||) sh.trimmed_seq);
+>>>>>>> stream-log
     END IF;
     RETURN true;
 END
 $$;
+<<<<<<< HEAD
 REVOKE ALL ON FUNCTION @extschema@._check_shard_id(text, text) FROM PUBLIC;
 
 -- The stream log as the API reads it (the only functions that name the
@@ -2562,3 +3015,5 @@ BEGIN
     RETURN pg_catalog.jsonb_build_object('Streams', pg_catalog.to_jsonb(COALESCE(rows, '{}')));
 END
 $$;
+=======
+>>>>>>> stream-log

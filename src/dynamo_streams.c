@@ -29,6 +29,7 @@
 #include "utils/lsyscache.h"
 
 #include "dynamo_streams.h"
+#include "pump.h"
 #include "ttl.h"
 
 PG_MODULE_MAGIC;
@@ -108,6 +109,7 @@ _PG_init(void)
 							PGC_SUSET, GUC_UNIT_S,
 							NULL, NULL, NULL);
 	dynamo_ttl_define_settings();
+	dynamo_pump_define_settings();
 	MarkGUCPrefixReserved("dynamo_streams");
 }
 

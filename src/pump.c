@@ -1,0 +1,182 @@
+/*-------------------------------------------------------------------------
+ *
+ * pump.c
+ *		The stream log pump (docs/stream-log.md).
+ *
+ * A step reads the output plugin's records (format=pump) from the pump's
+ * own logical slot and writes them into dynamo._records, in the caller's
+ * transaction, together with the pump's progress: the commit LSN (end of
+ * the commit record) of the last transaction written, as the progress of
+ * the replication origin dynamo_streams_pump_<database oid>, which the
+ * commit record carries (pg_replication_origin_xact_setup).  Reading a
+ * slot is not transactional, so the slot is only advanced, at the start of
+ * the next step, to the progress that committed; transactions decoded
+ * again whose commit is at or below it are skipped.  Whole transactions,
+ * by commit LSN: a later-committing transaction can have lower row LSNs.
+ *
+ * The SQL side (dynamo._pump_step, sql/install/06_stream_log.sql) does the
+ * work; this file sets up the replication origin for the session, which
+ * only C can reset after the commit (a transaction callback), so that no
+ * later transaction of the session is marked as the pump's.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "replication/origin.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+
+#include "compat.h"
+#include "dynamo_streams.h"
+#include "pump.h"
+
+PG_FUNCTION_INFO_V1(dynamo_sql_pump);
+
+static bool pump_origin_active = false;
+static bool pump_callback_registered = false;
+static int	shard_rollover_interval = 4 * 3600;
+
+/* Define the pump's settings (called by _PG_init). */
+void
+dynamo_pump_define_settings(void)
+{
+	DefineCustomIntVariable("dynamo_streams.shard_rollover_interval",
+							"Age at which an open shard of a stream is closed and replaced by a child shard.",
+							"0 keeps shards open until the stream is disabled or dynamo.rollover_shards() is called.",
+							&shard_rollover_interval,
+							4 * 3600, 0, INT_MAX,
+							PGC_USERSET, GUC_UNIT_S,
+							NULL, NULL, NULL);
+}
+
+/* End of the pump's transaction: give the origin back. */
+static void
+pump_xact_callback(XactEvent event, void *arg)
+{
+	if (!pump_origin_active)
+		return;
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_PARALLEL_ABORT:
+			pump_origin_active = false;
+			replorigin_session_reset();
+			replorigin_session_origin = InvalidRepOriginId;
+			replorigin_session_origin_lsn = InvalidXLogRecPtr;
+			replorigin_session_origin_timestamp = 0;
+			break;
+		default:
+			break;
+	}
+}
+
+static char *
+pump_origin_name(void)
+{
+	return psprintf("dynamo_streams_pump_%u", MyDatabaseId);
+}
+
+/* Set up the pump's origin for this session until the end of the transaction. */
+static void
+pump_origin_begin(void)
+{
+	RepOriginId origin;
+	char	   *name = pump_origin_name();
+
+	if (pump_origin_active)
+		return;					/* a second step in one transaction */
+	if (replorigin_session_origin != InvalidRepOriginId)
+		ereport(ERROR,
+				errcode(ERRCODE_OBJECT_IN_USE),
+				errmsg("this session has a replication origin set up already"),
+				errdetail("The pump records its progress as the replication origin %s.", name),
+				errhint("Reset it with SELECT pg_replication_origin_session_reset() first."));
+	origin = replorigin_by_name(name, true);
+	if (origin == InvalidRepOriginId)
+		ereport(ERROR,
+				errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				errmsg("replication origin \"%s\" does not exist", name),
+				errhint("dynamo.pump() and dynamo.start() create it."));
+	if (!pump_callback_registered)
+	{
+		RegisterXactCallback(pump_xact_callback, NULL);
+		pump_callback_registered = true;
+	}
+	DYNAMO_REPLORIGIN_SESSION_SETUP(origin);
+	replorigin_session_origin = origin;
+	pump_origin_active = true;
+}
+
+/* See pump.h. */
+bool
+dynamo_pump_ensure_slot(void)
+{
+	int			rc;
+	bool		created;
+
+	SPI_connect();
+	rc = SPI_execute("SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_replication_slots r"
+					 " WHERE r.slot_name OPERATOR(pg_catalog.=) dynamo._pump_slot_name()),"
+					 " dynamo._pump_ensure_slot()", false, 0);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "creating the pump's slot failed: %s", SPI_result_code_string(rc));
+	created = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &(bool){false}));
+	SPI_finish();
+	return created;
+}
+
+/* See pump.h. */
+int64
+dynamo_pump_step(int64 max_changes, bool *more)
+{
+	Oid			argtypes[1] = {INT8OID};
+	Datum		args[1];
+	char		nulls[1];
+	int			rc;
+	bool		isnull;
+	int64		pumped;
+
+	if (!IsTransactionState())
+		elog(ERROR, "dynamo_pump_step needs a transaction");
+	args[0] = Int64GetDatum(max_changes);
+	nulls[0] = max_changes > 0 ? ' ' : 'n';
+	SPI_connect();
+	pump_origin_begin();
+	rc = SPI_execute_with_args("SELECT pumped, more FROM dynamo._pump_step($1)",
+							   1, argtypes, args, nulls, false, 0);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "pump step failed: %s", SPI_result_code_string(rc));
+	pumped = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (more)
+		*more = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	SPI_finish();
+	return pumped;
+}
+
+/*
+ * dynamo.pump(max_changes bigint DEFAULT NULL) RETURNS bigint: create the
+ * slot if missing, then one step.
+ */
+Datum
+dynamo_sql_pump(PG_FUNCTION_ARGS)
+{
+	int64		max_changes = PG_ARGISNULL(0) ? 0 : PG_GETARG_INT64(0);
+
+	if (!PG_ARGISNULL(0) && max_changes < 1)
+		ereport(ERROR,
+				dynamo_exception(DYNAMO_EXC_VALIDATION),
+				errmsg("1 validation error detected: Value '" INT64_FORMAT "' at 'maxChanges' failed to satisfy constraint: Member must have value greater than or equal to 1",
+					   max_changes));
+	if (max_changes > INT_MAX)
+		max_changes = INT_MAX;
+	dynamo_pump_ensure_slot();
+	PG_RETURN_INT64(dynamo_pump_step(max_changes, NULL));
+}
