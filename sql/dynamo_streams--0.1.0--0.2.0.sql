@@ -1962,180 +1962,6 @@ SELECT t.stream_arn, t.table_name, t.relid::pg_catalog.oid, t.table_id, t.stream
    AND t.stream_view_type IS NOT NULL
  ORDER BY t.stream_label, t.table_name;
 
-<<<<<<< HEAD
--- streams-api: describe_stream, get_shard_iterator, get_records, the
--- iterator key; grant_access/revoke_access also grant/revoke EXECUTE on them.
-
-CREATE TABLE @extschema@._iterator_key (
-    one    boolean PRIMARY KEY DEFAULT true CHECK (one),
-    -- the 64-byte key XOR 0x36 and XOR 0x5c (RFC 2104)
-    ipad   bytea NOT NULL CHECK (pg_catalog.length(ipad) OPERATOR(pg_catalog.=) 64),
-    opad   bytea NOT NULL CHECK (pg_catalog.length(opad) OPERATOR(pg_catalog.=) 64)
-);
-REVOKE ALL ON @extschema@._iterator_key FROM PUBLIC;
-COMMENT ON TABLE @extschema@._iterator_key IS
-    'dynamo_streams: the key that signs shard iterators (not dumped; a restored database makes a new one)';
-
--- A new random iterator key (gen_random_uuid: pg_strong_random).
-CREATE FUNCTION @extschema@._new_iterator_key() RETURNS void
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    k bytea := pg_catalog.decode(pg_catalog.replace(
-        pg_catalog.gen_random_uuid()::text OPERATOR(pg_catalog.||) pg_catalog.gen_random_uuid()::text
-        OPERATOR(pg_catalog.||) pg_catalog.gen_random_uuid()::text
-        OPERATOR(pg_catalog.||) pg_catalog.gen_random_uuid()::text, '-', ''), 'hex');
-BEGIN
-    DELETE FROM @extschema@._iterator_key;
-    INSERT INTO @extschema@._iterator_key (ipad, opad)
-    SELECT pg_catalog.decode(pg_catalog.string_agg(pg_catalog.lpad(pg_catalog.to_hex(
-               pg_catalog.get_byte(k, i) OPERATOR(pg_catalog.#) 54), 2, '0'), '' ORDER BY i), 'hex'),
-           pg_catalog.decode(pg_catalog.string_agg(pg_catalog.lpad(pg_catalog.to_hex(
-               pg_catalog.get_byte(k, i) OPERATOR(pg_catalog.#) 92), 2, '0'), '' ORDER BY i), 'hex')
-      FROM pg_catalog.generate_series(0, 63) i;
-END
-$$;
-REVOKE ALL ON FUNCTION @extschema@._new_iterator_key() FROM PUBLIC;
-SELECT @extschema@._new_iterator_key();
-
--- HMAC-SHA-256 of msg under the iterator key.
-CREATE FUNCTION @extschema@._iterator_mac(msg bytea) RETURNS bytea
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT pg_catalog.sha256(k.opad OPERATOR(pg_catalog.||)
-                             pg_catalog.sha256(k.ipad OPERATOR(pg_catalog.||) msg))
-      FROM @extschema@._iterator_key k
-$$;
-REVOKE ALL ON FUNCTION @extschema@._iterator_mac(bytea) FROM PUBLIC;
-
--- A shard iterator: position kind 'TRIM' (the oldest record kept), 'AT' or
--- 'AFTER' sequence number seq, issued at clock_timestamp().
-CREATE FUNCTION @extschema@._iterator_encode(stream_id bigint, shard_id text, kind text, seq numeric)
-RETURNS text LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT pg_catalog.translate(pg_catalog.encode(p OPERATOR(pg_catalog.||) @extschema@._iterator_mac(p), 'base64'),
-                                E'+/=\n', '-_')
-      FROM pg_catalog.convert_to(pg_catalog.concat_ws('|', 'v1', stream_id, shard_id, kind, COALESCE(seq::text, ''),
-               pg_catalog.floor(EXTRACT(epoch FROM pg_catalog.clock_timestamp()) OPERATOR(pg_catalog.*) 1000)::bigint),
-           'UTF8') p
-$$;
-REVOKE ALL ON FUNCTION @extschema@._iterator_encode(bigint, text, text, numeric) FROM PUBLIC;
-
--- The parts of a shard iterator, or ValidationException if it is not one
--- that this database issued, unaltered.
-CREATE FUNCTION @extschema@._iterator_decode(iterator text, OUT stream_id bigint, OUT shard_id text,
-                                             OUT kind text, OUT seq numeric, OUT issued timestamptz)
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    ok boolean;
-    b bytea;
-    p bytea;
-    f text[];
-BEGIN
-    IF iterator IS NULL THEN
-        ok := @extschema@._invalid_parameter(NULL, 'shardIterator', 'Member must not be null');
-    ELSIF pg_catalog.length(iterator) < 1 THEN
-        ok := @extschema@._invalid_parameter(iterator, 'shardIterator', 'Member must have length greater than or equal to 1');
-    ELSIF pg_catalog.length(iterator) > 2048 THEN
-        ok := @extschema@._invalid_parameter(iterator, 'shardIterator', 'Member must have length less than or equal to 2048');
-    END IF;
-    BEGIN
-        b := pg_catalog.decode(pg_catalog.rpad(pg_catalog.translate(iterator, '-_', '+/'),
-                 ((pg_catalog.length(iterator) OPERATOR(pg_catalog.+) 3) OPERATOR(pg_catalog./) 4) OPERATOR(pg_catalog.*) 4, '='),
-             'base64');
-    EXCEPTION WHEN invalid_parameter_value OR data_exception THEN
-        b := NULL;
-    END;
-    IF b IS NOT NULL AND pg_catalog.length(b) > 32
-       AND iterator !~ '[^A-Za-z0-9_-]' THEN
-        p := pg_catalog.substr(b, 1, pg_catalog.length(b) OPERATOR(pg_catalog.-) 32);
-        IF pg_catalog.substr(b, pg_catalog.length(b) OPERATOR(pg_catalog.-) 31) OPERATOR(pg_catalog.=) @extschema@._iterator_mac(p) THEN
-            f := pg_catalog.string_to_array(pg_catalog.convert_from(p, 'UTF8'), '|');
-            IF f[1] OPERATOR(pg_catalog.=) 'v1' AND pg_catalog.cardinality(f) OPERATOR(pg_catalog.=) 6 THEN
-                stream_id := f[2]::bigint;
-                shard_id := f[3];
-                kind := f[4];
-                seq := NULLIF(f[5], '')::numeric;
-                issued := pg_catalog.to_timestamp(f[6]::numeric OPERATOR(pg_catalog./) 1000);
-                RETURN;
-            END IF;
-        END IF;
-    END IF;
-    ok := @extschema@._raise('ValidationException', 'Invalid ShardIterator',
-        'The shard iterator was not issued by get_shard_iterator or get_records of this database, or was altered.');
-END
-$$;
-REVOKE ALL ON FUNCTION @extschema@._iterator_decode(text) FROM PUBLIC;
-
--- The role that called the API function: the current role outside every
--- SECURITY DEFINER function (SET ROLE's role, else the session user).
-CREATE FUNCTION @extschema@._stream_caller() RETURNS name
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT CASE WHEN pg_catalog.current_setting('role') OPERATOR(pg_catalog.=) 'none'
-                THEN SESSION_USER ELSE pg_catalog.current_setting('role')::name END
-$$;
-
--- AccessDeniedException unless the caller may read stream s: SELECT on
--- its table, or (the table dropped) membership in the extension's owner.
-CREATE FUNCTION @extschema@._stream_require_read(s @extschema@._streams, action text) RETURNS boolean
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    ok boolean;
-    who name := @extschema@._stream_caller();
-BEGIN
-    IF EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) s.relid) THEN
-        IF pg_catalog.has_table_privilege(who, s.relid, 'SELECT') THEN
-            RETURN true;
-        END IF;
-    ELSIF pg_catalog.pg_has_role(who, (SELECT e.extowner FROM pg_catalog.pg_extension e
-                                        WHERE e.extname OPERATOR(pg_catalog.=) 'dynamo_streams'), 'USAGE') THEN
-        RETURN true;
-    END IF;
-    ok := @extschema@._raise('AccessDeniedException',
-        pg_catalog.format('User: %s is not authorized to perform: dynamodb:%s on resource: %s', who, action, s.stream_arn),
-        pg_catalog.format('dynamodb:%s needs the SELECT privilege on the stream''s table %s.', action,
-            COALESCE(s.relid::pg_catalog.regclass::text, 'dynamo.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(s.table_name))),
-        'The table''s owner can grant it; see docs/security.md.');
-    RETURN false;
-END
-$$;
-REVOKE ALL ON FUNCTION @extschema@._stream_require_read(@extschema@._streams, text) FROM PUBLIC;
-
--- The stream named by a StreamArn argument, checked, that the caller may read.
-CREATE FUNCTION @extschema@._stream_by_arn(stream_arn text, action text) RETURNS @extschema@._streams
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    ok boolean;
-    s @extschema@._streams;
-BEGIN
-    IF stream_arn IS NULL THEN
-        ok := @extschema@._invalid_parameter(NULL, 'streamArn', 'Member must not be null');
-    ELSIF pg_catalog.length(stream_arn) < 37 THEN
-        ok := @extschema@._invalid_parameter(stream_arn, 'streamArn', 'Member must have length greater than or equal to 37');
-    ELSIF pg_catalog.length(stream_arn) > 1024 THEN
-        ok := @extschema@._invalid_parameter(stream_arn, 'streamArn', 'Member must have length less than or equal to 1024');
-    END IF;
-    SELECT * INTO s FROM @extschema@._streams x WHERE x.stream_arn OPERATOR(pg_catalog.=) _stream_by_arn.stream_arn;
-    IF NOT FOUND THEN
-        ok := @extschema@._raise('ResourceNotFoundException',
-            'Requested resource not found: Stream: ' OPERATOR(pg_catalog.||) stream_arn OPERATOR(pg_catalog.||) ' not found');
-    END IF;
-    ok := @extschema@._stream_require_read(s, action);
-    RETURN s;
-END
-$$;
-REVOKE ALL ON FUNCTION @extschema@._stream_by_arn(text, text) FROM PUBLIC;
-
--- Check a ShardId argument's length.
-CREATE FUNCTION @extschema@._check_shard_id(shard_id text, what text) RETURNS boolean
-LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    ok boolean;
-BEGIN
-    IF shard_id IS NULL THEN
-        ok := @extschema@._invalid_parameter(NULL, what, 'Member must not be null');
-    ELSIF pg_catalog.length(shard_id) < 28 THEN
-        ok := @extschema@._invalid_parameter(shard_id, what, 'Member must have length greater than or equal to 28');
-    ELSIF pg_catalog.length(shard_id) > 65 THEN
-        ok := @extschema@._invalid_parameter(shard_id, what, 'Member must have length less than or equal to 65');
-=======
 -- stream log: shards, records, the pump (sql/install/06_stream_log.sql)
 -- When a stream is disabled: the WAL position, so that the pump closes its
 -- shards once it has pumped everything written before it.
@@ -2585,12 +2411,187 @@ BEGIN
             OPERATOR(pg_catalog.||) ' in stream ' OPERATOR(pg_catalog.||) st.stream_arn,
             'sequence number ' OPERATOR(pg_catalog.||) sequence_number
             OPERATOR(pg_catalog.||) ' is at or below the trim horizon ' OPERATOR(pg_catalog.||) sh.trimmed_seq);
->>>>>>> stream-log
     END IF;
     RETURN true;
 END
 $$;
-<<<<<<< HEAD
+
+-- streams-api: describe_stream, get_shard_iterator, get_records, the
+-- iterator key; grant_access/revoke_access also grant/revoke EXECUTE on them.
+
+CREATE TABLE @extschema@._iterator_key (
+    one    boolean PRIMARY KEY DEFAULT true CHECK (one),
+    -- the 64-byte key XOR 0x36 and XOR 0x5c (RFC 2104)
+    ipad   bytea NOT NULL CHECK (pg_catalog.length(ipad) OPERATOR(pg_catalog.=) 64),
+    opad   bytea NOT NULL CHECK (pg_catalog.length(opad) OPERATOR(pg_catalog.=) 64)
+);
+REVOKE ALL ON @extschema@._iterator_key FROM PUBLIC;
+COMMENT ON TABLE @extschema@._iterator_key IS
+    'dynamo_streams: the key that signs shard iterators (not dumped; a restored database makes a new one)';
+
+-- A new random iterator key (gen_random_uuid: pg_strong_random).
+CREATE FUNCTION @extschema@._new_iterator_key() RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    k bytea := pg_catalog.decode(pg_catalog.replace(
+        pg_catalog.gen_random_uuid()::text OPERATOR(pg_catalog.||) pg_catalog.gen_random_uuid()::text
+        OPERATOR(pg_catalog.||) pg_catalog.gen_random_uuid()::text
+        OPERATOR(pg_catalog.||) pg_catalog.gen_random_uuid()::text, '-', ''), 'hex');
+BEGIN
+    DELETE FROM @extschema@._iterator_key;
+    INSERT INTO @extschema@._iterator_key (ipad, opad)
+    SELECT pg_catalog.decode(pg_catalog.string_agg(pg_catalog.lpad(pg_catalog.to_hex(
+               pg_catalog.get_byte(k, i) OPERATOR(pg_catalog.#) 54), 2, '0'), '' ORDER BY i), 'hex'),
+           pg_catalog.decode(pg_catalog.string_agg(pg_catalog.lpad(pg_catalog.to_hex(
+               pg_catalog.get_byte(k, i) OPERATOR(pg_catalog.#) 92), 2, '0'), '' ORDER BY i), 'hex')
+      FROM pg_catalog.generate_series(0, 63) i;
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@._new_iterator_key() FROM PUBLIC;
+SELECT @extschema@._new_iterator_key();
+
+-- HMAC-SHA-256 of msg under the iterator key.
+CREATE FUNCTION @extschema@._iterator_mac(msg bytea) RETURNS bytea
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.sha256(k.opad OPERATOR(pg_catalog.||)
+                             pg_catalog.sha256(k.ipad OPERATOR(pg_catalog.||) msg))
+      FROM @extschema@._iterator_key k
+$$;
+REVOKE ALL ON FUNCTION @extschema@._iterator_mac(bytea) FROM PUBLIC;
+
+-- A shard iterator: position kind 'TRIM' (the oldest record kept), 'AT' or
+-- 'AFTER' sequence number seq, issued at clock_timestamp().
+CREATE FUNCTION @extschema@._iterator_encode(stream_id bigint, shard_id text, kind text, seq numeric)
+RETURNS text LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.translate(pg_catalog.encode(p OPERATOR(pg_catalog.||) @extschema@._iterator_mac(p), 'base64'),
+                                E'+/=\n', '-_')
+      FROM pg_catalog.convert_to(pg_catalog.concat_ws('|', 'v1', stream_id, shard_id, kind, COALESCE(seq::text, ''),
+               pg_catalog.floor(EXTRACT(epoch FROM pg_catalog.clock_timestamp()) OPERATOR(pg_catalog.*) 1000)::bigint),
+           'UTF8') p
+$$;
+REVOKE ALL ON FUNCTION @extschema@._iterator_encode(bigint, text, text, numeric) FROM PUBLIC;
+
+-- The parts of a shard iterator, or ValidationException if it is not one
+-- that this database issued, unaltered.
+CREATE FUNCTION @extschema@._iterator_decode(iterator text, OUT stream_id bigint, OUT shard_id text,
+                                             OUT kind text, OUT seq numeric, OUT issued timestamptz)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ok boolean;
+    b bytea;
+    p bytea;
+    f text[];
+BEGIN
+    IF iterator IS NULL THEN
+        ok := @extschema@._invalid_parameter(NULL, 'shardIterator', 'Member must not be null');
+    ELSIF pg_catalog.length(iterator) < 1 THEN
+        ok := @extschema@._invalid_parameter(iterator, 'shardIterator', 'Member must have length greater than or equal to 1');
+    ELSIF pg_catalog.length(iterator) > 2048 THEN
+        ok := @extschema@._invalid_parameter(iterator, 'shardIterator', 'Member must have length less than or equal to 2048');
+    END IF;
+    BEGIN
+        b := pg_catalog.decode(pg_catalog.rpad(pg_catalog.translate(iterator, '-_', '+/'),
+                 ((pg_catalog.length(iterator) OPERATOR(pg_catalog.+) 3) OPERATOR(pg_catalog./) 4) OPERATOR(pg_catalog.*) 4, '='),
+             'base64');
+    EXCEPTION WHEN invalid_parameter_value OR data_exception THEN
+        b := NULL;
+    END;
+    IF b IS NOT NULL AND pg_catalog.length(b) > 32
+       AND iterator !~ '[^A-Za-z0-9_-]' THEN
+        p := pg_catalog.substr(b, 1, pg_catalog.length(b) OPERATOR(pg_catalog.-) 32);
+        IF pg_catalog.substr(b, pg_catalog.length(b) OPERATOR(pg_catalog.-) 31) OPERATOR(pg_catalog.=) @extschema@._iterator_mac(p) THEN
+            f := pg_catalog.string_to_array(pg_catalog.convert_from(p, 'UTF8'), '|');
+            IF f[1] OPERATOR(pg_catalog.=) 'v1' AND pg_catalog.cardinality(f) OPERATOR(pg_catalog.=) 6 THEN
+                stream_id := f[2]::bigint;
+                shard_id := f[3];
+                kind := f[4];
+                seq := NULLIF(f[5], '')::numeric;
+                issued := pg_catalog.to_timestamp(f[6]::numeric OPERATOR(pg_catalog./) 1000);
+                RETURN;
+            END IF;
+        END IF;
+    END IF;
+    ok := @extschema@._raise('ValidationException', 'Invalid ShardIterator',
+        'The shard iterator was not issued by get_shard_iterator or get_records of this database, or was altered.');
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@._iterator_decode(text) FROM PUBLIC;
+
+-- The role that called the API function: the current role outside every
+-- SECURITY DEFINER function (SET ROLE's role, else the session user).
+CREATE FUNCTION @extschema@._stream_caller() RETURNS name
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN pg_catalog.current_setting('role') OPERATOR(pg_catalog.=) 'none'
+                THEN SESSION_USER ELSE pg_catalog.current_setting('role')::name END
+$$;
+
+-- AccessDeniedException unless the caller may read stream s: SELECT on
+-- its table, or (the table dropped) membership in the extension's owner.
+CREATE FUNCTION @extschema@._stream_require_read(s @extschema@._streams, action text) RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ok boolean;
+    who name := @extschema@._stream_caller();
+BEGIN
+    IF EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) s.relid) THEN
+        IF pg_catalog.has_table_privilege(who, s.relid, 'SELECT') THEN
+            RETURN true;
+        END IF;
+    ELSIF pg_catalog.pg_has_role(who, (SELECT e.extowner FROM pg_catalog.pg_extension e
+                                        WHERE e.extname OPERATOR(pg_catalog.=) 'dynamo_streams'), 'USAGE') THEN
+        RETURN true;
+    END IF;
+    ok := @extschema@._raise('AccessDeniedException',
+        pg_catalog.format('User: %s is not authorized to perform: dynamodb:%s on resource: %s', who, action, s.stream_arn),
+        pg_catalog.format('dynamodb:%s needs the SELECT privilege on the stream''s table %s.', action,
+            COALESCE(s.relid::pg_catalog.regclass::text, 'dynamo.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(s.table_name))),
+        'The table''s owner can grant it; see docs/security.md.');
+    RETURN false;
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@._stream_require_read(@extschema@._streams, text) FROM PUBLIC;
+
+-- The stream named by a StreamArn argument, checked, that the caller may read.
+CREATE FUNCTION @extschema@._stream_by_arn(stream_arn text, action text) RETURNS @extschema@._streams
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ok boolean;
+    s @extschema@._streams;
+BEGIN
+    IF stream_arn IS NULL THEN
+        ok := @extschema@._invalid_parameter(NULL, 'streamArn', 'Member must not be null');
+    ELSIF pg_catalog.length(stream_arn) < 37 THEN
+        ok := @extschema@._invalid_parameter(stream_arn, 'streamArn', 'Member must have length greater than or equal to 37');
+    ELSIF pg_catalog.length(stream_arn) > 1024 THEN
+        ok := @extschema@._invalid_parameter(stream_arn, 'streamArn', 'Member must have length less than or equal to 1024');
+    END IF;
+    SELECT * INTO s FROM @extschema@._streams x WHERE x.stream_arn OPERATOR(pg_catalog.=) _stream_by_arn.stream_arn;
+    IF NOT FOUND THEN
+        ok := @extschema@._raise('ResourceNotFoundException',
+            'Requested resource not found: Stream: ' OPERATOR(pg_catalog.||) stream_arn OPERATOR(pg_catalog.||) ' not found');
+    END IF;
+    ok := @extschema@._stream_require_read(s, action);
+    RETURN s;
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@._stream_by_arn(text, text) FROM PUBLIC;
+
+-- Check a ShardId argument's length.
+CREATE FUNCTION @extschema@._check_shard_id(shard_id text, what text) RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ok boolean;
+BEGIN
+    IF shard_id IS NULL THEN
+        ok := @extschema@._invalid_parameter(NULL, what, 'Member must not be null');
+    ELSIF pg_catalog.length(shard_id) < 28 THEN
+        ok := @extschema@._invalid_parameter(shard_id, what, 'Member must have length greater than or equal to 28');
+    ELSIF pg_catalog.length(shard_id) > 65 THEN
+        ok := @extschema@._invalid_parameter(shard_id, what, 'Member must have length less than or equal to 65');
+    END IF;
+    RETURN true;
+END
+$$;
 REVOKE ALL ON FUNCTION @extschema@._check_shard_id(text, text) FROM PUBLIC;
 
 -- The stream log as the API reads it (the only functions that name the
@@ -3015,5 +3016,3 @@ BEGIN
     RETURN pg_catalog.jsonb_build_object('Streams', pg_catalog.to_jsonb(COALESCE(rows, '{}')));
 END
 $$;
-=======
->>>>>>> stream-log
