@@ -195,54 +195,56 @@ $$;
 REVOKE ALL ON FUNCTION @extschema@._check_shard_id(text, text) FROM PUBLIC;
 
 -- The stream log as the API reads it (the only functions that name the
--- log's tables).  _log_shards: the shards of a stream, parents first.
+-- log's tables, docs/stream-log.md).  Sequence numbers are numeric here and
+-- 40-digit text in the log ("C" order = numeric order).
+CREATE FUNCTION @extschema@._log_seq(seq numeric) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.lpad(seq::text, 40, '0') COLLATE "C"
+$$;
+
+-- The shards of a stream, parents first (in the order they were made);
+-- trim_horizon: the lowest sequence number not trimmed (NULL: none is).
 CREATE FUNCTION @extschema@._log_shards(stream_id bigint)
-RETURNS TABLE (shard_id text, parent_shard_id text, starting_sequence_number numeric,
-               ending_sequence_number numeric)
+RETURNS TABLE (shard_no bigint, shard_id text, parent_shard_id text, starting_sequence_number numeric,
+               ending_sequence_number numeric, trim_horizon numeric)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN QUERY
-    SELECT h.shard_id, h.parent_shard_id, h.starting_sequence_number, h.ending_sequence_number
+    SELECT h.shard_no, h.shard_id, h.parent_shard_id, h.starting_seq::numeric, h.ending_seq::numeric,
+           h.trimmed_seq::numeric OPERATOR(pg_catalog.+) 1
       FROM @extschema@._shards h
      WHERE h.stream_id OPERATOR(pg_catalog.=) _log_shards.stream_id
-     ORDER BY h.starting_sequence_number, h.shard_id;
+     ORDER BY h.shard_no;
 END
 $$;
 REVOKE ALL ON FUNCTION @extschema@._log_shards(bigint) FROM PUBLIC;
 
--- The records of a shard from position (kind, seq) on, in order, at most n.
-CREATE FUNCTION @extschema@._log_records(stream_id bigint, shard_id text, kind text, seq numeric, n integer)
-RETURNS TABLE (sequence_number numeric, event_name text, creation_time timestamptz, keys text,
+-- The records of a shard from position (kind, seq) on that are not
+-- trimmed, in order, at most n.
+CREATE FUNCTION @extschema@._log_records(shard_no bigint, kind text, seq numeric, n integer)
+RETURNS TABLE (sequence_number text, event_name text, creation_time timestamptz, keys text,
                new_image text, old_image text, size_bytes bigint, ttl boolean, omitted text)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    low text := CASE WHEN kind OPERATOR(pg_catalog.=) 'TRIM' THEN '' ELSE @extschema@._log_seq(seq) END;
+    trimmed text := COALESCE((SELECT h.trimmed_seq FROM @extschema@._shards h
+                               WHERE h.shard_no OPERATOR(pg_catalog.=) _log_records.shard_no), '');
 BEGIN
+    IF kind OPERATOR(pg_catalog.=) 'AT' THEN
+        -- AT seq is AFTER the number below it
+        low := @extschema@._log_seq(seq OPERATOR(pg_catalog.-) 1);
+    END IF;
     RETURN QUERY
-    SELECT r.sequence_number, r.event_name, r.creation_time, r.keys, r.new_image, r.old_image,
+    SELECT r.sequence_number::text, r.event_name, r.created_at, r.keys, r.new_image, r.old_image,
            r.size_bytes, r.ttl, r.omitted
       FROM @extschema@._records r
-     WHERE r.stream_id OPERATOR(pg_catalog.=) _log_records.stream_id
-       AND r.shard_id OPERATOR(pg_catalog.=) _log_records.shard_id
-       AND (kind OPERATOR(pg_catalog.=) 'TRIM'
-            OR (kind OPERATOR(pg_catalog.=) 'AT' AND r.sequence_number OPERATOR(pg_catalog.>=) seq)
-            OR (kind OPERATOR(pg_catalog.=) 'AFTER' AND r.sequence_number OPERATOR(pg_catalog.>) seq))
+     WHERE r.shard_no OPERATOR(pg_catalog.=) _log_records.shard_no
+       AND r.sequence_number OPERATOR(pg_catalog.>) GREATEST(low, trimmed) COLLATE "C"
      ORDER BY r.sequence_number
      LIMIT n;
 END
 $$;
-REVOKE ALL ON FUNCTION @extschema@._log_records(bigint, text, text, numeric, integer) FROM PUBLIC;
-
--- The trim horizon of a shard: records below it have been trimmed (NULL:
--- none has).
-CREATE FUNCTION @extschema@._log_trim_horizon(stream_id bigint, shard_id text) RETURNS numeric
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    RETURN (
-    SELECT h.trim_horizon FROM @extschema@._shards h
-     WHERE h.stream_id OPERATOR(pg_catalog.=) _log_trim_horizon.stream_id
-       AND h.shard_id OPERATOR(pg_catalog.=) _log_trim_horizon.shard_id);
-END
-$$;
-REVOKE ALL ON FUNCTION @extschema@._log_trim_horizon(bigint, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@._log_records(bigint, text, numeric, integer) FROM PUBLIC;
 
 -- DescribeStream: the stream and its shards (parents before children), at
 -- most "limit" of them after exclusive_start_shard_id; shard_filter
@@ -371,26 +373,26 @@ BEGIN
             'Requested resource not found: Shard does not exist',
             pg_catalog.format('Stream %s has no shard %s.', s.stream_arn, shard_id));
     END IF;
-    horizon := @extschema@._log_trim_horizon(s.stream_id, shard_id);
+    horizon := h.trim_horizon;
     CASE shard_iterator_type
     WHEN 'TRIM_HORIZON' THEN
         kind := 'TRIM';
     WHEN 'LATEST' THEN
         -- after the newest record, or (none) after everything trimmed
-        SELECT pg_catalog.max(r.sequence_number) INTO seq
-          FROM @extschema@._log_records(s.stream_id, shard_id, 'TRIM', NULL, NULL) r;
+        SELECT pg_catalog.max(r.sequence_number)::numeric INTO seq
+          FROM @extschema@._log_records(h.shard_no, 'TRIM', NULL, NULL) r;
         kind := 'AFTER';
         seq := GREATEST(seq, horizon OPERATOR(pg_catalog.-) 1, h.starting_sequence_number OPERATOR(pg_catalog.-) 1);
     WHEN 'AT_TIMESTAMP' THEN
-        SELECT r.sequence_number INTO seq
-          FROM @extschema@._log_records(s.stream_id, shard_id, 'TRIM', NULL, NULL) r
+        SELECT r.sequence_number::numeric INTO seq
+          FROM @extschema@._log_records(h.shard_no, 'TRIM', NULL, NULL) r
          WHERE r.creation_time OPERATOR(pg_catalog.>=) "timestamp"
          ORDER BY r.sequence_number LIMIT 1;
         IF seq IS NOT NULL THEN
             kind := 'AT';
         ELSE
-            SELECT pg_catalog.max(r.sequence_number) INTO seq
-              FROM @extschema@._log_records(s.stream_id, shard_id, 'TRIM', NULL, NULL) r;
+            SELECT pg_catalog.max(r.sequence_number)::numeric INTO seq
+              FROM @extschema@._log_records(h.shard_no, 'TRIM', NULL, NULL) r;
             kind := 'AFTER';
             seq := GREATEST(seq, horizon OPERATOR(pg_catalog.-) 1, h.starting_sequence_number OPERATOR(pg_catalog.-) 1);
         END IF;
@@ -464,7 +466,7 @@ BEGIN
     IF NOT FOUND THEN
         ok := @extschema@._raise('ResourceNotFoundException', 'Requested resource not found: Shard does not exist');
     END IF;
-    horizon := @extschema@._log_trim_horizon(s.stream_id, it.shard_id);
+    horizon := h.trim_horizon;
     IF it.kind IN ('AT', 'AFTER')
        AND (CASE WHEN it.kind OPERATOR(pg_catalog.=) 'AFTER' THEN it.seq OPERATOR(pg_catalog.+) 1 ELSE it.seq END) < horizon THEN
         ok := @extschema@._raise('TrimmedDataAccessException',
@@ -472,13 +474,13 @@ BEGIN
             pg_catalog.format('Records of shard %s before sequence number %s have been trimmed.', it.shard_id, horizon),
             'Records older than the stream''s retention have been trimmed; start at TRIM_HORIZON.');
     END IF;
-    FOR r IN SELECT * FROM @extschema@._log_records(s.stream_id, it.shard_id, it.kind, it.seq, "limit" OPERATOR(pg_catalog.+) 1) LOOP
+    FOR r IN SELECT * FROM @extschema@._log_records(h.shard_no, it.kind, it.seq, "limit" OPERATOR(pg_catalog.+) 1) LOOP
         IF n OPERATOR(pg_catalog.=) "limit" THEN
             stopped := true;
             EXIT;
         END IF;
         rec := @extschema@.render_record('streams', s.stream_arn, s.stream_view_type, r.event_name,
-                   r.sequence_number::text, r.creation_time, r.keys, r.new_image, r.old_image,
+                   r.sequence_number, r.creation_time, r.keys, r.new_image, r.old_image,
                    r.size_bytes, COALESCE(r.ttl, false), r.omitted);
         -- at most 1 MB of records (one record always goes)
         IF n > 0 AND bytes OPERATOR(pg_catalog.+) pg_catalog.octet_length(rec) > 1048576 THEN
@@ -488,7 +490,7 @@ BEGIN
         bytes := bytes OPERATOR(pg_catalog.+) pg_catalog.octet_length(rec);
         body := body OPERATOR(pg_catalog.||) CASE WHEN n > 0 THEN ',' ELSE '' END OPERATOR(pg_catalog.||) rec;
         n := n OPERATOR(pg_catalog.+) 1;
-        last_seq := r.sequence_number;
+        last_seq := r.sequence_number::numeric;
     END LOOP;
     IF NOT stopped AND h.ending_sequence_number IS NOT NULL THEN
         next_it := NULL;               -- a closed shard, read to its end
