@@ -37,8 +37,7 @@ typedef enum DynamoException
 	DYNAMO_EXC_ACCESS_DENIED,	/* AccessDeniedException, 42501 */
 	DYNAMO_EXC_CONDITION_FAILED,	/* ConditionalCheckFailedException, 23514 */
 	DYNAMO_EXC_TRANSACTION_CANCELED,	/* TransactionCanceledException, 23000 */
-	DYNAMO_EXC_EXPIRED_ITERATOR,	/* ExpiredIteratorException, 55000 */
-	DYNAMO_EXC_TRIMMED_DATA		/* TrimmedDataAccessException, 22000 */
+	DYNAMO_EXC_EXPIRED_ITERATOR	/* ExpiredIteratorException, 55000 */
 } DynamoException;
 
 extern const char *dynamo_exception_name(DynamoException exc);
@@ -62,7 +61,6 @@ extern int	dynamo_exception_detail(DynamoException exc, const char *fmt,...)
 /* class 23 as a whole: one handler catches both condition failures */
 #define ERRCODE_DYNAMO_TRANSACTION_CANCELED	ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION	/* 23000 */
 #define ERRCODE_DYNAMO_EXPIRED_ITERATOR	ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE	/* 55000 */
-#define ERRCODE_DYNAMO_TRIMMED_DATA	ERRCODE_DATA_EXCEPTION	/* 22000 */
 
 /* DynamoDB limits (SPEC 4.1, 4.2). */
 #define DYNAMO_MAX_ITEM_SIZE		409600

@@ -152,7 +152,7 @@ $$;
 REVOKE ALL ON FUNCTION @extschema@._stream_require_read(@extschema@._streams, text) FROM PUBLIC;
 
 -- The stream named by a StreamArn argument, checked, that the caller may read.
-CREATE FUNCTION @extschema@._stream_by_arn(stream_arn text, action text) RETURNS @extschema@._streams
+CREATE FUNCTION @extschema@._stream_for_read(stream_arn text, action text) RETURNS @extschema@._streams
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ok boolean;
@@ -165,7 +165,7 @@ BEGIN
     ELSIF pg_catalog.length(stream_arn) > 1024 THEN
         ok := @extschema@._invalid_parameter(stream_arn, 'streamArn', 'Member must have length less than or equal to 1024');
     END IF;
-    SELECT * INTO s FROM @extschema@._streams x WHERE x.stream_arn OPERATOR(pg_catalog.=) _stream_by_arn.stream_arn;
+    SELECT * INTO s FROM @extschema@._streams x WHERE x.stream_arn OPERATOR(pg_catalog.=) _stream_for_read.stream_arn;
     IF NOT FOUND THEN
         ok := @extschema@._raise('ResourceNotFoundException',
             'Requested resource not found: Stream: ' OPERATOR(pg_catalog.||) stream_arn OPERATOR(pg_catalog.||) ' not found');
@@ -174,7 +174,7 @@ BEGIN
     RETURN s;
 END
 $$;
-REVOKE ALL ON FUNCTION @extschema@._stream_by_arn(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@._stream_for_read(text, text) FROM PUBLIC;
 
 -- Check a ShardId argument's length.
 CREATE FUNCTION @extschema@._check_shard_id(shard_id text, what text) RETURNS boolean
@@ -280,7 +280,7 @@ BEGIN
         parent := shard_filter OPERATOR(pg_catalog.->>) 'ShardId';
         ok := @extschema@._check_shard_id(parent, 'shardFilter.shardId');
     END IF;
-    s := @extschema@._stream_by_arn(stream_arn, 'DescribeStream');
+    s := @extschema@._stream_for_read(stream_arn, 'DescribeStream');
     SELECT * INTO t FROM @extschema@._tables x WHERE x.relid::pg_catalog.oid OPERATOR(pg_catalog.=) s.relid;
     SELECT pg_catalog.array_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
                'ShardId', h.shard_id, 'ParentShardId', h.parent_shard_id,
@@ -366,7 +366,7 @@ BEGIN
         ok := @extschema@._raise('ValidationException',
             'Must not provide a timestamp for ShardIteratorType ' OPERATOR(pg_catalog.||) shard_iterator_type);
     END IF;
-    s := @extschema@._stream_by_arn(stream_arn, 'GetShardIterator');
+    s := @extschema@._stream_for_read(stream_arn, 'GetShardIterator');
     SELECT * INTO h FROM @extschema@._log_shards(s.stream_id) x WHERE x.shard_id OPERATOR(pg_catalog.=) get_shard_iterator.shard_id;
     IF NOT FOUND THEN
         ok := @extschema@._raise('ResourceNotFoundException',
