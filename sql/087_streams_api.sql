@@ -78,8 +78,10 @@ $$;
 SELECT dynamo.pump() >= 0 AS pump_ready;
 SELECT dynamo.create_table('SaItems', 'id', 'S', stream_view_type => 'NEW_AND_OLD_IMAGES') IS NOT NULL;
 SELECT dynamo.create_table('SaOther', 'id', 'S', stream_view_type => 'KEYS_ONLY') IS NOT NULL;
--- one shard each, so that shard order is the plugin's order
+-- one shard each, so that shard order is the plugin's order (the four
+-- shards enabling made hold nothing yet)
 UPDATE dynamo._streams SET shard_count = 1 WHERE table_name IN ('SaItems', 'SaOther');
+DELETE FROM dynamo._shards WHERE stream_id IN (sa_sid('SaItems'), sa_sid('SaOther'));
 SELECT 'slot' FROM pg_create_logical_replication_slot('sa087', 'dynamo_streams');
 SELECT dynamo.pump() >= 0;
 SELECT count(dynamo.put_item('SaItems', jsonb_build_object('id', jsonb_build_object('S', 'i' || i), 'n', jsonb_build_object('N', i::text))))
@@ -88,7 +90,7 @@ SELECT dynamo.put_item('SaOther', '{"id":{"S":"o"}}') IS NOT NULL;
 SELECT dynamo.pump() >= 4;
 SELECT sa_take();
 -- roll SaItems' shard over: a closed parent and its open child
-SELECT dynamo._pump_lock(), dynamo._close_shards(sa_sid('SaItems'), true);
+SELECT dynamo.rollover_shards(sa_arn('SaItems'));
 SELECT dynamo.update_item('SaItems', '{"id":{"S":"i1"}}', 'SET n = :n', expression_attribute_values => '{":n":{"N":"10"}}') IS NOT NULL;
 SELECT dynamo.delete_item('SaItems', '{"id":{"S":"i2"}}') IS NOT NULL;
 SELECT dynamo.pump() >= 2;
@@ -219,6 +221,7 @@ SELECT r.recs = sa_recs('SaItems', 2, 3) AS trim_horizon_reads_the_rest
 -- 1 MB: records of about 400 KB, at most 1 MB of them per call
 SELECT dynamo.create_table('SaBig', 'id', 'S', stream_view_type => 'NEW_IMAGE') IS NOT NULL;
 UPDATE dynamo._streams SET shard_count = 1 WHERE table_name = 'SaBig';
+DELETE FROM dynamo._shards WHERE stream_id = sa_sid('SaBig');
 SELECT dynamo.pump() >= 0;
 SELECT count(dynamo.put_item('SaBig', jsonb_build_object('id', jsonb_build_object('S', 'b' || i), 'v', jsonb_build_object('S', repeat('x', 390000)))))
   FROM generate_series(1, 5) i;

@@ -37,6 +37,7 @@ typedef enum DynamoException
 	DYNAMO_EXC_ACCESS_DENIED,	/* AccessDeniedException, 42501 */
 	DYNAMO_EXC_CONDITION_FAILED,	/* ConditionalCheckFailedException, 23514 */
 	DYNAMO_EXC_TRANSACTION_CANCELED,	/* TransactionCanceledException, 23000 */
+	DYNAMO_EXC_TRIMMED,			/* TrimmedDataAccessException, 72000 */
 	DYNAMO_EXC_EXPIRED_ITERATOR	/* ExpiredIteratorException, 55000 */
 } DynamoException;
 
@@ -60,6 +61,8 @@ extern int	dynamo_exception_detail(DynamoException exc, const char *fmt,...)
 #define ERRCODE_DYNAMO_CONDITION_FAILED	ERRCODE_CHECK_VIOLATION /* 23514 */
 /* class 23 as a whole: one handler catches both condition failures */
 #define ERRCODE_DYNAMO_TRANSACTION_CANCELED	ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION	/* 23000 */
+/* data past the stream log's trim horizon: PostgreSQL's "snapshot too old" */
+#define ERRCODE_DYNAMO_TRIMMED		ERRCODE_SNAPSHOT_TOO_OLD	/* 72000 */
 #define ERRCODE_DYNAMO_EXPIRED_ITERATOR	ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE	/* 55000 */
 
 /* DynamoDB limits (SPEC 4.1, 4.2). */

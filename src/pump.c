@@ -31,10 +31,13 @@
 #include "replication/origin.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/jsonb.h"
 
 #include "compat.h"
 #include "dynamo_streams.h"
+#include "decode.h"
 #include "pump.h"
+#include "record.h"
 
 PG_FUNCTION_INFO_V1(dynamo_sql_pump);
 
@@ -179,4 +182,29 @@ dynamo_sql_pump(PG_FUNCTION_ARGS)
 		max_changes = INT_MAX;
 	dynamo_pump_ensure_slot();
 	PG_RETURN_INT64(dynamo_pump_step(max_changes, NULL));
+}
+
+PG_FUNCTION_INFO_V1(dynamo_sql_key_hash);
+
+/*
+ * dynamo._key_hash(item jsonb, hash_key text, range_key text) RETURNS bigint:
+ * the key hash (docs/output-plugin.md, "Key hash") of a normalised item's
+ * Keys, as the plugin computes it; NULL when a key attribute is missing.
+ */
+Datum
+dynamo_sql_key_hash(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *item = PG_GETARG_JSONB_P(0);
+	char	   *hash_key = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	char	   *range_key = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
+	StringInfoData keys;
+	bool		found;
+
+	if (!JB_ROOT_IS_OBJECT(item))
+		PG_RETURN_NULL();
+	initStringInfo(&keys);
+	dynamo_json_keys(&keys, &item->root, hash_key, range_key, &found);
+	if (!found)
+		PG_RETURN_NULL();
+	PG_RETURN_INT64((int64) dynamo_key_hash(keys.data, keys.len));
 }

@@ -426,6 +426,15 @@ BEGIN
                @extschema@._stream_label_time(NEW.stream_label)
          WHERE NOT EXISTS (SELECT FROM @extschema@._streams s
                             WHERE s.stream_arn OPERATOR(pg_catalog.=) NEW.stream_arn);
+        -- its first shards (the stream log), open from here on
+        INSERT INTO @extschema@._shards (stream_id, shard_id, hash_slot, slot_count, starting_seq)
+        SELECT s.stream_id, @extschema@._new_shard_id(s.stream_id, g), g, s.shard_count,
+               @extschema@._seq_at_lsn(pg_catalog.pg_current_wal_insert_lsn())
+          FROM @extschema@._streams s,
+               pg_catalog.generate_series(0, s.shard_count OPERATOR(pg_catalog.-) 1) g
+         WHERE s.stream_arn OPERATOR(pg_catalog.=) NEW.stream_arn
+           AND s.stream_status OPERATOR(pg_catalog.<>) 'DISABLED'
+           AND NOT EXISTS (SELECT FROM @extschema@._shards x WHERE x.stream_id OPERATOR(pg_catalog.=) s.stream_id);
     END IF;
     RETURN NULL;
 END
@@ -468,3 +477,180 @@ BEGIN
     RETURN true;
 END
 $$;
+
+-- The key hash of a normalised item's Keys, as the plugin computes it.
+CREATE FUNCTION @extschema@._key_hash(item jsonb, hash_key text, range_key text) RETURNS bigint
+    LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'dynamo_sql_key_hash';
+
+-- The stream of an ARN, or ResourceNotFoundException.
+CREATE FUNCTION @extschema@._stream_by_arn(stream_arn text) RETURNS @extschema@._streams
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    st @extschema@._streams;
+    ok boolean;
+BEGIN
+    SELECT * INTO st FROM @extschema@._streams s WHERE s.stream_arn OPERATOR(pg_catalog.=) _stream_by_arn.stream_arn;
+    IF NOT FOUND THEN
+        ok := @extschema@._raise('ResourceNotFoundException',
+            'Requested resource not found: Stream: ' OPERATOR(pg_catalog.||) COALESCE(stream_arn, '')
+            OPERATOR(pg_catalog.||) ' not found');
+    END IF;
+    RETURN st;
+END
+$$;
+
+-- The shards of a stream with their lineage, oldest first (trimmed
+-- shards are gone).  docs/functions/list_shards.md
+CREATE FUNCTION @extschema@.list_shards(stream_arn text)
+RETURNS TABLE (shard_id text, parent_shard_id text, starting_sequence_number text,
+               ending_sequence_number text, hash_slot integer, slot_count integer,
+               created_at timestamptz, closed_at timestamptz, trim_horizon text)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    st @extschema@._streams := @extschema@._stream_by_arn(stream_arn);
+BEGIN
+    RETURN QUERY
+    SELECT sh.shard_id, sh.parent_shard_id, sh.starting_seq::text, sh.ending_seq::text, sh.hash_slot,
+           sh.slot_count, sh.created_at, sh.closed_at, sh.trimmed_seq::text
+      FROM @extschema@._shards sh
+     WHERE sh.stream_id OPERATOR(pg_catalog.=) st.stream_id
+     ORDER BY sh.shard_no;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.list_shards(text) IS
+    'the shards of a stream, with ParentShardId and sequence number range, oldest first';
+
+-- Roll a stream's open shards over now: each is closed (EndingSequenceNumber)
+-- and replaced by a child.  Returns the number of shards rolled over.
+-- docs/functions/rollover_shards.md
+CREATE FUNCTION @extschema@.rollover_shards(stream_arn text) RETURNS integer
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    st @extschema@._streams := @extschema@._stream_by_arn(stream_arn);
+    ok boolean;
+BEGIN
+    IF st.stream_status OPERATOR(pg_catalog.=) 'DISABLED' THEN
+        ok := @extschema@._raise('ValidationException',
+            'Stream ' OPERATOR(pg_catalog.||) st.stream_arn OPERATOR(pg_catalog.||) ' is disabled: its shards are closed');
+    END IF;
+    PERFORM @extschema@._pump_lock();
+    RETURN @extschema@._close_shards(st.stream_id, true);
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@.rollover_shards(text) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.rollover_shards(text) IS
+    'close the open shards of a stream now and open a child shard for each';
+
+-- The open shard of the table's current stream that an item with this
+-- key goes to now.  docs/functions/shard_for.md
+CREATE FUNCTION @extschema@.shard_for(table_name text, key jsonb) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t @extschema@._tables := @extschema@._item_table(table_name);
+    st @extschema@._streams;
+    h bigint;
+    ok boolean;
+    result text;
+BEGIN
+    t := @extschema@._require_access(t, 'DescribeStream', '{SELECT}');
+    IF t.kind OPERATOR(pg_catalog.<>) 'item' THEN
+        ok := @extschema@._raise('ValidationException',
+            'shard_for supports item tables only: ' OPERATOR(pg_catalog.||) table_name);
+    END IF;
+    IF NOT t.stream_enabled THEN
+        ok := @extschema@._raise('ValidationException',
+            'Table ' OPERATOR(pg_catalog.||) table_name OPERATOR(pg_catalog.||) ' has no stream enabled');
+    END IF;
+    h := @extschema@._key_hash(@extschema@.validate_item(key), t.hash_key, t.range_key);
+    IF h IS NULL OR (SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_object_keys(key))
+                    OPERATOR(pg_catalog.<>) (CASE WHEN t.range_key IS NULL THEN 1 ELSE 2 END) THEN
+        ok := @extschema@._raise('ValidationException', 'The provided key element does not match the schema');
+    END IF;
+    SELECT sh.shard_id INTO result
+      FROM @extschema@._streams s
+      JOIN @extschema@._shards sh ON sh.stream_id OPERATOR(pg_catalog.=) s.stream_id AND sh.current
+     WHERE s.stream_arn OPERATOR(pg_catalog.=) t.stream_arn AND sh.ending_seq IS NULL
+       AND sh.hash_slot OPERATOR(pg_catalog.=) @extschema@._hash_slot(h, sh.slot_count);
+    RETURN result;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.shard_for(text, jsonb) IS
+    'the open shard of the table''s stream that a key maps to now';
+
+-- Retention (docs/stream-log.md#retention): move every shard's trim
+-- horizon past the records older than its stream's retention (by the time
+-- the pump wrote them), forget shards and disabled streams trimmed
+-- entirely, and drop whole days of _records that no stream keeps.  Never
+-- waits: a partition is dropped only if its lock is free at once (else the
+-- next trim drops it), and trims do not queue behind each other.  Returns
+-- the number of records newly trimmed.  Run it in a transaction of its own.
+-- docs/functions/trim.md
+CREATE FUNCTION @extschema@.trim() RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    trimmed bigint := 0;
+    keep interval;
+    part record;
+    hi timestamptz;
+BEGIN
+    IF NOT pg_catalog.pg_try_advisory_xact_lock(7239939240701681458) THEN
+        RETURN 0;
+    END IF;
+    -- horizons: the newest record of each shard that is past retention
+    WITH h AS (
+        SELECT r.shard_no, pg_catalog.max(r.sequence_number) seq, pg_catalog.count(*) n
+          FROM @extschema@._records r
+          JOIN @extschema@._shards sh ON sh.shard_no OPERATOR(pg_catalog.=) r.shard_no
+          JOIN @extschema@._streams s ON s.stream_id OPERATOR(pg_catalog.=) sh.stream_id
+         WHERE s.retention IS NOT NULL
+           AND r.arrived_at OPERATOR(pg_catalog.<) pg_catalog.now() OPERATOR(pg_catalog.-) s.retention
+           AND (sh.trimmed_seq IS NULL OR r.sequence_number OPERATOR(pg_catalog.>) sh.trimmed_seq)
+         GROUP BY r.shard_no),
+    u AS (
+        UPDATE @extschema@._shards sh SET trimmed_seq = h.seq
+          FROM h WHERE sh.shard_no OPERATOR(pg_catalog.=) h.shard_no
+        RETURNING h.n)
+    SELECT COALESCE(pg_catalog.sum(u.n), 0) INTO trimmed FROM u;
+    -- closed shards past retention with nothing left: gone (DescribeStream
+    -- no longer lists them)
+    DELETE FROM @extschema@._shards sh
+     USING @extschema@._streams s
+     WHERE s.stream_id OPERATOR(pg_catalog.=) sh.stream_id AND s.retention IS NOT NULL
+       AND sh.closed_at OPERATOR(pg_catalog.<) pg_catalog.now() OPERATOR(pg_catalog.-) s.retention
+       AND NOT EXISTS (SELECT FROM @extschema@._records r
+                        WHERE r.shard_no OPERATOR(pg_catalog.=) sh.shard_no
+                          AND r.sequence_number OPERATOR(pg_catalog.>) COALESCE(sh.trimmed_seq, ''));
+    -- disabled streams past retention with no shard left: gone
+    DELETE FROM @extschema@._streams s
+     WHERE s.stream_status OPERATOR(pg_catalog.=) 'DISABLED' AND s.retention IS NOT NULL
+       AND s.disabled_at OPERATOR(pg_catalog.<) pg_catalog.now() OPERATOR(pg_catalog.-) s.retention
+       AND NOT EXISTS (SELECT FROM @extschema@._shards sh WHERE sh.stream_id OPERATOR(pg_catalog.=) s.stream_id);
+    -- whole days older than every stream's retention (none while a stream
+    -- with records keeps them for ever)
+    IF EXISTS (SELECT FROM @extschema@._streams s WHERE s.retention IS NULL
+                 AND EXISTS (SELECT FROM @extschema@._shards sh WHERE sh.stream_id OPERATOR(pg_catalog.=) s.stream_id)) THEN
+        RETURN trimmed;
+    END IF;
+    SELECT COALESCE(pg_catalog.max(s.retention), interval '0') INTO keep FROM @extschema@._streams s
+     WHERE EXISTS (SELECT FROM @extschema@._shards sh WHERE sh.stream_id OPERATOR(pg_catalog.=) s.stream_id);
+    FOR part IN SELECT c.relname FROM pg_catalog.pg_inherits i
+                  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.inhrelid
+                 WHERE i.inhparent OPERATOR(pg_catalog.=) '@extschema@._records'::pg_catalog.regclass
+                   AND c.relname OPERATOR(pg_catalog.~) '^_records_[0-9]{8}$'
+                 ORDER BY c.relname LOOP
+        hi := pg_catalog.timezone('UTC', pg_catalog.to_date(pg_catalog.substr(part.relname, 10), 'YYYYMMDD')::timestamp)
+              OPERATOR(pg_catalog.+) interval '1 day';
+        EXIT WHEN hi OPERATOR(pg_catalog.>) pg_catalog.now() OPERATOR(pg_catalog.-) keep;
+        BEGIN
+            LOCK TABLE @extschema@._records IN ACCESS EXCLUSIVE MODE NOWAIT;
+            EXECUTE pg_catalog.format('DROP TABLE @extschema@.%I', part.relname);
+        EXCEPTION WHEN lock_not_available THEN
+            EXIT;
+        END;
+    END LOOP;
+    RETURN trimmed;
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@.trim() FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.trim() IS
+    'apply every stream''s retention to the stream log: returns the records trimmed';
