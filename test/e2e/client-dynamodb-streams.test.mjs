@@ -120,7 +120,8 @@ before(async () => {
     psql(DB, `SELECT dynamo.create_table(${lit(table)}, 'id', 'S', NULL, 'S', ${lit(view)});`);
   }
   // one shard per stream, so that the slot's order is the shard's order
-  psql(DB, 'UPDATE dynamo._streams SET shard_count = 1;');
+  // (the four shards enabling made hold nothing yet)
+  psql(DB, 'UPDATE dynamo._streams SET shard_count = 1; DELETE FROM dynamo._shards;');
   psql(DB, 'SELECT dynamo.pump();');   // creates the pump's slot
   createSlot(DB, SLOT);
   const put = (t, item) => `SELECT dynamo.put_item(${lit(t)}, ${jsonb(item)});\n`;
@@ -313,13 +314,6 @@ test('GetRecords sends the plugin\'s record bytes unchanged', () => {
   assert.equal(all.length, 6);
   for (const raw of all) {
     assert.ok(bodies.some((b) => b.includes(raw)), `a GetRecords response holds ${raw} byte for byte`);
-  }
-});
-  assert.ok(sent.length > 0);
-  for (const b of bodies) {
-    for (const raw of all) {
-      if (b.includes(JSON.parse(raw).eventID)) assert.ok(b.includes(raw), 'record text is the plugin\'s');
-    }
   }
 });
 
