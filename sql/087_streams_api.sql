@@ -232,6 +232,13 @@ SELECT cardinality(r.recs) AS first, (SELECT sum(octet_length(x)) FROM unnest(r.
   FROM sa_read(sa_it(sa_arn('SaBig'), sa_shard('SaBig', 1), 'TRIM_HORIZON')) r,
        sa_read(r.next) r2, sa_read(r2.next) r3;
 
+-- the first call of a new session (the module not loaded yet, so the
+-- setting not defined yet) reads too
+SELECT it AS fresh_it FROM sa_it(sa_arn('SaItems'), sa_shard('SaItems', 2), 'TRIM_HORIZON') it \gset
+\c -
+\set VERBOSITY terse
+SELECT json_array_length(dynamo.get_records(:'fresh_it')->'Records');
+
 -- privileges: reading a stream needs SELECT on its table; the log and the
 -- iterator key are not readable; an iterator does not carry privileges
 CREATE ROLE regress_sa_reader;

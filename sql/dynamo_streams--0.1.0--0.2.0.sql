@@ -3041,11 +3041,11 @@ BEGIN
     ok := @extschema@._stream_require_read(s, 'GetRecords');
     -- botocore's model documents the message of ExpiredIteratorException
     IF pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) it.issued
-       > pg_catalog.current_setting('dynamo_streams.iterator_ttl')::interval THEN
+       > COALESCE(pg_catalog.current_setting('dynamo_streams.iterator_ttl', true), '900')::interval THEN
         ok := @extschema@._raise('ExpiredIteratorException',
             'The provided iterator exceeds the maximum age allowed.',
             pg_catalog.format('The iterator was issued at %s; iterators expire after dynamo_streams.iterator_ttl (%s).',
-                              it.issued, pg_catalog.current_setting('dynamo_streams.iterator_ttl')),
+                              it.issued, COALESCE(pg_catalog.current_setting('dynamo_streams.iterator_ttl', true), '900')),
             'Use the NextShardIterator of the previous get_records, or call get_shard_iterator again.');
     END IF;
     SELECT * INTO h FROM @extschema@._log_shards(s.stream_id) x WHERE x.shard_id OPERATOR(pg_catalog.=) it.shard_id;
