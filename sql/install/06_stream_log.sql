@@ -208,10 +208,13 @@ BEGIN
             CONTINUE;
         END IF;
         -- a changed shard_count: roll every shard over into the new count
+        -- (the current shards of a stream always share one slot_count)
         IF EXISTS (SELECT FROM @extschema@._shards s
                     WHERE s.stream_id OPERATOR(pg_catalog.=) st.stream_id AND s.current
                       AND s.slot_count OPERATOR(pg_catalog.<>) st.shard_count) THEN
             ok := @extschema@._close_shards(st.stream_id, false);
+            UPDATE @extschema@._shards s SET current = false
+             WHERE s.stream_id OPERATOR(pg_catalog.=) st.stream_id AND s.current;
         ELSIF rollover IS NOT NULL THEN
             ok := @extschema@._close_shards(st.stream_id, true, pg_catalog.now() OPERATOR(pg_catalog.-) rollover);
         END IF;
@@ -385,6 +388,10 @@ BEGIN
                                  ELSE GREATEST(p.pumped_through, upto) END,
            last_step_at = pg_catalog.now(),
            records = p.records OPERATOR(pg_catalog.+) pumped;
+    IF NOT more THEN
+        -- caught up: close the shards of streams disabled before upto now
+        PERFORM @extschema@._maintain_shards();
+    END IF;
     IF NOT more AND decoded OPERATOR(pg_catalog.=) 0 THEN
         -- nothing up to upto: let the slot release that WAL now
         SELECT r.confirmed_flush_lsn INTO confirmed FROM pg_catalog.pg_replication_slots r
@@ -531,7 +538,7 @@ DECLARE
 BEGIN
     IF st.stream_status OPERATOR(pg_catalog.=) 'DISABLED' THEN
         ok := @extschema@._raise('ValidationException',
-            'Stream ' OPERATOR(pg_catalog.||) st.stream_arn OPERATOR(pg_catalog.||) ' is disabled: its shards are closed');
+            'The stream is disabled: its shards are closed', st.stream_arn);
     END IF;
     PERFORM @extschema@._pump_lock();
     RETURN @extschema@._close_shards(st.stream_id, true);
@@ -563,7 +570,10 @@ BEGIN
     END IF;
     h := @extschema@._key_hash(@extschema@.validate_item(key), t.hash_key, t.range_key);
     IF h IS NULL OR (SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_object_keys(key))
-                    OPERATOR(pg_catalog.<>) (CASE WHEN t.range_key IS NULL THEN 1 ELSE 2 END) THEN
+                    OPERATOR(pg_catalog.<>) (CASE WHEN t.range_key IS NULL THEN 1 ELSE 2 END)
+       OR NOT ((key OPERATOR(pg_catalog.->) t.hash_key) OPERATOR(pg_catalog.?) t.hash_key_type::text)
+       OR NOT (t.range_key IS NULL
+               OR (key OPERATOR(pg_catalog.->) t.range_key) OPERATOR(pg_catalog.?) t.range_key_type::text) THEN
         ok := @extschema@._raise('ValidationException', 'The provided key element does not match the schema');
     END IF;
     SELECT sh.shard_id INTO result
@@ -603,7 +613,7 @@ BEGIN
           JOIN @extschema@._shards sh ON sh.shard_no OPERATOR(pg_catalog.=) r.shard_no
           JOIN @extschema@._streams s ON s.stream_id OPERATOR(pg_catalog.=) sh.stream_id
          WHERE s.retention IS NOT NULL
-           AND r.arrived_at OPERATOR(pg_catalog.<) pg_catalog.now() OPERATOR(pg_catalog.-) s.retention
+           AND r.arrived_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) s.retention)
            AND (sh.trimmed_seq IS NULL OR r.sequence_number OPERATOR(pg_catalog.>) sh.trimmed_seq)
          GROUP BY r.shard_no),
     u AS (
@@ -616,14 +626,14 @@ BEGIN
     DELETE FROM @extschema@._shards sh
      USING @extschema@._streams s
      WHERE s.stream_id OPERATOR(pg_catalog.=) sh.stream_id AND s.retention IS NOT NULL
-       AND sh.closed_at OPERATOR(pg_catalog.<) pg_catalog.now() OPERATOR(pg_catalog.-) s.retention
+       AND sh.closed_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) s.retention)
        AND NOT EXISTS (SELECT FROM @extschema@._records r
                         WHERE r.shard_no OPERATOR(pg_catalog.=) sh.shard_no
                           AND r.sequence_number OPERATOR(pg_catalog.>) COALESCE(sh.trimmed_seq, ''));
     -- disabled streams past retention with no shard left: gone
     DELETE FROM @extschema@._streams s
      WHERE s.stream_status OPERATOR(pg_catalog.=) 'DISABLED' AND s.retention IS NOT NULL
-       AND s.disabled_at OPERATOR(pg_catalog.<) pg_catalog.now() OPERATOR(pg_catalog.-) s.retention
+       AND s.disabled_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) s.retention)
        AND NOT EXISTS (SELECT FROM @extschema@._shards sh WHERE sh.stream_id OPERATOR(pg_catalog.=) s.stream_id);
     -- whole days older than every stream's retention (none while a stream
     -- with records keeps them for ever)
@@ -640,7 +650,7 @@ BEGIN
                  ORDER BY c.relname LOOP
         hi := pg_catalog.timezone('UTC', pg_catalog.to_date(pg_catalog.substr(part.relname, 10), 'YYYYMMDD')::timestamp)
               OPERATOR(pg_catalog.+) interval '1 day';
-        EXIT WHEN hi OPERATOR(pg_catalog.>) pg_catalog.now() OPERATOR(pg_catalog.-) keep;
+        EXIT WHEN hi OPERATOR(pg_catalog.>) (pg_catalog.now() OPERATOR(pg_catalog.-) keep);
         BEGIN
             LOCK TABLE @extschema@._records IN ACCESS EXCLUSIVE MODE NOWAIT;
             EXECUTE pg_catalog.format('DROP TABLE @extschema@.%I', part.relname);
@@ -654,3 +664,24 @@ $$;
 REVOKE ALL ON FUNCTION @extschema@.trim() FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.trim() IS
     'apply every stream''s retention to the stream log: returns the records trimmed';
+
+-- Set how long a stream's records are kept (NULL: for ever).
+-- docs/functions/set_stream_retention.md
+CREATE FUNCTION @extschema@.set_stream_retention(stream_arn text, retention interval) RETURNS interval
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    st @extschema@._streams := @extschema@._stream_by_arn(stream_arn);
+    ok boolean;
+BEGIN
+    IF retention IS NOT NULL AND retention OPERATOR(pg_catalog.<=) interval '0' THEN
+        ok := @extschema@._invalid_parameter(retention::text, 'retention',
+            'Member must be a positive interval, or NULL to keep records for ever');
+    END IF;
+    UPDATE @extschema@._streams s SET retention = set_stream_retention.retention
+     WHERE s.stream_id OPERATOR(pg_catalog.=) st.stream_id;
+    RETURN retention;
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@.set_stream_retention(text, interval) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.set_stream_retention(text, interval) IS
+    'set how long the stream log keeps a stream''s records (NULL: for ever)';
