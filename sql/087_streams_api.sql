@@ -279,3 +279,7 @@ DROP OWNED BY regress_sa_reader, regress_sa_none;
 DROP ROLE regress_sa_reader, regress_sa_none;
 
 SELECT pg_drop_replication_slot('sa087');
+-- leave nothing behind for the suites after this one
+SELECT count(dynamo.delete_table(t)) FROM unnest(ARRAY['SaItems', 'SaOther', 'SaBig']) t;
+DROP TABLE sa_plugin, sa_keep, sa_old;
+DROP FUNCTION sa_arn, sa_sid, sa_shard, sa_mask, sa_err, sa_read, sa_it, sa_take, sa_rec, sa_recs, sa_seq;

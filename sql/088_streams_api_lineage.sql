@@ -94,3 +94,6 @@ SELECT bool_and(pmax < cmin) AS parents_first FROM (
     FROM dynamo.list_shards(sl_arn()) l WHERE l.parent_shard_id IS NOT NULL) x
  WHERE pmax IS NOT NULL AND cmin IS NOT NULL;
 SELECT pg_drop_replication_slot('sl088');
+SELECT dynamo.delete_table('SlItems') IS NOT NULL;
+DROP TABLE sl_read, sl_plugin;
+DROP FUNCTION sl_arn, sl_write, sl_consume;
