@@ -246,6 +246,19 @@ END
 $$;
 REVOKE ALL ON FUNCTION @extschema@._log_records(bigint, text, numeric, integer) FROM PUBLIC;
 
+-- The newest sequence number of a shard that is not trimmed (NULL: none).
+CREATE FUNCTION @extschema@._log_last_seq(shard_no bigint) RETURNS numeric
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN (SELECT r.sequence_number::numeric FROM @extschema@._records r
+             WHERE r.shard_no OPERATOR(pg_catalog.=) _log_last_seq.shard_no
+               AND r.sequence_number OPERATOR(pg_catalog.>) COALESCE((SELECT h.trimmed_seq FROM @extschema@._shards h
+                                   WHERE h.shard_no OPERATOR(pg_catalog.=) _log_last_seq.shard_no), '') COLLATE "C"
+             ORDER BY r.sequence_number DESC LIMIT 1);
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@._log_last_seq(bigint) FROM PUBLIC;
+
 -- DescribeStream: the stream and its shards (parents before children), at
 -- most "limit" of them after exclusive_start_shard_id; shard_filter
 -- {"Type": "CHILD_SHARDS", "ShardId": ...} keeps the children of one shard.
@@ -379,8 +392,7 @@ BEGIN
         kind := 'TRIM';
     WHEN 'LATEST' THEN
         -- after the newest record, or (none) after everything trimmed
-        SELECT pg_catalog.max(r.sequence_number)::numeric INTO seq
-          FROM @extschema@._log_records(h.shard_no, 'TRIM', NULL, NULL) r;
+        seq := @extschema@._log_last_seq(h.shard_no);
         kind := 'AFTER';
         seq := GREATEST(seq, horizon OPERATOR(pg_catalog.-) 1, h.starting_sequence_number OPERATOR(pg_catalog.-) 1);
     WHEN 'AT_TIMESTAMP' THEN
@@ -391,8 +403,7 @@ BEGIN
         IF seq IS NOT NULL THEN
             kind := 'AT';
         ELSE
-            SELECT pg_catalog.max(r.sequence_number)::numeric INTO seq
-              FROM @extschema@._log_records(h.shard_no, 'TRIM', NULL, NULL) r;
+            seq := @extschema@._log_last_seq(h.shard_no);
             kind := 'AFTER';
             seq := GREATEST(seq, horizon OPERATOR(pg_catalog.-) 1, h.starting_sequence_number OPERATOR(pg_catalog.-) 1);
         END IF;
