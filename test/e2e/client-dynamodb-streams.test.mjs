@@ -59,7 +59,8 @@ function handle(target, input) {
         ${input.Limit ?? 'NULL'}, ${sqlOrNull(input.ExclusiveStartStreamArn)})`);
     case 'DescribeStream':
       return value(DB, `SELECT dynamo.describe_stream(${sqlOrNull(input.StreamArn)},
-        ${input.Limit ?? 'NULL'}, ${sqlOrNull(input.ExclusiveStartShardId)})`);
+        ${input.Limit ?? 'NULL'}, ${sqlOrNull(input.ExclusiveStartShardId)},
+        ${input.ShardFilter ? jsonb(input.ShardFilter) : 'NULL'})`);
     case 'GetShardIterator':
       return value(DB, `SELECT dynamo.get_shard_iterator(${sqlOrNull(input.StreamArn)},
         ${sqlOrNull(input.ShardId)}, ${sqlOrNull(input.ShardIteratorType)}, ${sqlOrNull(input.SequenceNumber)})`);
