@@ -185,15 +185,16 @@ SELECT sa_err($$SELECT dynamo.get_records(NULL)$$);
 SELECT sa_err($$SELECT dynamo.get_records('')$$);
 SELECT sa_err($$SELECT dynamo.get_records(repeat('A', 2049))$$);
 SELECT sa_err($$SELECT dynamo.get_records('not an iterator!')$$);
--- an altered iterator (one character changed, or its payload swapped for
--- another shard's) is refused
+-- an altered iterator (one character changed, or its payload rewritten to
+-- name another stream and its shard, keeping the signature) is refused
 SELECT sa_err(format('SELECT dynamo.get_records(%L)', overlay(it placing CASE WHEN substr(it, 20, 1) = 'A' THEN 'B' ELSE 'A' END from 20 for 1)))
   FROM sa_it(sa_arn('SaItems'), sa_shard('SaItems', 2), 'TRIM_HORIZON') it;
 WITH i AS (SELECT decode(rpad(translate(it, '-_', '+/'), (length(it) + 3) / 4 * 4, '='), 'base64') b
              FROM sa_it(sa_arn('SaItems'), sa_shard('SaItems', 2), 'TRIM_HORIZON') it)
 SELECT sa_err(format('SELECT dynamo.get_records(%L)',
          translate(encode(convert_to(replace(convert_from(substr(b, 1, length(b) - 32), 'UTF8'),
-                                             '|' || sa_sid('SaItems') || '|', '|' || sa_sid('SaOther') || '|'), 'UTF8')
+                                             '|' || sa_sid('SaItems') || '|' || sa_shard('SaItems', 2) || '|',
+                                             '|' || sa_sid('SaOther') || '|' || sa_shard('SaOther', 1) || '|'), 'UTF8')
                           || substr(b, length(b) - 31), 'base64'), E'+/=\n', '-_')))
   FROM i;
 -- the iterator of another stream reads that stream only
