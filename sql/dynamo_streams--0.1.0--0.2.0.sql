@@ -2057,10 +2057,7 @@ $$;
 -- The hash slot (0..n-1) of a key hash: its unsigned 64-bit value modulo n,
 -- as the plugin's hash-slots option computes it.
 CREATE FUNCTION @extschema@._hash_slot(h bigint, n integer) RETURNS integer
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN h OPERATOR(pg_catalog.>=) 0 THEN (h OPERATOR(pg_catalog.%) n)::integer
-           ELSE ((h::numeric OPERATOR(pg_catalog.+) 18446744073709551616) OPERATOR(pg_catalog.%) n)::integer END
-$$;
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'dynamo_sql_hash_slot';
 
 -- A new ShardId: 'shardId-' + creation time (ms since 1970, 20 digits) +
 -- '-' + 8 hex digits that tell apart the shards made at once.
@@ -2301,7 +2298,7 @@ BEGIN
                                           new_image, old_image)
         SELECT s.stream_id, sh.shard_no, r.seq, r.commit_lsn, r.event_name,
                timestamptz '2000-01-01 00:00:00+00' OPERATOR(pg_catalog.+)
-                   pg_catalog.make_interval(secs => r.commit_time::numeric OPERATOR(pg_catalog./) 1000000),
+                   (r.commit_time::bigint::float8 OPERATOR(pg_catalog.*) interval '1 microsecond'),
                r.key_hash, r.size_bytes, pg_catalog.strpos(r.flags, 't') OPERATOR(pg_catalog.>) 0,
                NULLIF(r.omitted, ''), r.keys,
                NULLIF(r.new_image, ''), NULLIF(r.old_image, '')

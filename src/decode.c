@@ -51,7 +51,9 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "commands/defrem.h"
+#include "miscadmin.h"
 #include "replication/logical.h"
 #include "replication/origin.h"
 #include "replication/output_plugin.h"
@@ -360,6 +362,20 @@ decode_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt,
 	st->account = pstrdup(dynamo_account_id ? dynamo_account_id : "000000000000");
 	st->ttl_origin = InvalidRepOriginId;
 	st->skip_origin = InvalidRepOriginId;
+	/*
+	 * The stream log pump's own transactions (its replication origin, one
+	 * per database; docs/stream-log.md) write only the log: skip them before
+	 * they are even queued.  The name is looked up where there is a
+	 * transaction (the SQL interface); a walsender decodes them and finds
+	 * nothing to emit.
+	 */
+	if (IsTransactionState())
+	{
+		char		name[NAMEDATALEN];
+
+		snprintf(name, sizeof(name), "dynamo_streams_pump_%u", MyDatabaseId);
+		st->skip_origin = replorigin_by_name(name, true);
+	}
 	st->max_record_bytes = DYNAMO_DEFAULT_MAX_RECORD_BYTES;
 	dynamo_forget_settings();
 	parse_options(st, ctx->output_plugin_options);

@@ -180,6 +180,16 @@ dynamo_sql_pump(PG_FUNCTION_ARGS)
 					   max_changes));
 	if (max_changes > INT_MAX)
 		max_changes = INT_MAX;
+	/*
+	 * The transaction becomes the pump's (its origin's), whose changes the
+	 * plugin skips: it must not have written anything else.
+	 */
+	if (!pump_origin_active && GetTopTransactionIdIfAny() != InvalidTransactionId)
+		ereport(ERROR,
+				errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				errmsg("dynamo.pump() must run in a transaction that has not written"),
+				errdetail("The output plugin skips the pump's transactions, so other writes in them would not reach any stream."),
+				errhint("Call dynamo.pump() in a transaction of its own."));
 	dynamo_pump_ensure_slot();
 	PG_RETURN_INT64(dynamo_pump_step(max_changes, NULL));
 }
@@ -207,4 +217,23 @@ dynamo_sql_key_hash(PG_FUNCTION_ARGS)
 	if (!found)
 		PG_RETURN_NULL();
 	PG_RETURN_INT64((int64) dynamo_key_hash(keys.data, keys.len));
+}
+
+PG_FUNCTION_INFO_V1(dynamo_sql_hash_slot);
+
+/*
+ * dynamo._hash_slot(h bigint, n integer) RETURNS integer: the hash slot of
+ * a key hash, its unsigned 64-bit value modulo n (as hash-slots computes it).
+ */
+Datum
+dynamo_sql_hash_slot(PG_FUNCTION_ARGS)
+{
+	uint64		h = (uint64) PG_GETARG_INT64(0);
+	int32		n = PG_GETARG_INT32(1);
+
+	if (n < 1)
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("slot count must be at least 1"));
+	PG_RETURN_INT32((int32) (h % (uint64) n));
 }
