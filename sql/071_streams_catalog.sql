@@ -121,6 +121,7 @@ SET ROLE sc_app;
 SELECT count(*) >= 0 FROM dynamo._streams;
 INSERT INTO dynamo._streams (stream_arn, table_name, relid, stream_label, stream_view_type, created_at)
   VALUES ('x', 'x', 0, 'x', 'KEYS_ONLY', now());
+-- (list_streams lists only the streams of tables the role may read: none)
 SELECT jsonb_array_length(dynamo.list_streams('ScItems')->'Streams');
 -- a role that manages its own tables (grant_access) makes and ends streams
 -- through the catalog trigger

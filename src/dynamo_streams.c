@@ -38,6 +38,7 @@
 PG_MODULE_MAGIC;
 
 char	   *dynamo_region = NULL;
+int			dynamo_iterator_ttl = 900;
 char	   *dynamo_account_id = NULL;
 
 #define MAX_CACHE_RESETS 8
@@ -103,6 +104,13 @@ _PG_init(void)
 							   "000000000000",
 							   PGC_USERSET, 0,
 							   check_account_id, NULL, NULL);
+	DefineCustomIntVariable("dynamo_streams.iterator_ttl",
+							"Seconds after which a shard iterator expires.",
+							"DynamoDB Streams shard iterators expire 15 minutes after they are issued.",
+							&dynamo_iterator_ttl,
+							900, 1, 86400,
+							PGC_SUSET, GUC_UNIT_S,
+							NULL, NULL, NULL);
 	dynamo_ttl_define_settings();
 	dynamo_worker_define_settings();
 	dynamo_pump_define_settings();

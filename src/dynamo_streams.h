@@ -37,7 +37,8 @@ typedef enum DynamoException
 	DYNAMO_EXC_ACCESS_DENIED,	/* AccessDeniedException, 42501 */
 	DYNAMO_EXC_CONDITION_FAILED,	/* ConditionalCheckFailedException, 23514 */
 	DYNAMO_EXC_TRANSACTION_CANCELED,	/* TransactionCanceledException, 23000 */
-	DYNAMO_EXC_TRIMMED			/* TrimmedDataAccessException, 72000 */
+	DYNAMO_EXC_TRIMMED,			/* TrimmedDataAccessException, 72000 */
+	DYNAMO_EXC_EXPIRED_ITERATOR	/* ExpiredIteratorException, 55000 */
 } DynamoException;
 
 extern const char *dynamo_exception_name(DynamoException exc);
@@ -62,6 +63,7 @@ extern int	dynamo_exception_detail(DynamoException exc, const char *fmt,...)
 #define ERRCODE_DYNAMO_TRANSACTION_CANCELED	ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION	/* 23000 */
 /* data past the stream log's trim horizon: PostgreSQL's "snapshot too old" */
 #define ERRCODE_DYNAMO_TRIMMED		ERRCODE_SNAPSHOT_TOO_OLD	/* 72000 */
+#define ERRCODE_DYNAMO_EXPIRED_ITERATOR	ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE	/* 55000 */
 
 /* DynamoDB limits (SPEC 4.1, 4.2). */
 #define DYNAMO_MAX_ITEM_SIZE		409600
@@ -94,6 +96,7 @@ typedef struct DynamoKeySchema
 /* Settings (dynamo_streams.c). */
 extern char *dynamo_region;
 extern char *dynamo_account_id;
+extern int	dynamo_iterator_ttl;
 
 /*
  * A cache that must be dropped when a relation changes registers here; the

@@ -40,6 +40,7 @@ static const struct
 	[DYNAMO_EXC_CONDITION_FAILED] = {"ConditionalCheckFailedException", ERRCODE_DYNAMO_CONDITION_FAILED},
 	[DYNAMO_EXC_TRANSACTION_CANCELED] = {"TransactionCanceledException", ERRCODE_DYNAMO_TRANSACTION_CANCELED},
 	[DYNAMO_EXC_TRIMMED] = {"TrimmedDataAccessException", ERRCODE_DYNAMO_TRIMMED},
+	[DYNAMO_EXC_EXPIRED_ITERATOR] = {"ExpiredIteratorException", ERRCODE_DYNAMO_EXPIRED_ITERATOR},
 };
 
 /* The AWS name of an exception. */

@@ -89,8 +89,9 @@ CREATE TRIGGER _tables_streams
     AFTER INSERT OR UPDATE OR DELETE ON @extschema@._tables
     FOR EACH ROW EXECUTE FUNCTION @extschema@._tables_streams();
 
--- ListStreams: the streams of the database (or of one table), newest
--- first, at most "limit" of them after exclusive_start_stream_arn.
+-- ListStreams: the streams of the database (or of one table) that the
+-- caller may read (SELECT on the table), newest first, at most "limit" of
+-- them after exclusive_start_stream_arn.
 CREATE FUNCTION @extschema@.list_streams(table_name text DEFAULT NULL, "limit" int DEFAULT 100,
                                          exclusive_start_stream_arn text DEFAULT NULL)
 RETURNS jsonb LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -132,6 +133,11 @@ BEGIN
       FROM (SELECT * FROM @extschema@._streams s
              WHERE (list_streams.table_name IS NULL
                     OR s.table_name OPERATOR(pg_catalog.=) list_streams.table_name)
+               -- only streams the caller may read (docs/security.md)
+               AND CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) s.relid)
+                        THEN pg_catalog.has_table_privilege(s.relid, 'SELECT')
+                        ELSE pg_catalog.pg_has_role((SELECT e.extowner FROM pg_catalog.pg_extension e
+                                                      WHERE e.extname OPERATOR(pg_catalog.=) 'dynamo_streams'), 'USAGE') END
                AND (start.stream_id IS NULL
                     OR (s.created_at, s.stream_id) OPERATOR(pg_catalog.<) (start.created_at, start.stream_id))
              ORDER BY s.created_at DESC, s.stream_id DESC

@@ -32,6 +32,9 @@ BEGIN
     END IF;
     EXECUTE pg_catalog.format('GRANT USAGE, CREATE ON SCHEMA @extschema@ TO %s', role);
     EXECUTE pg_catalog.format('GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@._tables TO %s', role);
+    EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION @extschema@.describe_stream(text, int, text, jsonb), '
+        '@extschema@.get_shard_iterator(text, text, text, text, timestamptz), '
+        '@extschema@.get_records(text, int) TO %s', role);
 END
 $$;
 REVOKE ALL ON FUNCTION @extschema@.grant_access(regrole) FROM PUBLIC;
@@ -50,6 +53,9 @@ BEGIN
     END IF;
     EXECUTE pg_catalog.format('REVOKE CREATE ON SCHEMA @extschema@ FROM %s', role);
     EXECUTE pg_catalog.format('REVOKE INSERT, UPDATE, DELETE ON @extschema@._tables FROM %s', role);
+    EXECUTE pg_catalog.format('REVOKE EXECUTE ON FUNCTION @extschema@.describe_stream(text, int, text, jsonb), '
+        '@extschema@.get_shard_iterator(text, text, text, text, timestamptz), '
+        '@extschema@.get_records(text, int) FROM %s', role);
 END
 $$;
 REVOKE ALL ON FUNCTION @extschema@.revoke_access(regrole) FROM PUBLIC;

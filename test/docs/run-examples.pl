@@ -19,8 +19,9 @@
 # examples first).  A page that README does not link is an error.
 #
 # Values that differ from run to run are masked before comparing, the same
-# way on both sides: stream labels and other millisecond timestamps, epoch
-# times, uuids (TableId), sequence numbers, event ids and LSNs.  Masks are
+# way on both sides: shard ids, stream labels and other millisecond
+# timestamps, epoch times, uuids (TableId), sequence numbers, event ids and
+# LSNs.  Masks are
 # numbered per page in order of appearance (<time1>, <time2>, ...), so an
 # example that shows the same label twice must show it twice.
 #
@@ -125,12 +126,14 @@ sub mask
 {
 	my ($text, $seen) = @_;
 	my @masks = (
+		[ shard => qr/shardId-\d{20}-[0-9a-f]{8}/ ],
 		[ time => qr/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?Z?/ ],
 		[ uuid => qr/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/ ],
 		[ eventid => qr/\b[0-9a-f]{32}\b/ ],
 		[ seq => qr/\b\d{21,40}\b/ ],
 		[ epoch => qr/\b1\d{9}(?:\.\d{1,6})?\b/ ],
 		[ lsn => qr/\b[0-9A-F]{1,8}\/[0-9A-F]{1,8}\b/ ],
+		[ slot => qr/\bdynamo_pump_\d+\b/ ],	# the pump's slot names the database OID
 	);
 	for my $m (@masks)
 	{

@@ -1,14 +1,21 @@
 // test/e2e/client-dynamodb-streams.test.mjs: the real DynamoDB Streams SDK
-// client parses GetRecords-format records from the dynamo_streams plugin.
+// client reads a stream through the extension's Streams API.
 //
 // A local HTTP stub speaks the DynamoDB Streams JSON 1.0 protocol
-// (X-Amz-Target DynamoDBStreams_20120810.*) and answers GetRecords with the
-// records a slot produced with format=streams, spliced verbatim into the
-// response body.  @aws-sdk/client-dynamodb-streams, pointed at the stub
-// with dummy credentials, walks ListStreams → DescribeStream →
+// (X-Amz-Target DynamoDBStreams_20120810.*) and answers every call with the
+// SQL function of the same name: ListStreams with dynamo.list_streams,
+// DescribeStream with dynamo.describe_stream, GetShardIterator with
+// dynamo.get_shard_iterator and GetRecords with dynamo.get_records (its
+// JSON text sent unchanged); an error of the SQL function goes back as the
+// AWS exception its DETAIL names.  The records come from the stream log
+// (dynamo.pump()); a slot with format=streams records the plugin's own
+// bytes for the same changes, and every record GetRecords sends must be
+// byte-identical to them.  @aws-sdk/client-dynamodb-streams, pointed at
+// the stub with dummy credentials, walks ListStreams → DescribeStream →
 // GetShardIterator → GetRecords as a consumer would; the test asserts what
 // the SDK's deserializer made of every field (SequenceNumber string,
-// ApproximateCreationDateTime as a Date, AttributeValues, SizeBytes, ...).
+// ApproximateCreationDateTime and CreationRequestDateTime as Dates,
+// AttributeValues, SizeBytes, ...).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,7 +32,6 @@ import {
 const DB = 'e2e_client_streams';
 const SLOT = 'e2e_client_streams';
 const TABLES = { E2eStream: 'NEW_AND_OLD_IMAGES', E2eKeysOnly: 'KEYS_ONLY' };
-const SHARD = 'shardId-00000001763916338000-0a1b2c3d';
 
 const a1 = {
   id: { S: 'a' }, n: { N: '-12.5' }, big: { N: '99999999999999999999999999999999999999' },
@@ -42,49 +48,39 @@ let server;
 let client;
 
 const sqlOrNull = (v) => (v === undefined ? 'NULL' : lit(v));
+const bodies = [];         // every GetRecords response body, as sent
 
-// The stub: a minimal DynamoDB Streams endpoint over the recorded streams;
-// ListStreams answers with dynamo.list_streams.
+// The stub: each DynamoDB Streams action answered by its SQL function.
+// Returns the response body text.
 function handle(target, input) {
-  const s = streams[input.StreamArn];
   switch (target) {
     case 'ListStreams':
-      // the extension's own answer, as the SQL function gives it
-      return JSON.parse(value(DB, `SELECT dynamo.list_streams(${sqlOrNull(input.TableName)},
-        ${input.Limit ?? 'NULL'}, ${sqlOrNull(input.ExclusiveStartStreamArn)})`));
+      return value(DB, `SELECT dynamo.list_streams(${sqlOrNull(input.TableName)},
+        ${input.Limit ?? 'NULL'}, ${sqlOrNull(input.ExclusiveStartStreamArn)})`);
     case 'DescribeStream':
-      return {
-        StreamDescription: {
-          StreamArn: input.StreamArn, StreamLabel: input.StreamArn.split('/stream/')[1],
-          StreamStatus: 'ENABLED', StreamViewType: s.view, TableName: s.table,
-          CreationRequestDateTime: 1763916338.123,
-          KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-          Shards: [{
-            ShardId: SHARD,
-            SequenceNumberRange: { StartingSequenceNumber: JSON.parse(s.raw[0]).dynamodb.SequenceNumber },
-          }],
-        },
-      };
-    case 'GetShardIterator': {
-      let pos = 0;
-      if (input.ShardIteratorType === 'AFTER_SEQUENCE_NUMBER') {
-        pos = s.raw.findIndex((r) => JSON.parse(r).dynamodb.SequenceNumber === input.SequenceNumber) + 1;
-        if (pos === 0) return null;
-      }
-      return { ShardIterator: `${input.StreamArn}|${pos}` };
+      return value(DB, `SELECT dynamo.describe_stream(${sqlOrNull(input.StreamArn)},
+        ${input.Limit ?? 'NULL'}, ${sqlOrNull(input.ExclusiveStartShardId)},
+        ${input.ShardFilter ? jsonb(input.ShardFilter) : 'NULL'})`);
+    case 'GetShardIterator':
+      return value(DB, `SELECT dynamo.get_shard_iterator(${sqlOrNull(input.StreamArn)},
+        ${sqlOrNull(input.ShardId)}, ${sqlOrNull(input.ShardIteratorType)}, ${sqlOrNull(input.SequenceNumber)})`);
+    case 'GetRecords': {
+      const body = value(DB, `SELECT dynamo.get_records(${sqlOrNull(input.ShardIterator)}, ${input.Limit ?? 'NULL'})`);
+      bodies.push(body);
+      return body;
     }
     default:
       return null;
   }
 }
 
-// GetRecords: the plugin's record text, unchanged, inside the response.
-function getRecords(input) {
-  const [arn, posText] = input.ShardIterator.split('|');
-  const pos = Number(posText);
-  const end = Math.min(streams[arn].raw.length, pos + (input.Limit ?? 1000));
-  return `{"Records":[${streams[arn].raw.slice(pos, end).join(',')}],` +
-    `"NextShardIterator":${JSON.stringify(`${arn}|${end}`)}}`;
+// An error of a SQL function as DynamoDB's error response: the exception
+// its DETAIL names, and its message.
+function awsError(err) {
+  const text = String(err.message);
+  const msg = /ERROR:\s+(.*)/.exec(text)?.[1] ?? 'bad request';
+  const name = /DETAIL:\s+(\w+Exception)/.exec(text)?.[1] ?? 'ValidationException';
+  return { __type: `com.amazonaws.dynamodb.v20120810#${name}`, message: msg };
 }
 
 function startStub() {
@@ -97,17 +93,19 @@ function startStub() {
       const [service, op] = full.split('.');
       const input = JSON.parse(body || '{}');
       let out = null;
+      let error = { __type: 'com.amazon.coral.validate#ValidationException', message: `bad request ${full}` };
       try {
         if (service === 'DynamoDBStreams_20120810' &&
             req.headers['content-type'] === 'application/x-amz-json-1.0') {
-          out = op === 'GetRecords' ? getRecords(input) : JSON.stringify(handle(op, input));
+          out = handle(op, input);
         }
       } catch (err) {
-        out = null;  // answered as a ValidationException below
+        out = null;
+        error = awsError(err);
       }
-      if (out === null || out === 'null') {
+      if (out === null) {
         res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
-        res.end(JSON.stringify({ __type: 'com.amazon.coral.validate#ValidationException', message: `bad request ${full}` }));
+        res.end(JSON.stringify(error));
         return;
       }
       res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
@@ -122,6 +120,10 @@ before(async () => {
   for (const [table, view] of Object.entries(TABLES)) {
     psql(DB, `SELECT dynamo.create_table(${lit(table)}, 'id', 'S', NULL, 'S', ${lit(view)});`);
   }
+  // one shard per stream, so that the slot's order is the shard's order
+  // (the four shards enabling made hold nothing yet)
+  psql(DB, 'UPDATE dynamo._streams SET shard_count = 1; DELETE FROM dynamo._shards;');
+  psql(DB, 'SELECT dynamo.pump();');   // creates the pump's slot
   createSlot(DB, SLOT);
   const put = (t, item) => `SELECT dynamo.put_item(${lit(t)}, ${jsonb(item)});\n`;
   psql(DB, [
@@ -129,6 +131,7 @@ before(async () => {
     put('E2eKeysOnly', a2),
     `SELECT dynamo.delete_item('E2eStream', ${jsonb({ id: { S: 'a' } })});\n`,
   ].join(''));
+  psql(DB, 'SELECT dynamo.pump();');
   for (const [table, view] of Object.entries(TABLES)) {
     streams[streamArn(DB, table)] = {
       table, view, raw: slotRows(DB, SLOT, { format: 'streams', tables: table }, { peek: true }),
@@ -170,10 +173,10 @@ async function readStream(arn, limit) {
     StreamArn: arn, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON',
   }))).ShardIterator;
   const out = [];
-  for (;;) {
+  while (it) {
     const page = await client.send(new GetRecordsCommand({ ShardIterator: it, Limit: limit }));
-    if (page.Records.length === 0) break;
     out.push(...page.Records);
+    if (page.Records.length === 0) break;   // an open shard read to its present end
     it = page.NextShardIterator;
   }
   return out;
@@ -192,8 +195,21 @@ test('the SDK lists and describes the streams', async () => {
   const list = await client.send(new ListStreamsCommand({}));
   assert.deepEqual(list.Streams.map((s) => s.TableName).sort(), ['E2eKeysOnly', 'E2eStream']);
   const desc = await client.send(new DescribeStreamCommand({ StreamArn: list.Streams[0].StreamArn }));
-  assert.equal(desc.StreamDescription.Shards[0].ShardId, SHARD);
-  assert.ok(desc.StreamDescription.CreationRequestDateTime instanceof Date);
+  const d = desc.StreamDescription;
+  assert.equal(d.StreamArn, list.Streams[0].StreamArn);
+  assert.equal(d.StreamLabel, list.Streams[0].StreamLabel);
+  assert.equal(d.StreamStatus, 'ENABLED');
+  assert.equal(d.TableName, list.Streams[0].TableName);
+  assert.equal(d.StreamViewType, TABLES[d.TableName]);
+  assert.deepEqual(d.KeySchema, [{ AttributeName: 'id', KeyType: 'HASH' }]);
+  assert.ok(d.CreationRequestDateTime instanceof Date);
+  // the label is the creation time, to the millisecond
+  assert.equal(d.CreationRequestDateTime.toISOString(), `${d.StreamLabel}Z`);
+  assert.equal(d.Shards.length, 1);
+  assert.match(d.Shards[0].ShardId, /^shardId-\d{20}-[0-9a-f]{8}$/);
+  assert.match(d.Shards[0].SequenceNumberRange.StartingSequenceNumber, /^\d{21,40}$/);
+  assert.equal(d.Shards[0].SequenceNumberRange.EndingSequenceNumber, undefined);
+  assert.equal(d.LastEvaluatedShardId, undefined);
 });
 
 test('ListStreams: the SDK parses dynamo.list_streams, pages and filters', async () => {
@@ -284,11 +300,41 @@ test('GetRecords: event names, images and view types', async () => {
 test('a SequenceNumber goes back to the service as a request parameter', async () => {
   const arn = Object.keys(streams).find((a) => streams[a].table === 'E2eStream');
   const first = JSON.parse(streams[arn].raw[1]).dynamodb.SequenceNumber;
+  const desc = await client.send(new DescribeStreamCommand({ StreamArn: arn }));
   const { ShardIterator } = await client.send(new GetShardIteratorCommand({
-    StreamArn: arn, ShardId: SHARD, ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: first,
+    StreamArn: arn, ShardId: desc.StreamDescription.Shards[0].ShardId, ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: first,
   }));
   const page = await client.send(new GetRecordsCommand({ ShardIterator }));
   assert.deepEqual(page.Records.map((r) => r.eventName), ['MODIFY', 'REMOVE']);
   assert.ok(targets.includes('DynamoDBStreams_20120810.GetRecords'));
   assert.ok(targets.every((t) => t.startsWith('DynamoDBStreams_20120810.')));
+});
+
+test('GetRecords sends the plugin\'s record bytes unchanged', () => {
+  const all = Object.values(streams).flatMap((x) => x.raw);
+  assert.equal(all.length, 6);
+  for (const raw of all) {
+    assert.ok(bodies.some((b) => b.includes(raw)), `a GetRecords response holds ${raw} byte for byte`);
+  }
+});
+
+test('errors come back as AWS exceptions the SDK recognises', async () => {
+  const arn = Object.keys(streams)[0];
+  await assert.rejects(client.send(new GetRecordsCommand({ ShardIterator: 'forged-iterator-xyz' })),
+    (e) => e.name === 'ValidationException');
+  await assert.rejects(client.send(new DescribeStreamCommand({
+    StreamArn: `${arn.slice(0, -3)}999`,
+  })), (e) => e.name === 'ResourceNotFoundException');
+  const desc = await client.send(new DescribeStreamCommand({ StreamArn: arn }));
+  psql(DB, `ALTER DATABASE ${DB} SET dynamo_streams.iterator_ttl = '1s';`);
+  try {
+    const { ShardIterator } = await client.send(new GetShardIteratorCommand({
+      StreamArn: arn, ShardId: desc.StreamDescription.Shards[0].ShardId, ShardIteratorType: 'TRIM_HORIZON',
+    }));
+    await new Promise((r) => setTimeout(r, 1500));
+    await assert.rejects(client.send(new GetRecordsCommand({ ShardIterator })),
+      (e) => e.name === 'ExpiredIteratorException');
+  } finally {
+    psql(DB, `ALTER DATABASE ${DB} RESET dynamo_streams.iterator_ttl;`);
+  }
 });
