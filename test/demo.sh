@@ -3,7 +3,8 @@
 # local server (test/lib.sh: private install, unprivileged user, Unix socket
 # only, removed on exit) and runs test/demo.sql through psql with every query
 # echoed: an item table with a stream, item writes and reads, what bad items
-# get, and the DynamoDB Streams records the writes produced.
+# get, the DynamoDB Streams records the writes produced, and the same records
+# read from the stream log through the Streams API (get_records).
 #
 # Run as root on a fresh Debian 12 machine (it installs the Debian packages
 # it needs), or as any user who has them.  DS_KEEP=1 keeps the work dir.

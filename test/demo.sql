@@ -28,6 +28,12 @@ SELECT dynamo.list_tables();
 SELECT slot_name FROM pg_create_logical_replication_slot('demo', 'dynamo_streams');
 
 \echo
+\echo '-- The stream log keeps the same records in tables, readable through the'
+\echo '-- DynamoDB Streams API (section 9).  The first dynamo.pump() makes the pump''s'
+\echo '-- own slot (and writes nothing); the writes below reach the log from then on.'
+SELECT dynamo.pump();
+
+\echo
 \echo '==== 2. Writing items =========================================================='
 \echo '-- put_item takes an item in AttributeValue JSON.  A new key is an INSERT'
 \echo '-- stream record; the answer is {} as in DynamoDB.'
@@ -269,13 +275,71 @@ SELECT data FROM pg_logical_slot_peek_changes('demo', NULL, NULL,
 \g (format=unaligned tuples_only=on)
 
 \echo
-\echo '-- ... then every record in full (get consumes them).'
+\echo '==== 9. The stream log, read through the DynamoDB Streams API ================'
+\echo '-- A pump step copies the new records into the stream log, exactly once (the'
+\echo '-- background worker, dynamo.start(), does this in a loop).  It answers the'
+\echo '-- number of records written:'
+SELECT dynamo.pump();
+
+\echo
+\echo '-- list_streams: the streams of Music (ListStreams), newest first.'
+SELECT jsonb_pretty(dynamo.list_streams('Music'))
+\g (format=unaligned tuples_only=on)
+SELECT s->>'StreamArn' AS arn FROM jsonb_array_elements(dynamo.list_streams('Music')->'Streams') s LIMIT 1 \gset
+
+\echo
+\echo '-- describe_stream (DescribeStream): the stream and its shards.  A record goes'
+\echo '-- to a shard by a hash of the item''s full key; order is kept per item.'
+SELECT jsonb_pretty(dynamo.describe_stream(:'arn') #- '{StreamDescription,KeySchema}')
+\g (format=unaligned tuples_only=on)
+
+\echo
+\echo '-- Reading every shard from TRIM_HORIZON with get_records (GetRecords): the'
+\echo '-- records per shard, and the items whose changes landed there.'
+SELECT sh->>'ShardId' AS "ShardId",
+       json_array_length(r->'Records') AS records,
+       (SELECT string_agg(DISTINCT e->'dynamodb'->'Keys'->'SongTitle'->>'S', ', ')
+          FROM json_array_elements(r->'Records') e) AS "SongTitles"
+  FROM jsonb_array_elements(dynamo.describe_stream(:'arn')->'StreamDescription'->'Shards') sh,
+       dynamo.get_records(dynamo.get_shard_iterator(:'arn', sh->>'ShardId', 'TRIM_HORIZON')->>'ShardIterator') r
+ ORDER BY 1;
+
+\echo
+\echo '-- The shard of "Happy Day" (shard_for), an iterator at its oldest record'
+\echo '-- (get_shard_iterator, TRIM_HORIZON) and the first record there (limit 1;'
+\echo '-- jsonb_pretty sorts the members, get_records keeps the plugin''s order):'
+SELECT dynamo.shard_for('Music', '{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"Happy Day"}}') AS shard \gset
+SELECT dynamo.get_shard_iterator(:'arn', :'shard', 'TRIM_HORIZON')->>'ShardIterator' AS it \gset
+SELECT jsonb_pretty((dynamo.get_records(:'it', 1)->'Records'->0)::jsonb)
+\g (format=unaligned tuples_only=on)
+
+\echo
+\echo '-- Every record get_records returns for Music is byte for byte the record the'
+\echo '-- output plugin sends for the same change with format=streams (compared as'
+\echo '-- text, matched by SequenceNumber; peek does not consume the slot):'
+WITH api AS (
+    SELECT e::text AS rec, e->'dynamodb'->>'SequenceNumber' AS seq
+      FROM jsonb_array_elements(dynamo.describe_stream(:'arn')->'StreamDescription'->'Shards') sh,
+           json_array_elements(dynamo.get_records(dynamo.get_shard_iterator(:'arn', sh->>'ShardId',
+                                                  'TRIM_HORIZON')->>'ShardIterator')->'Records') e),
+plugin AS (
+    SELECT data AS rec, data::jsonb->'dynamodb'->>'SequenceNumber' AS seq
+      FROM pg_logical_slot_peek_changes('demo', NULL, NULL, 'format', 'streams', 'tables', 'Music'))
+SELECT (SELECT count(*) FROM plugin) AS plugin_records,
+       (SELECT count(*) FROM api) AS get_records_records,
+       (SELECT count(*) FROM api JOIN plugin USING (seq) WHERE api.rec = plugin.rec) AS identical;
+
+\echo
+\echo '==== 10. The slot, read in full ==============================================='
+\echo '-- Back to the slot of section 1: every record in full (get consumes them).'
 SELECT jsonb_pretty(data::jsonb) FROM pg_logical_slot_get_changes('demo', NULL, NULL)
 \g (format=unaligned tuples_only=on)
 
 \echo
 \echo '-- A slot retains WAL until it is read or dropped: drop slots you do not read.'
 SELECT pg_drop_replication_slot('demo') \g /dev/null
+\echo '-- The pump''s slot too, once the stream log is no longer pumped:'
+SELECT dynamo.stop(drop_slot => true) \g /dev/null
 SELECT slot_name FROM pg_replication_slots;
 \echo
 \echo '==== Done ======================================================================='
