@@ -444,7 +444,9 @@ DECLARE
     horizon numeric;
     r record;
     rec text;
-    body text := '';
+    -- the page's records, joined once at the end (appending to one text
+    -- would copy the page so far for every record)
+    parts text[] := '{}';
     bytes bigint := 0;
     n integer := 0;
     last_seq numeric;
@@ -499,7 +501,7 @@ BEGIN
             EXIT;
         END IF;
         bytes := bytes OPERATOR(pg_catalog.+) pg_catalog.octet_length(rec);
-        body := body OPERATOR(pg_catalog.||) CASE WHEN n > 0 THEN ',' ELSE '' END OPERATOR(pg_catalog.||) rec;
+        parts := pg_catalog.array_append(parts, rec);
         n := n OPERATOR(pg_catalog.+) 1;
         last_seq := r.sequence_number::numeric;
     END LOOP;
@@ -510,7 +512,7 @@ BEGIN
     ELSE
         next_it := @extschema@._iterator_encode(s.stream_id, it.shard_id, it.kind, it.seq);
     END IF;
-    RETURN ('{"Records":[' OPERATOR(pg_catalog.||) body OPERATOR(pg_catalog.||) ']'
+    RETURN ('{"Records":[' OPERATOR(pg_catalog.||) pg_catalog.array_to_string(parts, ',') OPERATOR(pg_catalog.||) ']'
             OPERATOR(pg_catalog.||) CASE WHEN next_it IS NULL THEN '' ELSE
                 ',"NextShardIterator":' OPERATOR(pg_catalog.||) pg_catalog.to_json(next_it)::text END
             OPERATOR(pg_catalog.||) '}')::json;
