@@ -442,15 +442,10 @@ DECLARE
     s @extschema@._streams;
     h record;
     horizon numeric;
-    r record;
-    rec text;
-    -- the page's records, joined once at the end (appending to one text
-    -- would copy the page so far for every record)
-    parts text[] := '{}';
-    bytes bigint := 0;
-    n integer := 0;
+    body text;
+    n integer;
     last_seq numeric;
-    stopped boolean := false;
+    stopped boolean;
     next_it text;
 BEGIN
     IF "limit" IS NULL THEN
@@ -487,24 +482,27 @@ BEGIN
             pg_catalog.format('Records of shard %s before sequence number %s have been trimmed.', it.shard_id, horizon),
             'Records older than the stream''s retention have been trimmed; start at TRIM_HORIZON.');
     END IF;
-    FOR r IN SELECT * FROM @extschema@._log_records(h.shard_no, it.kind, it.seq, "limit" OPERATOR(pg_catalog.+) 1) LOOP
-        IF n OPERATOR(pg_catalog.=) "limit" THEN
-            stopped := true;
-            EXIT;
-        END IF;
-        rec := @extschema@.render_record('streams', s.stream_arn, s.stream_view_type, r.event_name,
-                   r.sequence_number, r.creation_time, r.keys, r.new_image, r.old_image,
-                   r.size_bytes, COALESCE(r.ttl, false), r.omitted);
-        -- at most 1 MB of records (one record always goes)
-        IF n > 0 AND bytes OPERATOR(pg_catalog.+) pg_catalog.octet_length(rec) > 1048576 THEN
-            stopped := true;
-            EXIT;
-        END IF;
-        bytes := bytes OPERATOR(pg_catalog.+) pg_catalog.octet_length(rec);
-        parts := pg_catalog.array_append(parts, rec);
-        n := n OPERATOR(pg_catalog.+) 1;
-        last_seq := r.sequence_number::numeric;
-    END LOOP;
+    -- The page in one statement: records in order, at most "limit", and at
+    -- most 1 MB of them (the first always goes); one row past the page
+    -- tells whether the shard has more.
+    SELECT pg_catalog.string_agg(p.rec, ',' ORDER BY p.k) FILTER (WHERE p.taken),
+           pg_catalog.count(*) FILTER (WHERE p.taken),
+           pg_catalog.max(p.seq COLLATE "C") FILTER (WHERE p.taken)::numeric,
+           pg_catalog.bool_or(NOT p.taken)
+      INTO body, n, last_seq, stopped
+      FROM (SELECT q.k, q.seq, q.rec,
+                   q.k OPERATOR(pg_catalog.<=) "limit"
+                   AND (q.k OPERATOR(pg_catalog.=) 1
+                        OR pg_catalog.sum(pg_catalog.octet_length(q.rec)) OVER (ORDER BY q.k)
+                           OPERATOR(pg_catalog.<=) 1048576) AS taken
+              FROM (SELECT x.k, x.sequence_number AS seq,
+                           @extschema@.render_record('streams', s.stream_arn, s.stream_view_type, x.event_name,
+                               x.sequence_number, x.creation_time, x.keys, x.new_image, x.old_image,
+                               x.size_bytes, COALESCE(x.ttl, false), x.omitted) AS rec
+                      FROM @extschema@._log_records(h.shard_no, it.kind, it.seq, "limit" OPERATOR(pg_catalog.+) 1)
+                           WITH ORDINALITY AS x(sequence_number, event_name, creation_time, keys, new_image,
+                                                old_image, size_bytes, ttl, omitted, k)) q) p;
+    stopped := COALESCE(stopped, false);
     IF NOT stopped AND h.ending_sequence_number IS NOT NULL THEN
         next_it := NULL;               -- a closed shard, read to its end
     ELSIF last_seq IS NOT NULL THEN
@@ -512,7 +510,7 @@ BEGIN
     ELSE
         next_it := @extschema@._iterator_encode(s.stream_id, it.shard_id, it.kind, it.seq);
     END IF;
-    RETURN ('{"Records":[' OPERATOR(pg_catalog.||) pg_catalog.array_to_string(parts, ',') OPERATOR(pg_catalog.||) ']'
+    RETURN ('{"Records":[' OPERATOR(pg_catalog.||) COALESCE(body, '') OPERATOR(pg_catalog.||) ']'
             OPERATOR(pg_catalog.||) CASE WHEN next_it IS NULL THEN '' ELSE
                 ',"NextShardIterator":' OPERATOR(pg_catalog.||) pg_catalog.to_json(next_it)::text END
             OPERATOR(pg_catalog.||) '}')::json;
