@@ -7,7 +7,7 @@
 # the records of a full decode of the same WAL (a second slot made at the
 # same time): each record once, the same content, sequence numbers
 # strictly increasing in every shard.  DS_PUMP_ROUNDS sets the rounds
-# (default 5).
+# (default 20) and DS_PUMP_WRITERS the concurrent writers (default 3).
 
 use strict;
 use warnings;
@@ -21,7 +21,8 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-my $rounds = $ENV{DS_PUMP_ROUNDS} || 5;
+my $rounds = $ENV{DS_PUMP_ROUNDS} || 20;
+my $writers = $ENV{DS_PUMP_WRITERS} || 3;
 # a killed backend makes the postmaster restart the others (Cluster.pm turns it off)
 my $node = ds_new_node('pump_crash', extra_conf => "restart_after_crash = on\n");
 $node->safe_psql('postgres', q{
@@ -59,8 +60,11 @@ my $connstr = $node->connstr('postgres');
 for my $round (1 .. $rounds)
 {
 	my ($out, $err) = ('', '');
-	my $writer = IPC::Run::start([ 'psql', '-X', '-d', $connstr, '-c', "CALL writes($round, 400)" ],
-		'>', \$out, '2>', \$err);
+	my @writer = map {
+		my $w = $_;
+		IPC::Run::start([ 'psql', '-X', '-d', $connstr, '-c', 'CALL writes(' . ($round * 10 + $w) . ', 400)' ],
+			'>', \$out, '2>', \$err)
+	} 1 .. $writers;
 	my $pumper = IPC::Run::start([ 'psql', '-X', '-d', $connstr, '-c', 'CALL pump_loop()' ],
 		'>', \$out, '2>', \$err);
 	# let both run a while, then crash the pump in the middle of its work
@@ -81,7 +85,7 @@ for my $round (1 .. $rounds)
 		$node->start;
 		pass("round $round: immediate stop");
 	}
-	$writer->finish;
+	$_->finish for @writer;
 	$pumper->finish;
 	# the interrupted writer: write the rest of the round again
 	$node->safe_psql('postgres', "CALL writes($round, 50)");
