@@ -5,6 +5,23 @@
 -- stop() waits until the worker has exited.  Restarts, crashes and the
 -- worker's TTL sweeps: test/t/095_worker.pl.
 \set VERBOSITY terse
+-- wait_for(condition): poll up to 30 s (the worker runs on its own clock;
+-- fixed sleeps made this suite flaky on a loaded machine)
+CREATE FUNCTION pg_temp.wait_for(cond text) RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+    ok boolean;
+BEGIN
+    FOR i IN 1 .. 600 LOOP
+        PERFORM pg_stat_clear_snapshot();
+        EXECUTE 'SELECT ' || cond INTO ok;
+        IF ok THEN
+            RETURN true;
+        END IF;
+        PERFORM pg_sleep(0.05);
+    END LOOP;
+    RETURN false;
+END
+$$;
 -- nothing runs yet: one row, state stopped
 SELECT pid, database = current_database() AS this_db, state, slot_name LIKE 'dynamo\_pump\_%' AS slot, lag_bytes, lag_time
   FROM dynamo.status;
@@ -14,17 +31,16 @@ SELECT :pid > 0 AS started, dynamo.start() = :pid AS same_pid;
 -- the worker is a background worker of this database, shown by the view
 SELECT backend_type, datname = current_database() AS this_db
   FROM pg_stat_activity WHERE pid = :pid;
-SELECT pg_sleep(0.2);
+SELECT pg_temp.wait_for('(SELECT last_pump_at IS NOT NULL FROM dynamo.status)') AS waited;
 SELECT pid = :pid AS same_pid, state IN ('idle', 'pump', 'ttl', 'trim') AS running,
        started_at <= now() AS started_at, last_pump_at IS NOT NULL AS pumped,
        last_error
   FROM dynamo.status;
 -- a commit that writes an item table wakes it (woke_at moves)
 SELECT dynamo.create_table('Worker085', 'id') IS NOT NULL AS created;
-SELECT woke_at AS woke_before FROM dynamo.status \gset
+SELECT COALESCE(woke_at, '-infinity') AS woke_before FROM dynamo.status \gset
 SELECT dynamo.put_item('Worker085', '{"id": {"S": "a"}}') IS NOT NULL AS put;
-SELECT pg_sleep(0.3);
-SELECT woke_at > COALESCE(:'woke_before'::timestamptz, '-infinity') AS woken FROM dynamo.status;
+SELECT pg_temp.wait_for(format('(SELECT woke_at > %L::timestamptz FROM dynamo.status)', :'woke_before')) AS woken;
 -- stop: true, and the worker has exited when it returns (drop_slot: the
 -- pump may have made its slot; a slot would keep DROP DATABASE from working)
 SET client_min_messages = warning;
