@@ -230,30 +230,6 @@ parse_batch(Jsonb *req, TableGet **out)
 	return n;
 }
 
-/* Push a string key. */
-static void
-push_key(JsonbParseState **state, const char *key, int len)
-{
-	JsonbValue	k;
-
-	k.type = jbvString;
-	k.val.string.val = (char *) key;
-	k.val.string.len = len;
-	pushJsonbValue(state, WJB_KEY, &k);
-}
-
-/* Push a jsonb document as a value or element. */
-static void
-push_jsonb(JsonbParseState **state, JsonbIteratorToken seq, Jsonb *j)
-{
-	JsonbValue	v;
-
-	v.type = jbvBinary;
-	v.val.binary.data = &j->root;
-	v.val.binary.len = VARSIZE(j) - VARHDRSZ;
-	pushJsonbValue(state, seq, &v);
-}
-
 /* Push UnprocessedKeys' entry of g: its request with keys from first on. */
 static void
 push_unprocessed(JsonbParseState **state, TableGet *g, int first)
@@ -263,7 +239,7 @@ push_unprocessed(JsonbParseState **state, TableGet *g, int first)
 	JsonbIteratorToken r;
 	int			i;
 
-	push_key(state, VARDATA_ANY(g->name), VARSIZE_ANY_EXHDR(g->name));
+	dynamo_push_key(state, VARDATA_ANY(g->name), VARSIZE_ANY_EXHDR(g->name));
 	pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
 	while ((r = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
@@ -305,13 +281,13 @@ read_batch(TableGet *tables, int n, MemoryContext cxt)
 	Jsonb	   *out;
 
 	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-	push_key(&state, "Responses", 9);
+	dynamo_push_key(&state, "Responses", 9);
 	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
 	for (i = 0; i < n; i++)
 	{
 		TableGet   *g = &tables[i];
 
-		push_key(&state, VARDATA_ANY(g->name), VARSIZE_ANY_EXHDR(g->name));
+		dynamo_push_key(&state, VARDATA_ANY(g->name), VARSIZE_ANY_EXHDR(g->name));
 		pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
 		for (k = 0; i < stop_table && k < g->nkeys; k++)
 		{
@@ -332,12 +308,12 @@ read_batch(TableGet *tables, int n, MemoryContext cxt)
 				stop_key = k;
 				break;
 			}
-			push_jsonb(&state, WJB_ELEM, dynamo_read_output(&g->spec, item));
+			dynamo_push_jsonb(&state, WJB_ELEM, dynamo_read_output(&g->spec, item));
 		}
 		pushJsonbValue(&state, WJB_END_ARRAY, NULL);
 	}
 	pushJsonbValue(&state, WJB_END_OBJECT, NULL);
-	push_key(&state, "UnprocessedKeys", 15);
+	dynamo_push_key(&state, "UnprocessedKeys", 15);
 	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
 	for (i = stop_table; i < n; i++)
 		push_unprocessed(&state, &tables[i], i == stop_table ? stop_key : 0);

@@ -364,3 +364,27 @@ dynamo_spi_first_item(MemoryContext cxt)
 {
 	return spi_first_item(cxt);
 }
+
+/* Push key (len bytes) as an object key while building a jsonb result. */
+void
+dynamo_push_key(JsonbParseState **state, const char *key, int len)
+{
+	JsonbValue	k;
+
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = len;
+	pushJsonbValue(state, WJB_KEY, &k);
+}
+
+/* Push a jsonb document as a value or element (tok) of a jsonb result. */
+void
+dynamo_push_jsonb(JsonbParseState **state, JsonbIteratorToken tok, Jsonb *j)
+{
+	JsonbValue	v;
+
+	v.type = jbvBinary;
+	v.val.binary.data = &j->root;
+	v.val.binary.len = VARSIZE(j) - VARHDRSZ;
+	pushJsonbValue(state, tok, &v);
+}

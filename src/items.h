@@ -92,4 +92,8 @@ extern struct DynamoExpr *dynamo_parse_write_exprs(const char *update,
 												   const char *cond, Jsonb *names,
 												   Jsonb *values, const char *what);
 
+/* Building jsonb results (items.c). */
+extern void dynamo_push_key(JsonbParseState **state, const char *key, int len);
+extern void dynamo_push_jsonb(JsonbParseState **state, JsonbIteratorToken tok, Jsonb *j);
+
 #endif							/* DYNAMO_ITEMS_H */

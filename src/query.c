@@ -87,30 +87,6 @@ number_value(int64 n)
 	return v;
 }
 
-/* Push a string key. */
-static void
-push_key(JsonbParseState **state, const char *key)
-{
-	JsonbValue	k;
-
-	k.type = jbvString;
-	k.val.string.val = (char *) key;
-	k.val.string.len = strlen(key);
-	pushJsonbValue(state, WJB_KEY, &k);
-}
-
-/* Push a jsonb document as a value or element. */
-static void
-push_jsonb(JsonbParseState **state, JsonbIteratorToken seq, Jsonb *j)
-{
-	JsonbValue	v;
-
-	v.type = jbvBinary;
-	v.val.binary.data = &j->root;
-	v.val.binary.len = VARSIZE(j) - VARHDRSZ;
-	pushJsonbValue(state, seq, &v);
-}
-
 /*
  * Run q through a cursor and build {"Items", "Count", "ScannedCount"
  * [, "LastEvaluatedKey"]} in cxt.  limit < 0 means no limit.  As in
@@ -138,7 +114,7 @@ read_page(DynamoItemTable *t, PageQuery *q, int64 limit, DynamoReadSpec *spec,
 	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
 	if (!spec->count_only)
 	{
-		push_key(&state, "Items");
+		dynamo_push_key(&state, "Items", 5);
 		pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
 	}
 	while (!stopped)
@@ -157,7 +133,7 @@ read_page(DynamoItemTable *t, PageQuery *q, int64 limit, DynamoReadSpec *spec,
 			if (dynamo_read_keep(spec, last))
 			{
 				if (!spec->count_only)
-					push_jsonb(&state, WJB_ELEM, dynamo_read_output(spec, last));
+					dynamo_push_jsonb(&state, WJB_ELEM, dynamo_read_output(spec, last));
 				count++;
 			}
 			scanned++;
@@ -169,15 +145,15 @@ read_page(DynamoItemTable *t, PageQuery *q, int64 limit, DynamoReadSpec *spec,
 	if (!spec->count_only)
 		pushJsonbValue(&state, WJB_END_ARRAY, NULL);
 	n = number_value(count);
-	push_key(&state, "Count");
+	dynamo_push_key(&state, "Count", 5);
 	pushJsonbValue(&state, WJB_VALUE, &n);
 	n = number_value(scanned);
-	push_key(&state, "ScannedCount");
+	dynamo_push_key(&state, "ScannedCount", 12);
 	pushJsonbValue(&state, WJB_VALUE, &n);
 	if (stopped)
 	{
-		push_key(&state, "LastEvaluatedKey");
-		push_jsonb(&state, WJB_VALUE, dynamo_item_keys(&last->root, &t->ks));
+		dynamo_push_key(&state, "LastEvaluatedKey", 16);
+		dynamo_push_jsonb(&state, WJB_VALUE, dynamo_item_keys(&last->root, &t->ks));
 	}
 	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 	old = MemoryContextSwitchTo(cxt);
