@@ -38,7 +38,8 @@ typedef enum DynamoException
 	DYNAMO_EXC_CONDITION_FAILED,	/* ConditionalCheckFailedException, 23514 */
 	DYNAMO_EXC_TRANSACTION_CANCELED,	/* TransactionCanceledException, 23000 */
 	DYNAMO_EXC_TRIMMED,			/* TrimmedDataAccessException, 72000 */
-	DYNAMO_EXC_EXPIRED_ITERATOR	/* ExpiredIteratorException, 55000 */
+	DYNAMO_EXC_EXPIRED_ITERATOR,	/* ExpiredIteratorException, 55000 */
+	DYNAMO_EXC_INVALID_PARAMETER	/* InvalidParameterValueException, 22023 */
 } DynamoException;
 
 extern const char *dynamo_exception_name(DynamoException exc);
@@ -64,6 +65,8 @@ extern int	dynamo_exception_detail(DynamoException exc, const char *fmt,...)
 /* data past the stream log's trim horizon: PostgreSQL's "snapshot too old" */
 #define ERRCODE_DYNAMO_TRIMMED		ERRCODE_SNAPSHOT_TOO_OLD	/* 72000 */
 #define ERRCODE_DYNAMO_EXPIRED_ITERATOR	ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE	/* 55000 */
+/* Lambda's bad-parameter exception (event source mappings, filters) */
+#define ERRCODE_DYNAMO_INVALID_PARAMETER	ERRCODE_INVALID_PARAMETER_VALUE	/* 22023 */
 
 /* DynamoDB limits (SPEC 4.1, 4.2). */
 #define DYNAMO_MAX_ITEM_SIZE		409600

@@ -41,6 +41,7 @@ static const struct
 	[DYNAMO_EXC_TRANSACTION_CANCELED] = {"TransactionCanceledException", ERRCODE_DYNAMO_TRANSACTION_CANCELED},
 	[DYNAMO_EXC_TRIMMED] = {"TrimmedDataAccessException", ERRCODE_DYNAMO_TRIMMED},
 	[DYNAMO_EXC_EXPIRED_ITERATOR] = {"ExpiredIteratorException", ERRCODE_DYNAMO_EXPIRED_ITERATOR},
+	[DYNAMO_EXC_INVALID_PARAMETER] = {"InvalidParameterValueException", ERRCODE_DYNAMO_INVALID_PARAMETER},
 };
 
 /* The AWS name of an exception. */
