@@ -45,8 +45,6 @@ PG_FUNCTION_INFO_V1(dynamo_filter_criteria_check);
 PG_FUNCTION_INFO_V1(dynamo_filter_criteria_match);
 PG_FUNCTION_INFO_V1(dynamo_test_event_pattern);
 
-extern char *dynamo_filter_fold(const char *s, int len, int *outlen);
-
 /* Case-fold a string (lower() of the database's collation); palloc'd. */
 char *
 dynamo_filter_fold(const char *s, int len, int *outlen)
