@@ -101,7 +101,6 @@ typedef struct DecodeState
 	bool		include_lsn;
 	bool		include_timestamp;
 	bool		include_transaction;
-	bool		refiring;		/* the record being written is a refire's */
 	char	   *region;
 	char	   *account;
 	List	   *tables;			/* table-name filter, NIL = all */
@@ -767,7 +766,7 @@ init_record(DynamoRecord *rec, DecodeState *st, ReorderBufferTXN *txn,
 	rec->view_name = info->view_name;
 	rec->event = ev;
 	rec->ttl = (ev == EV_REMOVE && is_ttl_txn(st, txn));
-	rec->refire = st->refiring;
+	rec->refire = (part == DYNAMO_PART_REFIRE);
 	rec->noop = noop;
 	dynamo_sequence_number(rec->seq, dynamo_relinfo_epoch(), txn->final_lsn,
 						   st->change_no, part);
@@ -1168,9 +1167,7 @@ refire_record(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 					!(info->view & (DYNAMO_VIEW_NEW | DYNAMO_VIEW_OLD)), &img);
 		im.new_row = im.old_row = &img;
 	}
-	st->refiring = true;
-	write_record(ctx, txn, change, info, EV_MODIFY, &im, 0, false);
-	st->refiring = false;
+	write_record(ctx, txn, change, info, EV_MODIFY, &im, DYNAMO_PART_REFIRE, false);
 }
 
 /*

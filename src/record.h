@@ -90,10 +90,14 @@ typedef struct DynamoRecord
  * images are both the item (decode.c, decode_message).  The message is a
  * DynamoRefireMessage followed by the heap tuple's data (t_data, t_len
  * bytes, no external TOAST pointers), since decoding cannot read the table.
+ * Its record's part (the last digit of the SequenceNumber, record_seq.c)
+ * is DYNAMO_PART_REFIRE, so a stored record stays recognisable as a
+ * refire wherever its sequence number goes (dynamo_seq_is_refire).
  */
 #define DYNAMO_REFIRE_PREFIX	"dynamo_streams.refire"
 #define DYNAMO_REFIRE_PRINCIPAL	"dynamo_streams.refire"
 #define DYNAMO_REFIRE_VERSION	1
+#define DYNAMO_PART_REFIRE		2
 
 typedef struct DynamoRefireMessage
 {
@@ -116,5 +120,8 @@ extern Size dynamo_render_json_len(const DynamoRecord *rec, int flags);
 extern void dynamo_render_lsn(StringInfo out, XLogRecPtr lsn);
 extern void dynamo_render_time(StringInfo out, TimestampTz t);
 extern uint64 dynamo_key_hash(const char *keys, int len);
+
+/* record_seq.c */
+extern bool dynamo_seq_is_refire(const char *seq);
 
 #endif							/* DYNAMO_RECORD_H */
