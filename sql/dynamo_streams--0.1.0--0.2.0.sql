@@ -2748,3 +2748,91 @@ CREATE TABLE @extschema@._noop_counts (
 COMMENT ON TABLE @extschema@._noop_counts IS
     'dynamo_streams stream log: writes suppressed as no-ops, per stream and hour';
 REVOKE ALL ON @extschema@._noop_counts FROM PUBLIC;
+
+-- ---------------------------------------------------------------------
+-- Streams API finishing (streams-rest)
+-- ---------------------------------------------------------------------
+CREATE FUNCTION @extschema@._log_page(shard_no bigint, after_seq text, "limit" integer,
+                                      stream_arn text, stream_view_type text,
+                                      OUT body text, OUT n integer, OUT last_seq text, OUT more boolean)
+RETURNS record LANGUAGE c STABLE STRICT AS 'MODULE_PATHNAME', 'dynamo_sql_log_page';
+REVOKE ALL ON FUNCTION @extschema@._log_page(bigint, text, integer, text, text) FROM PUBLIC;
+
+CREATE FUNCTION @extschema@._trusted_json(text) RETURNS json
+LANGUAGE c IMMUTABLE STRICT AS 'MODULE_PATHNAME', 'dynamo_sql_trusted_json';
+REVOKE ALL ON FUNCTION @extschema@._trusted_json(text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION @extschema@.get_records(shard_iterator text, "limit" int DEFAULT 1000)
+RETURNS json LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ok boolean;
+    it record;
+    s @extschema@._streams;
+    h record;
+    horizon numeric;
+    body text;
+    n integer;
+    last_seq numeric;
+    stopped boolean;
+    next_it text;
+BEGIN
+    IF "limit" IS NULL THEN
+        "limit" := 1000;
+    ELSIF "limit" < 1 THEN
+        ok := @extschema@._invalid_parameter("limit"::text, 'limit', 'Member must have value greater than or equal to 1');
+    ELSIF "limit" > 1000 THEN
+        ok := @extschema@._invalid_parameter("limit"::text, 'limit', 'Member must have value less than or equal to 1000');
+    END IF;
+    it := @extschema@._iterator_decode(shard_iterator);
+    SELECT * INTO s FROM @extschema@._streams x WHERE x.stream_id OPERATOR(pg_catalog.=) it.stream_id;
+    IF NOT FOUND THEN
+        ok := @extschema@._raise('ResourceNotFoundException', 'Requested resource not found: Stream not found');
+    END IF;
+    ok := @extschema@._stream_require_read(s, 'GetRecords');
+    -- botocore's model documents the message of ExpiredIteratorException
+    IF pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) it.issued
+       > COALESCE(pg_catalog.current_setting('dynamo_streams.iterator_ttl', true), '900')::interval THEN
+        ok := @extschema@._raise('ExpiredIteratorException',
+            'The provided iterator exceeds the maximum age allowed.',
+            pg_catalog.format('The iterator was issued at %s; iterators expire after dynamo_streams.iterator_ttl (%s).',
+                              it.issued, COALESCE(pg_catalog.current_setting('dynamo_streams.iterator_ttl', true), '900')),
+            'Use the NextShardIterator of the previous get_records, or call get_shard_iterator again.');
+    END IF;
+    SELECT * INTO h FROM @extschema@._log_shards(s.stream_id) x WHERE x.shard_id OPERATOR(pg_catalog.=) it.shard_id;
+    IF NOT FOUND THEN
+        ok := @extschema@._raise('ResourceNotFoundException', 'Requested resource not found: Shard does not exist');
+    END IF;
+    horizon := h.trim_horizon;
+    IF it.kind IN ('AT', 'AFTER')
+       AND (CASE WHEN it.kind OPERATOR(pg_catalog.=) 'AFTER' THEN it.seq OPERATOR(pg_catalog.+) 1 ELSE it.seq END) < horizon THEN
+        ok := @extschema@._raise('TrimmedDataAccessException',
+            'Attempted to access data that has been trimmed',
+            pg_catalog.format('Records of shard %s before sequence number %s have been trimmed.', it.shard_id, horizon),
+            'Records older than the stream''s retention have been trimmed; start at TRIM_HORIZON.');
+    END IF;
+    -- The page (src/stream_page.c): records in order after the position
+    -- and the trim horizon, at most "limit" and at most 1 MB of them.
+    SELECT p.body, p.n, p.last_seq::numeric, p.more INTO body, n, last_seq, stopped
+      FROM @extschema@._log_page(h.shard_no,
+               GREATEST(CASE it.kind WHEN 'TRIM' THEN ''
+                                     WHEN 'AT' THEN @extschema@._log_seq(it.seq OPERATOR(pg_catalog.-) 1)
+                                     ELSE @extschema@._log_seq(it.seq) END,
+                        COALESCE((SELECT x.trimmed_seq FROM @extschema@._shards x
+                                   WHERE x.shard_no OPERATOR(pg_catalog.=) h.shard_no), '')) COLLATE "C",
+               "limit", s.stream_arn, s.stream_view_type) p;
+    IF NOT stopped AND h.ending_sequence_number IS NOT NULL THEN
+        next_it := NULL;               -- a closed shard, read to its end
+    ELSIF last_seq IS NOT NULL THEN
+        next_it := @extschema@._iterator_encode(s.stream_id, it.shard_id, 'AFTER', last_seq);
+    ELSE
+        next_it := @extschema@._iterator_encode(s.stream_id, it.shard_id, it.kind, it.seq);
+    END IF;
+    RETURN @extschema@._trusted_json('{"Records":[' OPERATOR(pg_catalog.||) body OPERATOR(pg_catalog.||) ']'
+            OPERATOR(pg_catalog.||) CASE WHEN next_it IS NULL THEN '' ELSE
+                ',"NextShardIterator":' OPERATOR(pg_catalog.||) pg_catalog.to_json(next_it)::text END
+            OPERATOR(pg_catalog.||) '}');
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@.get_records(text, int) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.get_records(text, int) IS
+    'GetRecords: the records at a shard iterator, as the plugin renders them';

@@ -430,6 +430,21 @@ REVOKE ALL ON FUNCTION @extschema@.get_shard_iterator(text, text, text, text, ti
 COMMENT ON FUNCTION @extschema@.get_shard_iterator(text, text, text, text, timestamptz) IS
     'GetShardIterator: an iterator at a position of a shard';
 
+-- One page of a shard's records after sequence number after_seq, rendered
+-- as GetRecords records and joined by commas: at most "limit" and at most
+-- 1 MB of them (the first always goes); more: the shard has records past
+-- the page.  src/stream_page.c
+CREATE FUNCTION @extschema@._log_page(shard_no bigint, after_seq text, "limit" integer,
+                                      stream_arn text, stream_view_type text,
+                                      OUT body text, OUT n integer, OUT last_seq text, OUT more boolean)
+RETURNS record LANGUAGE c STABLE STRICT AS 'MODULE_PATHNAME', 'dynamo_sql_log_page';
+REVOKE ALL ON FUNCTION @extschema@._log_page(bigint, text, integer, text, text) FROM PUBLIC;
+
+-- A text the extension rendered, as json without parsing it again.
+CREATE FUNCTION @extschema@._trusted_json(text) RETURNS json
+LANGUAGE c IMMUTABLE STRICT AS 'MODULE_PATHNAME', 'dynamo_sql_trusted_json';
+REVOKE ALL ON FUNCTION @extschema@._trusted_json(text) FROM PUBLIC;
+
 -- GetRecords: the records at a shard iterator, at most "limit" and at most
 -- 1 MB of them, as GetRecords's JSON text (json: the records are the
 -- plugin's bytes, unchanged), and the iterator after them; no
@@ -482,27 +497,16 @@ BEGIN
             pg_catalog.format('Records of shard %s before sequence number %s have been trimmed.', it.shard_id, horizon),
             'Records older than the stream''s retention have been trimmed; start at TRIM_HORIZON.');
     END IF;
-    -- The page in one statement: records in order, at most "limit", and at
-    -- most 1 MB of them (the first always goes); one row past the page
-    -- tells whether the shard has more.
-    SELECT pg_catalog.string_agg(p.rec, ',' ORDER BY p.k) FILTER (WHERE p.taken),
-           pg_catalog.count(*) FILTER (WHERE p.taken),
-           pg_catalog.max(p.seq COLLATE "C") FILTER (WHERE p.taken)::numeric,
-           pg_catalog.bool_or(NOT p.taken)
-      INTO body, n, last_seq, stopped
-      FROM (SELECT q.k, q.seq, q.rec,
-                   q.k OPERATOR(pg_catalog.<=) "limit"
-                   AND (q.k OPERATOR(pg_catalog.=) 1
-                        OR pg_catalog.sum(pg_catalog.octet_length(q.rec)) OVER (ORDER BY q.k)
-                           OPERATOR(pg_catalog.<=) 1048576) AS taken
-              FROM (SELECT x.k, x.sequence_number AS seq,
-                           @extschema@.render_record('streams', s.stream_arn, s.stream_view_type, x.event_name,
-                               x.sequence_number, x.creation_time, x.keys, x.new_image, x.old_image,
-                               x.size_bytes, COALESCE(x.ttl, false), x.omitted) AS rec
-                      FROM @extschema@._log_records(h.shard_no, it.kind, it.seq, "limit" OPERATOR(pg_catalog.+) 1)
-                           WITH ORDINALITY AS x(sequence_number, event_name, creation_time, keys, new_image,
-                                                old_image, size_bytes, ttl, omitted, k)) q) p;
-    stopped := COALESCE(stopped, false);
+    -- The page (src/stream_page.c): records in order after the position
+    -- and the trim horizon, at most "limit" and at most 1 MB of them.
+    SELECT p.body, p.n, p.last_seq::numeric, p.more INTO body, n, last_seq, stopped
+      FROM @extschema@._log_page(h.shard_no,
+               GREATEST(CASE it.kind WHEN 'TRIM' THEN ''
+                                     WHEN 'AT' THEN @extschema@._log_seq(it.seq OPERATOR(pg_catalog.-) 1)
+                                     ELSE @extschema@._log_seq(it.seq) END,
+                        COALESCE((SELECT x.trimmed_seq FROM @extschema@._shards x
+                                   WHERE x.shard_no OPERATOR(pg_catalog.=) h.shard_no), '')) COLLATE "C",
+               "limit", s.stream_arn, s.stream_view_type) p;
     IF NOT stopped AND h.ending_sequence_number IS NOT NULL THEN
         next_it := NULL;               -- a closed shard, read to its end
     ELSIF last_seq IS NOT NULL THEN
@@ -510,10 +514,10 @@ BEGIN
     ELSE
         next_it := @extschema@._iterator_encode(s.stream_id, it.shard_id, it.kind, it.seq);
     END IF;
-    RETURN ('{"Records":[' OPERATOR(pg_catalog.||) COALESCE(body, '') OPERATOR(pg_catalog.||) ']'
+    RETURN @extschema@._trusted_json('{"Records":[' OPERATOR(pg_catalog.||) body OPERATOR(pg_catalog.||) ']'
             OPERATOR(pg_catalog.||) CASE WHEN next_it IS NULL THEN '' ELSE
                 ',"NextShardIterator":' OPERATOR(pg_catalog.||) pg_catalog.to_json(next_it)::text END
-            OPERATOR(pg_catalog.||) '}')::json;
+            OPERATOR(pg_catalog.||) '}');
 END
 $$;
 REVOKE ALL ON FUNCTION @extschema@.get_records(text, int) FROM PUBLIC;
