@@ -2752,15 +2752,11 @@ REVOKE ALL ON @extschema@._noop_counts FROM PUBLIC;
 -- ---------------------------------------------------------------------
 -- Streams API finishing (streams-rest)
 -- ---------------------------------------------------------------------
-CREATE FUNCTION @extschema@._log_page(shard_no bigint, after_seq text, "limit" integer,
-                                      stream_arn text, stream_view_type text,
-                                      OUT body text, OUT n integer, OUT last_seq text, OUT more boolean)
-RETURNS record LANGUAGE c STABLE STRICT AS 'MODULE_PATHNAME', 'dynamo_sql_log_page';
-REVOKE ALL ON FUNCTION @extschema@._log_page(bigint, text, integer, text, text) FROM PUBLIC;
-
-CREATE FUNCTION @extschema@._trusted_json(text) RETURNS json
-LANGUAGE c IMMUTABLE STRICT AS 'MODULE_PATHNAME', 'dynamo_sql_trusted_json';
-REVOKE ALL ON FUNCTION @extschema@._trusted_json(text) FROM PUBLIC;
+CREATE FUNCTION @extschema@._log_page(stream_id bigint, stream_arn text, stream_view_type text,
+                                      shard_id text, shard_no bigint, closed boolean, after_seq text,
+                                      "limit" integer, kind text, seq text)
+RETURNS json LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'dynamo_sql_log_page';
+REVOKE ALL ON FUNCTION @extschema@._log_page(bigint, text, text, text, bigint, boolean, text, integer, text, text) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION @extschema@.get_records(shard_iterator text, "limit" int DEFAULT 1000)
 RETURNS json LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -2770,11 +2766,6 @@ DECLARE
     s @extschema@._streams;
     h record;
     horizon numeric;
-    body text;
-    n integer;
-    last_seq numeric;
-    stopped boolean;
-    next_it text;
 BEGIN
     IF "limit" IS NULL THEN
         "limit" := 1000;
@@ -2810,29 +2801,147 @@ BEGIN
             pg_catalog.format('Records of shard %s before sequence number %s have been trimmed.', it.shard_id, horizon),
             'Records older than the stream''s retention have been trimmed; start at TRIM_HORIZON.');
     END IF;
-    -- The page (src/stream_page.c): records in order after the position
-    -- and the trim horizon, at most "limit" and at most 1 MB of them.
-    SELECT p.body, p.n, p.last_seq::numeric, p.more INTO body, n, last_seq, stopped
-      FROM @extschema@._log_page(h.shard_no,
+    -- The page and the iterator after it (src/stream_page.c)
+    RETURN @extschema@._log_page(s.stream_id, s.stream_arn, s.stream_view_type, it.shard_id, h.shard_no,
+               h.ending_sequence_number IS NOT NULL,
                GREATEST(CASE it.kind WHEN 'TRIM' THEN ''
                                      WHEN 'AT' THEN @extschema@._log_seq(it.seq OPERATOR(pg_catalog.-) 1)
                                      ELSE @extschema@._log_seq(it.seq) END,
                         COALESCE((SELECT x.trimmed_seq FROM @extschema@._shards x
                                    WHERE x.shard_no OPERATOR(pg_catalog.=) h.shard_no), '')) COLLATE "C",
-               "limit", s.stream_arn, s.stream_view_type) p;
-    IF NOT stopped AND h.ending_sequence_number IS NOT NULL THEN
-        next_it := NULL;               -- a closed shard, read to its end
-    ELSIF last_seq IS NOT NULL THEN
-        next_it := @extschema@._iterator_encode(s.stream_id, it.shard_id, 'AFTER', last_seq);
-    ELSE
-        next_it := @extschema@._iterator_encode(s.stream_id, it.shard_id, it.kind, it.seq);
-    END IF;
-    RETURN @extschema@._trusted_json('{"Records":[' OPERATOR(pg_catalog.||) body OPERATOR(pg_catalog.||) ']'
-            OPERATOR(pg_catalog.||) CASE WHEN next_it IS NULL THEN '' ELSE
-                ',"NextShardIterator":' OPERATOR(pg_catalog.||) pg_catalog.to_json(next_it)::text END
-            OPERATOR(pg_catalog.||) '}');
+               "limit", it.kind, it.seq::text);
 END
 $$;
 REVOKE ALL ON FUNCTION @extschema@.get_records(text, int) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.get_records(text, int) IS
     'GetRecords: the records at a shard iterator, as the plugin renders them';
+
+CREATE FUNCTION @extschema@._key_hash_columns(item jsonb, columns text[]) RETURNS bigint
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'dynamo_sql_key_hash_columns';
+
+CREATE OR REPLACE FUNCTION @extschema@.list_shards(stream_arn text)
+RETURNS TABLE (shard_id text, parent_shard_id text, starting_sequence_number text,
+               ending_sequence_number text, hash_slot integer, slot_count integer,
+               created_at timestamptz, closed_at timestamptz, trim_horizon text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    st @extschema@._streams := @extschema@._stream_by_arn(stream_arn);
+    ok boolean := @extschema@._stream_require_read(st, 'DescribeStream');
+BEGIN
+    RETURN QUERY
+    SELECT sh.shard_id, sh.parent_shard_id, sh.starting_seq::text, sh.ending_seq::text, sh.hash_slot,
+           sh.slot_count, sh.created_at, sh.closed_at, sh.trimmed_seq::text
+      FROM @extschema@._shards sh
+     WHERE sh.stream_id OPERATOR(pg_catalog.=) st.stream_id
+     ORDER BY sh.shard_no;
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@.list_shards(text) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.list_shards(text) IS
+    'the shards of a stream, with ParentShardId and sequence number range, oldest first';
+
+CREATE OR REPLACE FUNCTION @extschema@.shard_for(table_name text, key jsonb) RETURNS text
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t @extschema@._tables;
+    who name := @extschema@._stream_caller();
+    cols text[];
+    item jsonb;
+    h bigint;
+    ok boolean;
+    result text;
+BEGIN
+    SELECT * INTO t FROM @extschema@._tables x WHERE x.table_name OPERATOR(pg_catalog.=) shard_for.table_name;
+    IF NOT FOUND OR NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) t.relid::pg_catalog.oid) THEN
+        ok := @extschema@._raise('ResourceNotFoundException',
+            'Requested resource not found: Table: ' OPERATOR(pg_catalog.||) COALESCE(table_name, '') OPERATOR(pg_catalog.||) ' not found');
+    END IF;
+    IF NOT pg_catalog.has_table_privilege(who, t.relid::pg_catalog.oid, 'SELECT') THEN
+        ok := @extschema@._raise('AccessDeniedException',
+            pg_catalog.format('User: %s is not authorized to perform: dynamodb:DescribeStream on resource: %s',
+                              who, @extschema@._table_arn(t.table_name)),
+            pg_catalog.format('shard_for needs the SELECT privilege on the table %s.', t.relid),
+            'The table''s owner can grant it; see docs/security.md.');
+    END IF;
+    IF NOT t.stream_enabled THEN
+        ok := @extschema@._raise('ValidationException',
+            'Table ' OPERATOR(pg_catalog.||) table_name OPERATOR(pg_catalog.||) ' has no stream enabled');
+    END IF;
+    item := @extschema@.validate_item(key);
+    IF t.kind OPERATOR(pg_catalog.=) 'item' THEN
+        h := @extschema@._key_hash(item, t.hash_key, t.range_key);
+        IF h IS NULL OR (SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_object_keys(key))
+                        OPERATOR(pg_catalog.<>) (CASE WHEN t.range_key IS NULL THEN 1 ELSE 2 END)
+           OR NOT ((key OPERATOR(pg_catalog.->) t.hash_key) OPERATOR(pg_catalog.?) t.hash_key_type::text)
+           OR NOT (t.range_key IS NULL
+                   OR (key OPERATOR(pg_catalog.->) t.range_key) OPERATOR(pg_catalog.?) t.range_key_type::text) THEN
+            ok := @extschema@._raise('ValidationException', 'The provided key element does not match the schema');
+        END IF;
+    ELSE
+        -- the primary key columns in column order, as the plugin writes Keys
+        SELECT COALESCE(pg_catalog.array_agg(a.attname::text ORDER BY a.attnum), '{}') INTO cols
+          FROM pg_catalog.pg_index i
+          JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid
+                                        AND a.attnum OPERATOR(pg_catalog.=) ANY (i.indkey::pg_catalog.int2[])
+         WHERE i.indrelid OPERATOR(pg_catalog.=) t.relid::pg_catalog.oid AND i.indisprimary;
+        h := @extschema@._key_hash_columns(item, cols);
+        IF h IS NULL OR (SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_object_keys(key))
+                        OPERATOR(pg_catalog.<>) pg_catalog.cardinality(cols) THEN
+            ok := @extschema@._raise('ValidationException', 'The provided key element does not match the schema',
+                'The key of ' OPERATOR(pg_catalog.||) t.relid::text OPERATOR(pg_catalog.||) ' is its primary key columns: '
+                OPERATOR(pg_catalog.||) pg_catalog.array_to_string(cols, ', ') OPERATOR(pg_catalog.||) '.');
+        END IF;
+    END IF;
+    SELECT sh.shard_id INTO result
+      FROM @extschema@._streams s
+      JOIN @extschema@._shards sh ON sh.stream_id OPERATOR(pg_catalog.=) s.stream_id AND sh.current
+     WHERE s.stream_arn OPERATOR(pg_catalog.=) t.stream_arn AND sh.ending_seq IS NULL
+       AND sh.hash_slot OPERATOR(pg_catalog.=) @extschema@._hash_slot(h, sh.slot_count);
+    RETURN result;
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@.shard_for(text, jsonb) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.shard_for(text, jsonb) IS
+    'the open shard of the table''s stream that a key maps to now';
+
+CREATE OR REPLACE FUNCTION @extschema@.grant_access(role regrole)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ok boolean;
+BEGIN
+    IF role IS NULL THEN
+        ok := @extschema@._raise('ValidationException',
+            'role must not be null');
+    END IF;
+    EXECUTE pg_catalog.format('GRANT USAGE, CREATE ON SCHEMA @extschema@ TO %s', role);
+    EXECUTE pg_catalog.format('GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@._tables TO %s', role);
+    EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION @extschema@.describe_stream(text, int, text, jsonb), '
+        '@extschema@.get_shard_iterator(text, text, text, text, timestamptz), '
+        '@extschema@.get_records(text, int), @extschema@.list_shards(text), '
+        '@extschema@.shard_for(text, jsonb) TO %s', role);
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@.grant_access(regrole) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.grant_access(regrole) IS
+    'let a role create item tables and manage the ones it owns';
+
+CREATE OR REPLACE FUNCTION @extschema@.revoke_access(role regrole)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ok boolean;
+BEGIN
+    IF role IS NULL THEN
+        ok := @extschema@._raise('ValidationException',
+            'role must not be null');
+    END IF;
+    EXECUTE pg_catalog.format('REVOKE CREATE ON SCHEMA @extschema@ FROM %s', role);
+    EXECUTE pg_catalog.format('REVOKE INSERT, UPDATE, DELETE ON @extschema@._tables FROM %s', role);
+    EXECUTE pg_catalog.format('REVOKE EXECUTE ON FUNCTION @extschema@.describe_stream(text, int, text, jsonb), '
+        '@extschema@.get_shard_iterator(text, text, text, text, timestamptz), '
+        '@extschema@.get_records(text, int), @extschema@.list_shards(text), '
+        '@extschema@.shard_for(text, jsonb) FROM %s', role);
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@.revoke_access(regrole) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.revoke_access(regrole) IS
+    'undo grant_access';

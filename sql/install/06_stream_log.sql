@@ -514,14 +514,16 @@ END
 $$;
 
 -- The shards of a stream with their lineage, oldest first (trimmed
--- shards are gone).  docs/functions/list_shards.md
+-- shards are gone).  Access as DescribeStream (docs/security.md): SELECT
+-- on the stream's table.  docs/functions/list_shards.md
 CREATE FUNCTION @extschema@.list_shards(stream_arn text)
 RETURNS TABLE (shard_id text, parent_shard_id text, starting_sequence_number text,
                ending_sequence_number text, hash_slot integer, slot_count integer,
                created_at timestamptz, closed_at timestamptz, trim_horizon text)
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     st @extschema@._streams := @extschema@._stream_by_arn(stream_arn);
+    ok boolean := @extschema@._stream_require_read(st, 'DescribeStream');
 BEGIN
     RETURN QUERY
     SELECT sh.shard_id, sh.parent_shard_id, sh.starting_seq::text, sh.ending_seq::text, sh.hash_slot,
@@ -531,6 +533,7 @@ BEGIN
      ORDER BY sh.shard_no;
 END
 $$;
+REVOKE ALL ON FUNCTION @extschema@.list_shards(text) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.list_shards(text) IS
     'the shards of a stream, with ParentShardId and sequence number range, oldest first';
 
@@ -555,33 +558,63 @@ REVOKE ALL ON FUNCTION @extschema@.rollover_shards(text) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.rollover_shards(text) IS
     'close the open shards of a stream now and open a child shard for each';
 
--- The open shard of the table's current stream that an item with this
--- key goes to now.  docs/functions/shard_for.md
+-- The open shard of the table's current stream that an item (or row)
+-- with this key goes to now.  table_name: an item table, or a
+-- stream-enabled ordinary table (its TableName, the relation's name); key:
+-- the Keys as AttributeValue JSON (for an ordinary table its primary key
+-- columns, as its records carry them).  Access as DescribeStream: SELECT
+-- on the table.  docs/functions/shard_for.md
 CREATE FUNCTION @extschema@.shard_for(table_name text, key jsonb) RETURNS text
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    t @extschema@._tables := @extschema@._item_table(table_name);
-    st @extschema@._streams;
+    t @extschema@._tables;
+    who name := @extschema@._stream_caller();
+    cols text[];
+    item jsonb;
     h bigint;
     ok boolean;
     result text;
 BEGIN
-    t := @extschema@._require_access(t, 'DescribeStream', '{SELECT}');
-    IF t.kind OPERATOR(pg_catalog.<>) 'item' THEN
-        ok := @extschema@._raise('ValidationException',
-            'shard_for supports item tables only: ' OPERATOR(pg_catalog.||) table_name);
+    SELECT * INTO t FROM @extschema@._tables x WHERE x.table_name OPERATOR(pg_catalog.=) shard_for.table_name;
+    IF NOT FOUND OR NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) t.relid::pg_catalog.oid) THEN
+        ok := @extschema@._raise('ResourceNotFoundException',
+            'Requested resource not found: Table: ' OPERATOR(pg_catalog.||) COALESCE(table_name, '') OPERATOR(pg_catalog.||) ' not found');
+    END IF;
+    IF NOT pg_catalog.has_table_privilege(who, t.relid::pg_catalog.oid, 'SELECT') THEN
+        ok := @extschema@._raise('AccessDeniedException',
+            pg_catalog.format('User: %s is not authorized to perform: dynamodb:DescribeStream on resource: %s',
+                              who, @extschema@._table_arn(t.table_name)),
+            pg_catalog.format('shard_for needs the SELECT privilege on the table %s.', t.relid),
+            'The table''s owner can grant it; see docs/security.md.');
     END IF;
     IF NOT t.stream_enabled THEN
         ok := @extschema@._raise('ValidationException',
             'Table ' OPERATOR(pg_catalog.||) table_name OPERATOR(pg_catalog.||) ' has no stream enabled');
     END IF;
-    h := @extschema@._key_hash(@extschema@.validate_item(key), t.hash_key, t.range_key);
-    IF h IS NULL OR (SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_object_keys(key))
-                    OPERATOR(pg_catalog.<>) (CASE WHEN t.range_key IS NULL THEN 1 ELSE 2 END)
-       OR NOT ((key OPERATOR(pg_catalog.->) t.hash_key) OPERATOR(pg_catalog.?) t.hash_key_type::text)
-       OR NOT (t.range_key IS NULL
-               OR (key OPERATOR(pg_catalog.->) t.range_key) OPERATOR(pg_catalog.?) t.range_key_type::text) THEN
-        ok := @extschema@._raise('ValidationException', 'The provided key element does not match the schema');
+    item := @extschema@.validate_item(key);
+    IF t.kind OPERATOR(pg_catalog.=) 'item' THEN
+        h := @extschema@._key_hash(item, t.hash_key, t.range_key);
+        IF h IS NULL OR (SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_object_keys(key))
+                        OPERATOR(pg_catalog.<>) (CASE WHEN t.range_key IS NULL THEN 1 ELSE 2 END)
+           OR NOT ((key OPERATOR(pg_catalog.->) t.hash_key) OPERATOR(pg_catalog.?) t.hash_key_type::text)
+           OR NOT (t.range_key IS NULL
+                   OR (key OPERATOR(pg_catalog.->) t.range_key) OPERATOR(pg_catalog.?) t.range_key_type::text) THEN
+            ok := @extschema@._raise('ValidationException', 'The provided key element does not match the schema');
+        END IF;
+    ELSE
+        -- the primary key columns in column order, as the plugin writes Keys
+        SELECT COALESCE(pg_catalog.array_agg(a.attname::text ORDER BY a.attnum), '{}') INTO cols
+          FROM pg_catalog.pg_index i
+          JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid
+                                        AND a.attnum OPERATOR(pg_catalog.=) ANY (i.indkey::pg_catalog.int2[])
+         WHERE i.indrelid OPERATOR(pg_catalog.=) t.relid::pg_catalog.oid AND i.indisprimary;
+        h := @extschema@._key_hash_columns(item, cols);
+        IF h IS NULL OR (SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_object_keys(key))
+                        OPERATOR(pg_catalog.<>) pg_catalog.cardinality(cols) THEN
+            ok := @extschema@._raise('ValidationException', 'The provided key element does not match the schema',
+                'The key of ' OPERATOR(pg_catalog.||) t.relid::text OPERATOR(pg_catalog.||) ' is its primary key columns: '
+                OPERATOR(pg_catalog.||) pg_catalog.array_to_string(cols, ', ') OPERATOR(pg_catalog.||) '.');
+        END IF;
     END IF;
     SELECT sh.shard_id INTO result
       FROM @extschema@._streams s
@@ -591,8 +624,15 @@ BEGIN
     RETURN result;
 END
 $$;
+REVOKE ALL ON FUNCTION @extschema@.shard_for(text, jsonb) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.shard_for(text, jsonb) IS
     'the open shard of the table''s stream that a key maps to now';
+
+-- The key hash of the Keys made of the attributes named by columns, in
+-- that order (an ordinary table's primary key), as the plugin computes it;
+-- NULL when one is missing.
+CREATE FUNCTION @extschema@._key_hash_columns(item jsonb, columns text[]) RETURNS bigint
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'dynamo_sql_key_hash_columns';
 
 -- Retention (docs/stream-log.md#retention): move every shard's trim
 -- horizon past the records older than its stream's retention (by the time

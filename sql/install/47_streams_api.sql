@@ -430,20 +430,17 @@ REVOKE ALL ON FUNCTION @extschema@.get_shard_iterator(text, text, text, text, ti
 COMMENT ON FUNCTION @extschema@.get_shard_iterator(text, text, text, text, timestamptz) IS
     'GetShardIterator: an iterator at a position of a shard';
 
--- One page of a shard's records after sequence number after_seq, rendered
--- as GetRecords records and joined by commas: at most "limit" and at most
--- 1 MB of them (the first always goes); more: the shard has records past
--- the page.  src/stream_page.c
-CREATE FUNCTION @extschema@._log_page(shard_no bigint, after_seq text, "limit" integer,
-                                      stream_arn text, stream_view_type text,
-                                      OUT body text, OUT n integer, OUT last_seq text, OUT more boolean)
-RETURNS record LANGUAGE c STABLE STRICT AS 'MODULE_PATHNAME', 'dynamo_sql_log_page';
-REVOKE ALL ON FUNCTION @extschema@._log_page(bigint, text, integer, text, text) FROM PUBLIC;
-
--- A text the extension rendered, as json without parsing it again.
-CREATE FUNCTION @extschema@._trusted_json(text) RETURNS json
-LANGUAGE c IMMUTABLE STRICT AS 'MODULE_PATHNAME', 'dynamo_sql_trusted_json';
-REVOKE ALL ON FUNCTION @extschema@._trusted_json(text) FROM PUBLIC;
+-- GetRecords's result for shard shard_no (ShardId shard_id) of a stream:
+-- its records above after_seq, at most "limit" and at most 1 MB of them
+-- (the first always goes), and the NextShardIterator after them (none when
+-- the shard is closed and read to its end; at position (kind, seq) when
+-- the page is empty).  Built in C in one buffer, never parsed again
+-- (src/stream_page.c).
+CREATE FUNCTION @extschema@._log_page(stream_id bigint, stream_arn text, stream_view_type text,
+                                      shard_id text, shard_no bigint, closed boolean, after_seq text,
+                                      "limit" integer, kind text, seq text)
+RETURNS json LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'dynamo_sql_log_page';
+REVOKE ALL ON FUNCTION @extschema@._log_page(bigint, text, text, text, bigint, boolean, text, integer, text, text) FROM PUBLIC;
 
 -- GetRecords: the records at a shard iterator, at most "limit" and at most
 -- 1 MB of them, as GetRecords's JSON text (json: the records are the
@@ -457,11 +454,6 @@ DECLARE
     s @extschema@._streams;
     h record;
     horizon numeric;
-    body text;
-    n integer;
-    last_seq numeric;
-    stopped boolean;
-    next_it text;
 BEGIN
     IF "limit" IS NULL THEN
         "limit" := 1000;
@@ -497,27 +489,15 @@ BEGIN
             pg_catalog.format('Records of shard %s before sequence number %s have been trimmed.', it.shard_id, horizon),
             'Records older than the stream''s retention have been trimmed; start at TRIM_HORIZON.');
     END IF;
-    -- The page (src/stream_page.c): records in order after the position
-    -- and the trim horizon, at most "limit" and at most 1 MB of them.
-    SELECT p.body, p.n, p.last_seq::numeric, p.more INTO body, n, last_seq, stopped
-      FROM @extschema@._log_page(h.shard_no,
+    -- The page and the iterator after it (src/stream_page.c)
+    RETURN @extschema@._log_page(s.stream_id, s.stream_arn, s.stream_view_type, it.shard_id, h.shard_no,
+               h.ending_sequence_number IS NOT NULL,
                GREATEST(CASE it.kind WHEN 'TRIM' THEN ''
                                      WHEN 'AT' THEN @extschema@._log_seq(it.seq OPERATOR(pg_catalog.-) 1)
                                      ELSE @extschema@._log_seq(it.seq) END,
                         COALESCE((SELECT x.trimmed_seq FROM @extschema@._shards x
                                    WHERE x.shard_no OPERATOR(pg_catalog.=) h.shard_no), '')) COLLATE "C",
-               "limit", s.stream_arn, s.stream_view_type) p;
-    IF NOT stopped AND h.ending_sequence_number IS NOT NULL THEN
-        next_it := NULL;               -- a closed shard, read to its end
-    ELSIF last_seq IS NOT NULL THEN
-        next_it := @extschema@._iterator_encode(s.stream_id, it.shard_id, 'AFTER', last_seq);
-    ELSE
-        next_it := @extschema@._iterator_encode(s.stream_id, it.shard_id, it.kind, it.seq);
-    END IF;
-    RETURN @extschema@._trusted_json('{"Records":[' OPERATOR(pg_catalog.||) body OPERATOR(pg_catalog.||) ']'
-            OPERATOR(pg_catalog.||) CASE WHEN next_it IS NULL THEN '' ELSE
-                ',"NextShardIterator":' OPERATOR(pg_catalog.||) pg_catalog.to_json(next_it)::text END
-            OPERATOR(pg_catalog.||) '}');
+               "limit", it.kind, it.seq::text);
 END
 $$;
 REVOKE ALL ON FUNCTION @extschema@.get_records(text, int) FROM PUBLIC;
