@@ -93,4 +93,6 @@ DROP TABLE sf083_orders;
 DROP OWNED BY regress_ds083_app, regress_ds083_reader, regress_ds083_none;
 DROP ROLE regress_ds083_app, regress_ds083_reader, regress_ds083_none;
 DROP FUNCTION sf_arn(text), sf_err(text);
+-- leave no pump slot behind (085_worker starts without one)
+SELECT dynamo._pump_drop_slot();
 RESET dynamo_streams.shard_rollover_interval;

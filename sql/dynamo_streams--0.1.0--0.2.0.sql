@@ -2945,3 +2945,47 @@ $$;
 REVOKE ALL ON FUNCTION @extschema@.revoke_access(regrole) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.revoke_access(regrole) IS
     'undo grant_access';
+
+-- the day partitions of _records carry their own indexes (so that pg_dump
+-- and a restore keep the log); _shards is dumped with its rows
+DROP INDEX @extschema@._records_shard_seq, @extschema@._records_stream_time;
+SELECT pg_catalog.pg_extension_config_dump('@extschema@._shards', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@._shards_shard_no_seq', '');
+
+CREATE OR REPLACE FUNCTION @extschema@._records_partition(at timestamptz) RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    day date := (at AT TIME ZONE 'UTC')::date;
+    name text := '_records_' OPERATOR(pg_catalog.||) pg_catalog.to_char(day, 'YYYYMMDD');
+    lo timestamptz := pg_catalog.timezone('UTC', day::timestamp);
+BEGIN
+    IF pg_catalog.to_regclass(pg_catalog.quote_ident('@extschema@') OPERATOR(pg_catalog.||) '.'
+                              OPERATOR(pg_catalog.||) name) IS NULL THEN
+        EXECUTE pg_catalog.format('CREATE TABLE @extschema@.%I (LIKE @extschema@._records INCLUDING DEFAULTS)', name);
+        EXECUTE pg_catalog.format('ALTER TABLE @extschema@.%I ADD CHECK (arrived_at >= %L AND arrived_at < %L)',
+                                  name, lo, lo OPERATOR(pg_catalog.+) interval '1 day');
+        EXECUTE pg_catalog.format('CREATE INDEX %I ON @extschema@.%I (shard_no, sequence_number)',
+                                  name OPERATOR(pg_catalog.||) '_shard_no_sequence_number_idx', name);
+        EXECUTE pg_catalog.format('CREATE INDEX %I ON @extschema@.%I (stream_id, created_at)',
+                                  name OPERATOR(pg_catalog.||) '_stream_id_created_at_idx', name);
+        EXECUTE pg_catalog.format('ALTER TABLE @extschema@._records ATTACH PARTITION @extschema@.%I FOR VALUES FROM (%L) TO (%L)',
+                                  name, lo, lo OPERATOR(pg_catalog.+) interval '1 day');
+    END IF;
+    RETURN name;
+END
+$$;
+
+DO $$
+DECLARE
+    part record;
+BEGIN
+    FOR part IN SELECT c.relname FROM pg_catalog.pg_inherits i
+                  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.inhrelid
+                 WHERE i.inhparent OPERATOR(pg_catalog.=) '@extschema@._records'::pg_catalog.regclass LOOP
+        EXECUTE pg_catalog.format('CREATE INDEX IF NOT EXISTS %I ON @extschema@.%I (shard_no, sequence_number)',
+                                  part.relname OPERATOR(pg_catalog.||) '_shard_no_sequence_number_idx', part.relname);
+        EXECUTE pg_catalog.format('CREATE INDEX IF NOT EXISTS %I ON @extschema@.%I (stream_id, created_at)',
+                                  part.relname OPERATOR(pg_catalog.||) '_stream_id_created_at_idx', part.relname);
+    END LOOP;
+END
+$$;

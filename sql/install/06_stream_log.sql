@@ -46,6 +46,7 @@ CREATE UNIQUE INDEX _shards_current ON @extschema@._shards (stream_id, hash_slot
 
 COMMENT ON TABLE @extschema@._shards IS
     'dynamo_streams stream log: the shards of every stream, with their lineage';
+-- (dumped with its rows: sql/install/83_log_dump.sql)
 
 CREATE TABLE @extschema@._records (
     stream_id         bigint NOT NULL,
@@ -67,8 +68,13 @@ CREATE TABLE @extschema@._records (
     -- when the pump wrote it: the partition key, and what retention counts
     arrived_at        timestamptz NOT NULL DEFAULT pg_catalog.now()
 ) PARTITION BY RANGE (arrived_at);
-CREATE INDEX _records_shard_seq ON @extschema@._records (shard_no, sequence_number);
-CREATE INDEX _records_stream_time ON @extschema@._records (stream_id, created_at);
+-- Its indexes, (shard_no, sequence_number) and (stream_id, created_at),
+-- are made on each day partition (_records_partition), not on the parent:
+-- the partitions are not extension members, so pg_dump dumps them with
+-- their indexes, and a restore attaches them to the parent that CREATE
+-- EXTENSION made; with indexes on the parent, ATTACH would build the
+-- partition's indexes itself and the dump's own CREATE INDEX would then
+-- fail (docs/stream-log.md, "Dump and restore").
 
 COMMENT ON TABLE @extschema@._records IS
     'dynamo_streams stream log: every record the pump wrote, partitioned by day';
@@ -84,8 +90,8 @@ CREATE TABLE @extschema@._pump (
 INSERT INTO @extschema@._pump DEFAULT VALUES;
 
 REVOKE ALL ON @extschema@._shards, @extschema@._records, @extschema@._pump FROM PUBLIC;
--- shards, like streams (dynamo._streams), are no secret: list_shards and
--- shard_for read them as the caller; the records are not readable
+-- shards, like streams (dynamo._streams), are no secret (ids, lineage,
+-- sequence ranges); the records are not readable
 GRANT SELECT ON @extschema@._shards TO PUBLIC;
 
 -- The pump's slot and replication origin (per database: origins and slots
@@ -256,6 +262,10 @@ BEGIN
         EXECUTE pg_catalog.format('CREATE TABLE @extschema@.%I (LIKE @extschema@._records INCLUDING DEFAULTS)', name);
         EXECUTE pg_catalog.format('ALTER TABLE @extschema@.%I ADD CHECK (arrived_at >= %L AND arrived_at < %L)',
                                   name, lo, lo OPERATOR(pg_catalog.+) interval '1 day');
+        EXECUTE pg_catalog.format('CREATE INDEX %I ON @extschema@.%I (shard_no, sequence_number)',
+                                  name OPERATOR(pg_catalog.||) '_shard_no_sequence_number_idx', name);
+        EXECUTE pg_catalog.format('CREATE INDEX %I ON @extschema@.%I (stream_id, created_at)',
+                                  name OPERATOR(pg_catalog.||) '_stream_id_created_at_idx', name);
         EXECUTE pg_catalog.format('ALTER TABLE @extschema@._records ATTACH PARTITION @extschema@.%I FOR VALUES FROM (%L) TO (%L)',
                                   name, lo, lo OPERATOR(pg_catalog.+) interval '1 day');
     END IF;
