@@ -2797,7 +2797,7 @@ BEGIN
     IF it.kind IN ('AT', 'AFTER')
        AND (CASE WHEN it.kind OPERATOR(pg_catalog.=) 'AFTER' THEN it.seq OPERATOR(pg_catalog.+) 1 ELSE it.seq END) < horizon THEN
         ok := @extschema@._raise('TrimmedDataAccessException',
-            'Attempted to access data that has been trimmed',
+            'The data you are trying to access has been trimmed',
             pg_catalog.format('Records of shard %s before sequence number %s have been trimmed.', it.shard_id, horizon),
             'Records older than the stream''s retention have been trimmed; start at TRIM_HORIZON.');
     END IF;
@@ -2987,5 +2987,128 @@ BEGIN
         EXECUTE pg_catalog.format('CREATE INDEX IF NOT EXISTS %I ON @extschema@.%I (stream_id, created_at)',
                                   part.relname OPERATOR(pg_catalog.||) '_stream_id_created_at_idx', part.relname);
     END LOOP;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.get_shard_iterator(stream_arn text, shard_id text, shard_iterator_type text,
+                                               sequence_number text DEFAULT NULL,
+                                               "timestamp" timestamptz DEFAULT NULL)
+RETURNS jsonb LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ok boolean;
+    s @extschema@._streams;
+    h record;
+    horizon numeric;
+    seq numeric;
+    kind text;
+BEGIN
+    ok := @extschema@._check_shard_id(shard_id, 'shardId');
+    IF shard_iterator_type IS NULL THEN
+        ok := @extschema@._invalid_parameter(NULL, 'shardIteratorType', 'Member must not be null');
+    ELSIF shard_iterator_type NOT IN ('TRIM_HORIZON', 'LATEST', 'AT_SEQUENCE_NUMBER', 'AFTER_SEQUENCE_NUMBER', 'AT_TIMESTAMP') THEN
+        ok := @extschema@._invalid_parameter(shard_iterator_type, 'shardIteratorType',
+            'Member must satisfy enum value set: [AFTER_SEQUENCE_NUMBER, AT_SEQUENCE_NUMBER, AT_TIMESTAMP, LATEST, TRIM_HORIZON]');
+    END IF;
+    IF sequence_number IS NOT NULL THEN
+        IF pg_catalog.length(sequence_number) < 21 THEN
+            ok := @extschema@._invalid_parameter(sequence_number, 'sequenceNumber', 'Member must have length greater than or equal to 21');
+        ELSIF pg_catalog.length(sequence_number) > 40 THEN
+            ok := @extschema@._invalid_parameter(sequence_number, 'sequenceNumber', 'Member must have length less than or equal to 40');
+        ELSIF sequence_number !~ '^[0-9]+$' THEN
+            ok := @extschema@._raise('ValidationException',
+                'Invalid SequenceNumber: ' OPERATOR(pg_catalog.||) sequence_number, 'A SequenceNumber is a string of 21 to 40 digits.');
+        END IF;
+    END IF;
+    IF shard_iterator_type IN ('AT_SEQUENCE_NUMBER', 'AFTER_SEQUENCE_NUMBER') THEN
+        IF sequence_number IS NULL THEN
+            ok := @extschema@._raise('ValidationException',
+                'Must provide a SequenceNumber for ShardIteratorType ' OPERATOR(pg_catalog.||) shard_iterator_type);
+        END IF;
+    ELSIF sequence_number IS NOT NULL THEN
+        ok := @extschema@._raise('ValidationException',
+            'Must not provide a SequenceNumber for ShardIteratorType ' OPERATOR(pg_catalog.||) shard_iterator_type);
+    END IF;
+    IF shard_iterator_type OPERATOR(pg_catalog.=) 'AT_TIMESTAMP' THEN
+        IF "timestamp" IS NULL THEN
+            ok := @extschema@._raise('ValidationException', 'Must provide a timestamp for ShardIteratorType AT_TIMESTAMP');
+        END IF;
+    ELSIF "timestamp" IS NOT NULL THEN
+        ok := @extschema@._raise('ValidationException',
+            'Must not provide a timestamp for ShardIteratorType ' OPERATOR(pg_catalog.||) shard_iterator_type);
+    END IF;
+    s := @extschema@._stream_for_read(stream_arn, 'GetShardIterator');
+    SELECT * INTO h FROM @extschema@._log_shards(s.stream_id) x WHERE x.shard_id OPERATOR(pg_catalog.=) get_shard_iterator.shard_id;
+    IF NOT FOUND THEN
+        ok := @extschema@._raise('ResourceNotFoundException',
+            'Requested resource not found: Shard does not exist',
+            pg_catalog.format('Stream %s has no shard %s.', s.stream_arn, shard_id));
+    END IF;
+    horizon := h.trim_horizon;
+    CASE shard_iterator_type
+    WHEN 'TRIM_HORIZON' THEN
+        kind := 'TRIM';
+    WHEN 'LATEST' THEN
+        -- after the newest record, or (none) after everything trimmed
+        seq := @extschema@._log_last_seq(h.shard_no);
+        kind := 'AFTER';
+        seq := GREATEST(seq, horizon OPERATOR(pg_catalog.-) 1, h.starting_sequence_number OPERATOR(pg_catalog.-) 1);
+    WHEN 'AT_TIMESTAMP' THEN
+        SELECT r.sequence_number::numeric INTO seq
+          FROM @extschema@._log_records(h.shard_no, 'TRIM', NULL, NULL) r
+         WHERE r.creation_time OPERATOR(pg_catalog.>=) "timestamp"
+         ORDER BY r.sequence_number LIMIT 1;
+        IF seq IS NOT NULL THEN
+            kind := 'AT';
+        ELSE
+            seq := @extschema@._log_last_seq(h.shard_no);
+            kind := 'AFTER';
+            seq := GREATEST(seq, horizon OPERATOR(pg_catalog.-) 1, h.starting_sequence_number OPERATOR(pg_catalog.-) 1);
+        END IF;
+    ELSE
+        seq := sequence_number::numeric;
+        kind := CASE shard_iterator_type WHEN 'AT_SEQUENCE_NUMBER' THEN 'AT' ELSE 'AFTER' END;
+        IF seq < h.starting_sequence_number
+           OR seq > h.ending_sequence_number THEN
+            ok := @extschema@._raise('ValidationException',
+                pg_catalog.format('Invalid SequenceNumber %s for shard %s', sequence_number, shard_id),
+                pg_catalog.format('The shard holds sequence numbers %s to %s.', h.starting_sequence_number,
+                                  COALESCE(h.ending_sequence_number::text, 'now')));
+        END IF;
+        IF seq < horizon THEN
+            -- AWS's message: the GetRecords API reference ("message") and a
+            -- response recorded from AWS (ironSource/node-dynamodb-stream#13)
+            ok := @extschema@._raise('TrimmedDataAccessException',
+                'The data you are trying to access has been trimmed',
+                pg_catalog.format('Sequence number %s of shard %s is below its trim horizon; records older than the stream''s retention have been trimmed.',
+                                  sequence_number, shard_id),
+                'Start at TRIM_HORIZON.');
+        END IF;
+    END CASE;
+    RETURN pg_catalog.jsonb_build_object('ShardIterator', @extschema@._iterator_encode(s.stream_id, shard_id, kind, seq));
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@.get_shard_iterator(text, text, text, text, timestamptz) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.get_shard_iterator(text, text, text, text, timestamptz) IS
+    'GetShardIterator: an iterator at a position of a shard';
+
+CREATE OR REPLACE FUNCTION @extschema@._check_not_trimmed(shard_no bigint, sequence_number text)
+RETURNS boolean LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    sh @extschema@._shards;
+    st @extschema@._streams;
+    ok boolean;
+BEGIN
+    SELECT * INTO sh FROM @extschema@._shards s WHERE s.shard_no OPERATOR(pg_catalog.=) _check_not_trimmed.shard_no;
+    IF sh.trimmed_seq IS NOT NULL AND sequence_number COLLATE "C" OPERATOR(pg_catalog.<=) sh.trimmed_seq THEN
+        SELECT * INTO st FROM @extschema@._streams s WHERE s.stream_id OPERATOR(pg_catalog.=) sh.stream_id;
+        ok := @extschema@._raise('TrimmedDataAccessException',
+            'The data you are trying to access has been trimmed',
+            'Sequence number ' OPERATOR(pg_catalog.||) sequence_number
+            OPERATOR(pg_catalog.||) ' of shard ' OPERATOR(pg_catalog.||) sh.shard_id
+            OPERATOR(pg_catalog.||) ' in stream ' OPERATOR(pg_catalog.||) st.stream_arn
+            OPERATOR(pg_catalog.||) ' is at or below the trim horizon ' OPERATOR(pg_catalog.||) sh.trimmed_seq
+            OPERATOR(pg_catalog.||) '.');
+    END IF;
+    RETURN true;
 END
 $$;

@@ -493,10 +493,12 @@ BEGIN
     IF sh.trimmed_seq IS NOT NULL AND sequence_number COLLATE "C" OPERATOR(pg_catalog.<=) sh.trimmed_seq THEN
         SELECT * INTO st FROM @extschema@._streams s WHERE s.stream_id OPERATOR(pg_catalog.=) sh.stream_id;
         ok := @extschema@._raise('TrimmedDataAccessException',
-            'Attempted to access data past the trim horizon of shard ' OPERATOR(pg_catalog.||) sh.shard_id
-            OPERATOR(pg_catalog.||) ' in stream ' OPERATOR(pg_catalog.||) st.stream_arn,
-            'sequence number ' OPERATOR(pg_catalog.||) sequence_number
-            OPERATOR(pg_catalog.||) ' is at or below the trim horizon ' OPERATOR(pg_catalog.||) sh.trimmed_seq);
+            'The data you are trying to access has been trimmed',
+            'Sequence number ' OPERATOR(pg_catalog.||) sequence_number
+            OPERATOR(pg_catalog.||) ' of shard ' OPERATOR(pg_catalog.||) sh.shard_id
+            OPERATOR(pg_catalog.||) ' in stream ' OPERATOR(pg_catalog.||) st.stream_arn
+            OPERATOR(pg_catalog.||) ' is at or below the trim horizon ' OPERATOR(pg_catalog.||) sh.trimmed_seq
+            OPERATOR(pg_catalog.||) '.');
     END IF;
     RETURN true;
 END

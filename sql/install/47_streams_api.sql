@@ -418,9 +418,13 @@ BEGIN
                                   COALESCE(h.ending_sequence_number::text, 'now')));
         END IF;
         IF seq < horizon THEN
+            -- AWS's message: the GetRecords API reference ("message") and a
+            -- response recorded from AWS (ironSource/node-dynamodb-stream#13)
             ok := @extschema@._raise('TrimmedDataAccessException',
-                pg_catalog.format('Attempted to access data that has been trimmed: sequence number %s of shard %s', sequence_number, shard_id),
-                'Records older than the stream''s retention have been trimmed; start at TRIM_HORIZON.');
+                'The data you are trying to access has been trimmed',
+                pg_catalog.format('Sequence number %s of shard %s is below its trim horizon; records older than the stream''s retention have been trimmed.',
+                                  sequence_number, shard_id),
+                'Start at TRIM_HORIZON.');
         END IF;
     END CASE;
     RETURN pg_catalog.jsonb_build_object('ShardIterator', @extschema@._iterator_encode(s.stream_id, shard_id, kind, seq));
@@ -485,7 +489,7 @@ BEGIN
     IF it.kind IN ('AT', 'AFTER')
        AND (CASE WHEN it.kind OPERATOR(pg_catalog.=) 'AFTER' THEN it.seq OPERATOR(pg_catalog.+) 1 ELSE it.seq END) < horizon THEN
         ok := @extschema@._raise('TrimmedDataAccessException',
-            'Attempted to access data that has been trimmed',
+            'The data you are trying to access has been trimmed',
             pg_catalog.format('Records of shard %s before sequence number %s have been trimmed.', it.shard_id, horizon),
             'Records older than the stream''s retention have been trimmed; start at TRIM_HORIZON.');
     END IF;
