@@ -3112,3 +3112,85 @@ BEGIN
     RETURN true;
 END
 $$;
+
+-- a disabled stream's shards close once its last records are in the log
+ALTER TABLE @extschema@._streams ADD COLUMN disabled_xmax pg_catalog.xid8;
+
+CREATE FUNCTION @extschema@._stream_drained(st @extschema@._streams, pos pg_catalog.pg_lsn) RETURNS boolean
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    snap pg_catalog.pg_snapshot := pg_catalog.pg_current_snapshot();
+    horizon pg_catalog.xid8 := st.disabled_xmax;
+BEGIN
+    IF st.disabled_lsn IS NULL THEN
+        RETURN true;
+    END IF;
+    IF horizon IS NULL THEN
+        -- the disabling has committed (the caller sees it): every
+        -- transaction that wrote before it has an xid below the present xmax
+        horizon := pg_catalog.pg_snapshot_xmax(snap);
+        UPDATE @extschema@._streams s SET disabled_xmax = horizon
+         WHERE s.stream_id OPERATOR(pg_catalog.=) st.stream_id;
+    END IF;
+    IF horizon OPERATOR(pg_catalog.<>) '0'::pg_catalog.xid8 THEN
+        IF EXISTS (SELECT FROM pg_catalog.pg_snapshot_xip(snap) x
+                    WHERE x OPERATOR(pg_catalog.<) horizon
+                      AND x IS DISTINCT FROM pg_catalog.pg_current_xact_id_if_assigned()) THEN
+            RETURN false;
+        END IF;
+        -- they have all ended, so their commits lie before the present end
+        -- of the WAL: close once the log has reached it
+        UPDATE @extschema@._streams s
+           SET disabled_lsn = GREATEST(s.disabled_lsn, pg_catalog.pg_current_wal_insert_lsn()), disabled_xmax = '0'
+         WHERE s.stream_id OPERATOR(pg_catalog.=) st.stream_id;
+        RETURN false;
+    END IF;
+    RETURN st.disabled_lsn OPERATOR(pg_catalog.<=) pos;
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@._stream_drained(@extschema@._streams, pg_catalog.pg_lsn) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION @extschema@._maintain_shards() RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    st @extschema@._streams;
+    pos pg_catalog.pg_lsn := @extschema@._pump_position();
+    start_seq text;
+    rollover interval := NULLIF(pg_catalog.current_setting('dynamo_streams.shard_rollover_interval', true)::interval,
+                                interval '0');
+    ok integer;
+BEGIN
+    start_seq := @extschema@._seq_at_lsn(pos);
+    FOR st IN SELECT * FROM @extschema@._streams s ORDER BY s.stream_id LOOP
+        IF st.stream_status OPERATOR(pg_catalog.=) 'DISABLED' THEN
+            -- (once its last records are in: sql/install/84_stream_disable.sql)
+            IF @extschema@._stream_drained(st, pos) THEN
+                ok := @extschema@._close_shards(st.stream_id, false);
+            END IF;
+            CONTINUE;
+        END IF;
+        -- a changed shard_count: roll every shard over into the new count
+        -- (the current shards of a stream always share one slot_count)
+        IF EXISTS (SELECT FROM @extschema@._shards s
+                    WHERE s.stream_id OPERATOR(pg_catalog.=) st.stream_id AND s.current
+                      AND s.slot_count OPERATOR(pg_catalog.<>) st.shard_count) THEN
+            ok := @extschema@._close_shards(st.stream_id, false);
+            UPDATE @extschema@._shards s SET current = false
+             WHERE s.stream_id OPERATOR(pg_catalog.=) st.stream_id AND s.current;
+        ELSIF rollover IS NOT NULL THEN
+            ok := @extschema@._close_shards(st.stream_id, true, pg_catalog.now() OPERATOR(pg_catalog.-) rollover);
+        END IF;
+        INSERT INTO @extschema@._shards (stream_id, shard_id, hash_slot, slot_count, parent_shard_id, starting_seq)
+        SELECT st.stream_id, @extschema@._new_shard_id(st.stream_id, g), g, st.shard_count,
+               (SELECT p.shard_id FROM @extschema@._shards p
+                 WHERE p.stream_id OPERATOR(pg_catalog.=) st.stream_id AND p.hash_slot OPERATOR(pg_catalog.=) g
+                   AND p.slot_count OPERATOR(pg_catalog.<>) st.shard_count
+                 ORDER BY p.shard_no DESC LIMIT 1),
+               start_seq
+          FROM pg_catalog.generate_series(0, st.shard_count OPERATOR(pg_catalog.-) 1) g
+         WHERE NOT EXISTS (SELECT FROM @extschema@._shards s
+                            WHERE s.stream_id OPERATOR(pg_catalog.=) st.stream_id AND s.current
+                              AND s.hash_slot OPERATOR(pg_catalog.=) g);
+    END LOOP;
+END
+$$;

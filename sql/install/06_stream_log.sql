@@ -216,7 +216,8 @@ BEGIN
     start_seq := @extschema@._seq_at_lsn(pos);
     FOR st IN SELECT * FROM @extschema@._streams s ORDER BY s.stream_id LOOP
         IF st.stream_status OPERATOR(pg_catalog.=) 'DISABLED' THEN
-            IF st.disabled_lsn IS NULL OR st.disabled_lsn OPERATOR(pg_catalog.<=) pos THEN
+            -- (once its last records are in: sql/install/84_stream_disable.sql)
+            IF @extschema@._stream_drained(st, pos) THEN
                 ok := @extschema@._close_shards(st.stream_id, false);
             END IF;
             CONTINUE;
