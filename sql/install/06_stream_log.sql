@@ -46,6 +46,7 @@ CREATE UNIQUE INDEX _shards_current ON @extschema@._shards (stream_id, hash_slot
 
 COMMENT ON TABLE @extschema@._shards IS
     'dynamo_streams stream log: the shards of every stream, with their lineage';
+-- (dumped with its rows: sql/install/83_log_dump.sql)
 
 CREATE TABLE @extschema@._records (
     stream_id         bigint NOT NULL,
@@ -67,8 +68,13 @@ CREATE TABLE @extschema@._records (
     -- when the pump wrote it: the partition key, and what retention counts
     arrived_at        timestamptz NOT NULL DEFAULT pg_catalog.now()
 ) PARTITION BY RANGE (arrived_at);
-CREATE INDEX _records_shard_seq ON @extschema@._records (shard_no, sequence_number);
-CREATE INDEX _records_stream_time ON @extschema@._records (stream_id, created_at);
+-- Its indexes, (shard_no, sequence_number) and (stream_id, created_at),
+-- are made on each day partition (_records_partition), not on the parent:
+-- the partitions are not extension members, so pg_dump dumps them with
+-- their indexes, and a restore attaches them to the parent that CREATE
+-- EXTENSION made; with indexes on the parent, ATTACH would build the
+-- partition's indexes itself and the dump's own CREATE INDEX would then
+-- fail (docs/stream-log.md, "Dump and restore").
 
 COMMENT ON TABLE @extschema@._records IS
     'dynamo_streams stream log: every record the pump wrote, partitioned by day';
@@ -84,8 +90,8 @@ CREATE TABLE @extschema@._pump (
 INSERT INTO @extschema@._pump DEFAULT VALUES;
 
 REVOKE ALL ON @extschema@._shards, @extschema@._records, @extschema@._pump FROM PUBLIC;
--- shards, like streams (dynamo._streams), are no secret: list_shards and
--- shard_for read them as the caller; the records are not readable
+-- shards, like streams (dynamo._streams), are no secret (ids, lineage,
+-- sequence ranges); the records are not readable
 GRANT SELECT ON @extschema@._shards TO PUBLIC;
 
 -- The pump's slot and replication origin (per database: origins and slots
@@ -210,7 +216,8 @@ BEGIN
     start_seq := @extschema@._seq_at_lsn(pos);
     FOR st IN SELECT * FROM @extschema@._streams s ORDER BY s.stream_id LOOP
         IF st.stream_status OPERATOR(pg_catalog.=) 'DISABLED' THEN
-            IF st.disabled_lsn IS NULL OR st.disabled_lsn OPERATOR(pg_catalog.<=) pos THEN
+            -- (once its last records are in: sql/install/84_stream_disable.sql)
+            IF @extschema@._stream_drained(st, pos) THEN
                 ok := @extschema@._close_shards(st.stream_id, false);
             END IF;
             CONTINUE;
@@ -256,6 +263,10 @@ BEGIN
         EXECUTE pg_catalog.format('CREATE TABLE @extschema@.%I (LIKE @extschema@._records INCLUDING DEFAULTS)', name);
         EXECUTE pg_catalog.format('ALTER TABLE @extschema@.%I ADD CHECK (arrived_at >= %L AND arrived_at < %L)',
                                   name, lo, lo OPERATOR(pg_catalog.+) interval '1 day');
+        EXECUTE pg_catalog.format('CREATE INDEX %I ON @extschema@.%I (shard_no, sequence_number)',
+                                  name OPERATOR(pg_catalog.||) '_shard_no_sequence_number_idx', name);
+        EXECUTE pg_catalog.format('CREATE INDEX %I ON @extschema@.%I (stream_id, created_at)',
+                                  name OPERATOR(pg_catalog.||) '_stream_id_created_at_idx', name);
         EXECUTE pg_catalog.format('ALTER TABLE @extschema@._records ATTACH PARTITION @extschema@.%I FOR VALUES FROM (%L) TO (%L)',
                                   name, lo, lo OPERATOR(pg_catalog.+) interval '1 day');
     END IF;
@@ -483,10 +494,12 @@ BEGIN
     IF sh.trimmed_seq IS NOT NULL AND sequence_number COLLATE "C" OPERATOR(pg_catalog.<=) sh.trimmed_seq THEN
         SELECT * INTO st FROM @extschema@._streams s WHERE s.stream_id OPERATOR(pg_catalog.=) sh.stream_id;
         ok := @extschema@._raise('TrimmedDataAccessException',
-            'Attempted to access data past the trim horizon of shard ' OPERATOR(pg_catalog.||) sh.shard_id
-            OPERATOR(pg_catalog.||) ' in stream ' OPERATOR(pg_catalog.||) st.stream_arn,
-            'sequence number ' OPERATOR(pg_catalog.||) sequence_number
-            OPERATOR(pg_catalog.||) ' is at or below the trim horizon ' OPERATOR(pg_catalog.||) sh.trimmed_seq);
+            'The data you are trying to access has been trimmed',
+            'Sequence number ' OPERATOR(pg_catalog.||) sequence_number
+            OPERATOR(pg_catalog.||) ' of shard ' OPERATOR(pg_catalog.||) sh.shard_id
+            OPERATOR(pg_catalog.||) ' in stream ' OPERATOR(pg_catalog.||) st.stream_arn
+            OPERATOR(pg_catalog.||) ' is at or below the trim horizon ' OPERATOR(pg_catalog.||) sh.trimmed_seq
+            OPERATOR(pg_catalog.||) '.');
     END IF;
     RETURN true;
 END
@@ -514,14 +527,16 @@ END
 $$;
 
 -- The shards of a stream with their lineage, oldest first (trimmed
--- shards are gone).  docs/functions/list_shards.md
+-- shards are gone).  Access as DescribeStream (docs/security.md): SELECT
+-- on the stream's table.  docs/functions/list_shards.md
 CREATE FUNCTION @extschema@.list_shards(stream_arn text)
 RETURNS TABLE (shard_id text, parent_shard_id text, starting_sequence_number text,
                ending_sequence_number text, hash_slot integer, slot_count integer,
                created_at timestamptz, closed_at timestamptz, trim_horizon text)
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     st @extschema@._streams := @extschema@._stream_by_arn(stream_arn);
+    ok boolean := @extschema@._stream_require_read(st, 'DescribeStream');
 BEGIN
     RETURN QUERY
     SELECT sh.shard_id, sh.parent_shard_id, sh.starting_seq::text, sh.ending_seq::text, sh.hash_slot,
@@ -531,6 +546,7 @@ BEGIN
      ORDER BY sh.shard_no;
 END
 $$;
+REVOKE ALL ON FUNCTION @extschema@.list_shards(text) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.list_shards(text) IS
     'the shards of a stream, with ParentShardId and sequence number range, oldest first';
 
@@ -555,33 +571,63 @@ REVOKE ALL ON FUNCTION @extschema@.rollover_shards(text) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.rollover_shards(text) IS
     'close the open shards of a stream now and open a child shard for each';
 
--- The open shard of the table's current stream that an item with this
--- key goes to now.  docs/functions/shard_for.md
+-- The open shard of the table's current stream that an item (or row)
+-- with this key goes to now.  table_name: an item table, or a
+-- stream-enabled ordinary table (its TableName, the relation's name); key:
+-- the Keys as AttributeValue JSON (for an ordinary table its primary key
+-- columns, as its records carry them).  Access as DescribeStream: SELECT
+-- on the table.  docs/functions/shard_for.md
 CREATE FUNCTION @extschema@.shard_for(table_name text, key jsonb) RETURNS text
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    t @extschema@._tables := @extschema@._item_table(table_name);
-    st @extschema@._streams;
+    t @extschema@._tables;
+    who name := @extschema@._stream_caller();
+    cols text[];
+    item jsonb;
     h bigint;
     ok boolean;
     result text;
 BEGIN
-    t := @extschema@._require_access(t, 'DescribeStream', '{SELECT}');
-    IF t.kind OPERATOR(pg_catalog.<>) 'item' THEN
-        ok := @extschema@._raise('ValidationException',
-            'shard_for supports item tables only: ' OPERATOR(pg_catalog.||) table_name);
+    SELECT * INTO t FROM @extschema@._tables x WHERE x.table_name OPERATOR(pg_catalog.=) shard_for.table_name;
+    IF NOT FOUND OR NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) t.relid::pg_catalog.oid) THEN
+        ok := @extschema@._raise('ResourceNotFoundException',
+            'Requested resource not found: Table: ' OPERATOR(pg_catalog.||) COALESCE(table_name, '') OPERATOR(pg_catalog.||) ' not found');
+    END IF;
+    IF NOT pg_catalog.has_table_privilege(who, t.relid::pg_catalog.oid, 'SELECT') THEN
+        ok := @extschema@._raise('AccessDeniedException',
+            pg_catalog.format('User: %s is not authorized to perform: dynamodb:DescribeStream on resource: %s',
+                              who, @extschema@._table_arn(t.table_name)),
+            pg_catalog.format('shard_for needs the SELECT privilege on the table %s.', t.relid),
+            'The table''s owner can grant it; see docs/security.md.');
     END IF;
     IF NOT t.stream_enabled THEN
         ok := @extschema@._raise('ValidationException',
             'Table ' OPERATOR(pg_catalog.||) table_name OPERATOR(pg_catalog.||) ' has no stream enabled');
     END IF;
-    h := @extschema@._key_hash(@extschema@.validate_item(key), t.hash_key, t.range_key);
-    IF h IS NULL OR (SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_object_keys(key))
-                    OPERATOR(pg_catalog.<>) (CASE WHEN t.range_key IS NULL THEN 1 ELSE 2 END)
-       OR NOT ((key OPERATOR(pg_catalog.->) t.hash_key) OPERATOR(pg_catalog.?) t.hash_key_type::text)
-       OR NOT (t.range_key IS NULL
-               OR (key OPERATOR(pg_catalog.->) t.range_key) OPERATOR(pg_catalog.?) t.range_key_type::text) THEN
-        ok := @extschema@._raise('ValidationException', 'The provided key element does not match the schema');
+    item := @extschema@.validate_item(key);
+    IF t.kind OPERATOR(pg_catalog.=) 'item' THEN
+        h := @extschema@._key_hash(item, t.hash_key, t.range_key);
+        IF h IS NULL OR (SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_object_keys(key))
+                        OPERATOR(pg_catalog.<>) (CASE WHEN t.range_key IS NULL THEN 1 ELSE 2 END)
+           OR NOT ((key OPERATOR(pg_catalog.->) t.hash_key) OPERATOR(pg_catalog.?) t.hash_key_type::text)
+           OR NOT (t.range_key IS NULL
+                   OR (key OPERATOR(pg_catalog.->) t.range_key) OPERATOR(pg_catalog.?) t.range_key_type::text) THEN
+            ok := @extschema@._raise('ValidationException', 'The provided key element does not match the schema');
+        END IF;
+    ELSE
+        -- the primary key columns in column order, as the plugin writes Keys
+        SELECT COALESCE(pg_catalog.array_agg(a.attname::text ORDER BY a.attnum), '{}') INTO cols
+          FROM pg_catalog.pg_index i
+          JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid
+                                        AND a.attnum OPERATOR(pg_catalog.=) ANY (i.indkey::pg_catalog.int2[])
+         WHERE i.indrelid OPERATOR(pg_catalog.=) t.relid::pg_catalog.oid AND i.indisprimary;
+        h := @extschema@._key_hash_columns(item, cols);
+        IF h IS NULL OR (SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_object_keys(key))
+                        OPERATOR(pg_catalog.<>) pg_catalog.cardinality(cols) THEN
+            ok := @extschema@._raise('ValidationException', 'The provided key element does not match the schema',
+                'The key of ' OPERATOR(pg_catalog.||) t.relid::text OPERATOR(pg_catalog.||) ' is its primary key columns: '
+                OPERATOR(pg_catalog.||) pg_catalog.array_to_string(cols, ', ') OPERATOR(pg_catalog.||) '.');
+        END IF;
     END IF;
     SELECT sh.shard_id INTO result
       FROM @extschema@._streams s
@@ -591,8 +637,15 @@ BEGIN
     RETURN result;
 END
 $$;
+REVOKE ALL ON FUNCTION @extschema@.shard_for(text, jsonb) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.shard_for(text, jsonb) IS
     'the open shard of the table''s stream that a key maps to now';
+
+-- The key hash of the Keys made of the attributes named by columns, in
+-- that order (an ordinary table's primary key), as the plugin computes it;
+-- NULL when one is missing.
+CREATE FUNCTION @extschema@._key_hash_columns(item jsonb, columns text[]) RETURNS bigint
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'dynamo_sql_key_hash_columns';
 
 -- Retention (docs/stream-log.md#retention): move every shard's trim
 -- horizon past the records older than its stream's retention (by the time

@@ -418,9 +418,13 @@ BEGIN
                                   COALESCE(h.ending_sequence_number::text, 'now')));
         END IF;
         IF seq < horizon THEN
+            -- AWS's message: the GetRecords API reference ("message") and a
+            -- response recorded from AWS (ironSource/node-dynamodb-stream#13)
             ok := @extschema@._raise('TrimmedDataAccessException',
-                pg_catalog.format('Attempted to access data that has been trimmed: sequence number %s of shard %s', sequence_number, shard_id),
-                'Records older than the stream''s retention have been trimmed; start at TRIM_HORIZON.');
+                'The data you are trying to access has been trimmed',
+                pg_catalog.format('Sequence number %s of shard %s is below its trim horizon; records older than the stream''s retention have been trimmed.',
+                                  sequence_number, shard_id),
+                'Start at TRIM_HORIZON.');
         END IF;
     END CASE;
     RETURN pg_catalog.jsonb_build_object('ShardIterator', @extschema@._iterator_encode(s.stream_id, shard_id, kind, seq));
@@ -429,6 +433,18 @@ $$;
 REVOKE ALL ON FUNCTION @extschema@.get_shard_iterator(text, text, text, text, timestamptz) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.get_shard_iterator(text, text, text, text, timestamptz) IS
     'GetShardIterator: an iterator at a position of a shard';
+
+-- GetRecords's result for shard shard_no (ShardId shard_id) of a stream:
+-- its records above after_seq, at most "limit" and at most 1 MB of them
+-- (the first always goes), and the NextShardIterator after them (none when
+-- the shard is closed and read to its end; at position (kind, seq) when
+-- the page is empty).  Built in C in one buffer, never parsed again
+-- (src/stream_page.c).
+CREATE FUNCTION @extschema@._log_page(stream_id bigint, stream_arn text, stream_view_type text,
+                                      shard_id text, shard_no bigint, closed boolean, after_seq text,
+                                      "limit" integer, kind text, seq text)
+RETURNS json LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'dynamo_sql_log_page';
+REVOKE ALL ON FUNCTION @extschema@._log_page(bigint, text, text, text, bigint, boolean, text, integer, text, text) FROM PUBLIC;
 
 -- GetRecords: the records at a shard iterator, at most "limit" and at most
 -- 1 MB of them, as GetRecords's JSON text (json: the records are the
@@ -442,11 +458,6 @@ DECLARE
     s @extschema@._streams;
     h record;
     horizon numeric;
-    body text;
-    n integer;
-    last_seq numeric;
-    stopped boolean;
-    next_it text;
 BEGIN
     IF "limit" IS NULL THEN
         "limit" := 1000;
@@ -478,42 +489,19 @@ BEGIN
     IF it.kind IN ('AT', 'AFTER')
        AND (CASE WHEN it.kind OPERATOR(pg_catalog.=) 'AFTER' THEN it.seq OPERATOR(pg_catalog.+) 1 ELSE it.seq END) < horizon THEN
         ok := @extschema@._raise('TrimmedDataAccessException',
-            'Attempted to access data that has been trimmed',
+            'The data you are trying to access has been trimmed',
             pg_catalog.format('Records of shard %s before sequence number %s have been trimmed.', it.shard_id, horizon),
             'Records older than the stream''s retention have been trimmed; start at TRIM_HORIZON.');
     END IF;
-    -- The page in one statement: records in order, at most "limit", and at
-    -- most 1 MB of them (the first always goes); one row past the page
-    -- tells whether the shard has more.
-    SELECT pg_catalog.string_agg(p.rec, ',' ORDER BY p.k) FILTER (WHERE p.taken),
-           pg_catalog.count(*) FILTER (WHERE p.taken),
-           pg_catalog.max(p.seq COLLATE "C") FILTER (WHERE p.taken)::numeric,
-           pg_catalog.bool_or(NOT p.taken)
-      INTO body, n, last_seq, stopped
-      FROM (SELECT q.k, q.seq, q.rec,
-                   q.k OPERATOR(pg_catalog.<=) "limit"
-                   AND (q.k OPERATOR(pg_catalog.=) 1
-                        OR pg_catalog.sum(pg_catalog.octet_length(q.rec)) OVER (ORDER BY q.k)
-                           OPERATOR(pg_catalog.<=) 1048576) AS taken
-              FROM (SELECT x.k, x.sequence_number AS seq,
-                           @extschema@.render_record('streams', s.stream_arn, s.stream_view_type, x.event_name,
-                               x.sequence_number, x.creation_time, x.keys, x.new_image, x.old_image,
-                               x.size_bytes, COALESCE(x.ttl, false), x.omitted) AS rec
-                      FROM @extschema@._log_records(h.shard_no, it.kind, it.seq, "limit" OPERATOR(pg_catalog.+) 1)
-                           WITH ORDINALITY AS x(sequence_number, event_name, creation_time, keys, new_image,
-                                                old_image, size_bytes, ttl, omitted, k)) q) p;
-    stopped := COALESCE(stopped, false);
-    IF NOT stopped AND h.ending_sequence_number IS NOT NULL THEN
-        next_it := NULL;               -- a closed shard, read to its end
-    ELSIF last_seq IS NOT NULL THEN
-        next_it := @extschema@._iterator_encode(s.stream_id, it.shard_id, 'AFTER', last_seq);
-    ELSE
-        next_it := @extschema@._iterator_encode(s.stream_id, it.shard_id, it.kind, it.seq);
-    END IF;
-    RETURN ('{"Records":[' OPERATOR(pg_catalog.||) COALESCE(body, '') OPERATOR(pg_catalog.||) ']'
-            OPERATOR(pg_catalog.||) CASE WHEN next_it IS NULL THEN '' ELSE
-                ',"NextShardIterator":' OPERATOR(pg_catalog.||) pg_catalog.to_json(next_it)::text END
-            OPERATOR(pg_catalog.||) '}')::json;
+    -- The page and the iterator after it (src/stream_page.c)
+    RETURN @extschema@._log_page(s.stream_id, s.stream_arn, s.stream_view_type, it.shard_id, h.shard_no,
+               h.ending_sequence_number IS NOT NULL,
+               GREATEST(CASE it.kind WHEN 'TRIM' THEN ''
+                                     WHEN 'AT' THEN @extschema@._log_seq(it.seq OPERATOR(pg_catalog.-) 1)
+                                     ELSE @extschema@._log_seq(it.seq) END,
+                        COALESCE((SELECT x.trimmed_seq FROM @extschema@._shards x
+                                   WHERE x.shard_no OPERATOR(pg_catalog.=) h.shard_no), '')) COLLATE "C",
+               "limit", it.kind, it.seq::text);
 END
 $$;
 REVOKE ALL ON FUNCTION @extschema@.get_records(text, int) FROM PUBLIC;

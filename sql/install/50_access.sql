@@ -34,7 +34,8 @@ BEGIN
     EXECUTE pg_catalog.format('GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@._tables TO %s', role);
     EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION @extschema@.describe_stream(text, int, text, jsonb), '
         '@extschema@.get_shard_iterator(text, text, text, text, timestamptz), '
-        '@extschema@.get_records(text, int) TO %s', role);
+        '@extschema@.get_records(text, int), @extschema@.list_shards(text), '
+        '@extschema@.shard_for(text, jsonb) TO %s', role);
 END
 $$;
 REVOKE ALL ON FUNCTION @extschema@.grant_access(regrole) FROM PUBLIC;
@@ -55,7 +56,8 @@ BEGIN
     EXECUTE pg_catalog.format('REVOKE INSERT, UPDATE, DELETE ON @extschema@._tables FROM %s', role);
     EXECUTE pg_catalog.format('REVOKE EXECUTE ON FUNCTION @extschema@.describe_stream(text, int, text, jsonb), '
         '@extschema@.get_shard_iterator(text, text, text, text, timestamptz), '
-        '@extschema@.get_records(text, int) FROM %s', role);
+        '@extschema@.get_records(text, int), @extschema@.list_shards(text), '
+        '@extschema@.shard_for(text, jsonb) FROM %s', role);
 END
 $$;
 REVOKE ALL ON FUNCTION @extschema@.revoke_access(regrole) FROM PUBLIC;
