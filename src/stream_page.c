@@ -126,6 +126,8 @@ row_to_record(DynamoRecord *rec, HeapTuple tup, TupleDesc desc)
 		elog(ERROR, "malformed sequence number in the stream log");
 	memcpy(rec->seq, s, len);
 	rec->seq[len] = '\0';
+	/* a refire record is known by its sequence number (record_seq.c) */
+	rec->refire = dynamo_seq_is_refire(rec->seq);
 	dynamo_event_id(rec->event_id, rec->stream_arn, rec->stream_arn_len, rec->seq);
 	s = text_col(values, nulls, COL_EVENT, &len);
 	rec->event = (len == 6 && memcmp(s, "INSERT", 6) == 0) ? DYNAMO_EV_INSERT :
