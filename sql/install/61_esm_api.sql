@@ -153,7 +153,7 @@ BEGIN
        OR (destination_config - 'OnFailure') <> '{}'
        OR (destination_config ? 'OnFailure'
            AND (pg_catalog.jsonb_typeof(destination_config -> 'OnFailure') IS DISTINCT FROM 'object'
-                OR (destination_config -> 'OnFailure' - 'Destination') <> '{}'
+                OR ((destination_config -> 'OnFailure') - 'Destination') <> '{}'
                 OR pg_catalog.jsonb_typeof(destination_config -> 'OnFailure' -> 'Destination') NOT IN ('string', 'null'))) THEN
         ok := @extschema@._raise('InvalidParameterValueException',
             pg_catalog.format('Invalid DestinationConfig: %s', destination_config),
@@ -349,7 +349,7 @@ BEGIN
     m.maximum_record_age_in_seconds := COALESCE(maximum_record_age_in_seconds, -1);
     m.bisect_batch_on_function_error := COALESCE(bisect_batch_on_function_error, false);
     m.function_response_types := COALESCE(function_response_types, '{}');
-    m.filter_criteria := filter_criteria;
+    m.filter_criteria := CASE WHEN filter_criteria IN ('{}', '{"Filters": []}') THEN NULL ELSE filter_criteria END;
     m.destination_on_failure := NULLIF(@extschema@._esm_destination(destination_config), '');
     m.tumbling_window_in_seconds := COALESCE(tumbling_window_in_seconds, 0);
     m.function_url := NULLIF(function_url, '');
