@@ -181,13 +181,11 @@ BEGIN
     INSERT INTO @extschema@._esm_shards (mapping, shard_id, checkpoint_seq, lane, lanes, shard_no)
     SELECT m.uuid, h.shard_id,
            CASE WHEN NOT first_time OR m.starting_position OPERATOR(pg_catalog.=) 'TRIM_HORIZON' THEN ''
-                WHEN m.starting_position OPERATOR(pg_catalog.=) 'LATEST' THEN
-                    COALESCE((SELECT r.sequence_number FROM @extschema@._records r
-                               WHERE r.shard_no OPERATOR(pg_catalog.=) h.shard_no
-                               ORDER BY r.sequence_number DESC LIMIT 1), '')
+                -- LATEST: after the records made before the mapping
                 ELSE COALESCE((SELECT r.sequence_number FROM @extschema@._records r
                                 WHERE r.shard_no OPERATOR(pg_catalog.=) h.shard_no
-                                  AND r.created_at OPERATOR(pg_catalog.<) m.starting_position_timestamp
+                                  AND r.created_at OPERATOR(pg_catalog.<)
+                                      COALESCE(m.starting_position_timestamp, m.created_at)
                                 ORDER BY r.sequence_number DESC LIMIT 1), '') END,
            g, m.parallelization_factor, h.shard_no
       FROM @extschema@._shards h, pg_catalog.generate_series(0, m.parallelization_factor OPERATOR(pg_catalog.-) 1) g
@@ -512,7 +510,7 @@ DECLARE
     finished integer;
 BEGIN
     SELECT * INTO m FROM @extschema@._event_source_mappings x WHERE x.uuid OPERATOR(pg_catalog.=) _lease_batch.mapping;
-    IF NOT FOUND OR NOT m.enabled OR m.state NOT IN ('Enabled', 'Updating') THEN
+    IF NOT FOUND OR NOT m.enabled OR m.state IN ('Disabled', 'Disabling', 'Deleting') THEN
         RETURN;
     END IF;
     SELECT * INTO s FROM @extschema@._streams x WHERE x.stream_id OPERATOR(pg_catalog.=) m.stream_id;
