@@ -428,7 +428,7 @@ BEGIN
             final := true;
             win := l.window_start;
         ELSIF n_keep OPERATOR(pg_catalog.=) 0 THEN
-            IF h.ending_seq IS NOT NULL AND NOT more THEN
+            IF h.ending_seq IS NOT NULL AND NOT COALESCE(more, false) THEN
                 UPDATE @extschema@._esm_shards e SET done = true
                  WHERE e.mapping OPERATOR(pg_catalog.=) l.mapping AND e.shard_id OPERATOR(pg_catalog.=) l.shard_id
                    AND e.lane OPERATOR(pg_catalog.=) l.lane;
@@ -457,11 +457,11 @@ BEGIN
         RETURN;
     END IF;
     -- maximum_batching_window_in_seconds: wait for a full batch (or a full
-    -- payload) up to the window, counted from the arrival of its first record
+    -- payload) up to the window, counted from the creation of its first record
     IF NOT final AND m.maximum_batching_window_in_seconds OPERATOR(pg_catalog.>) 0
        AND n_keep OPERATOR(pg_catalog.<) m.batch_size AND NOT COALESCE(more, false) AND h.ending_seq IS NULL
        AND l.attempts OPERATOR(pg_catalog.=) 0 AND pg_catalog.cardinality(l.bisect_ends) OPERATOR(pg_catalog.=) 0
-       AND now_ts OPERATOR(pg_catalog.<) (first_arrival
+       AND now_ts OPERATOR(pg_catalog.<) (first_created
            OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs => m.maximum_batching_window_in_seconds)) THEN
         RETURN;
     END IF;
