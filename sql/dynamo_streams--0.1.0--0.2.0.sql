@@ -2898,13 +2898,15 @@ $$;
 -- The lane rows of a mapping: one per shard of its stream and lane, made
 -- when missing.  The first time (no row yet) the starting position places
 -- the checkpoints; shards made later start at their beginning.  A changed
--- parallelization_factor re-lanes a shard with nothing in flight, from the
--- lowest checkpoint of its lanes (records after it may come again).
+-- parallelization_factor re-lanes a shard with nothing in flight, from
+-- before the first record that one of its lanes still had to deliver
+-- (records of other lanes after it may come again).
 CREATE FUNCTION @extschema@._esm_init_shards(mapping uuid) RETURNS integer
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     m @extschema@._event_source_mappings;
     first_time boolean;
+    hash_key text;
     n integer;
 BEGIN
     SELECT * INTO m FROM @extschema@._event_source_mappings x WHERE x.uuid OPERATOR(pg_catalog.=) _esm_init_shards.mapping;
@@ -2912,6 +2914,9 @@ BEGIN
         RETURN 0;
     END IF;
     first_time := NOT EXISTS (SELECT FROM @extschema@._esm_shards e WHERE e.mapping OPERATOR(pg_catalog.=) m.uuid);
+    SELECT t.hash_key INTO hash_key FROM @extschema@._tables t JOIN @extschema@._streams s
+        ON s.relid OPERATOR(pg_catalog.=) t.relid::pg_catalog.oid
+     WHERE s.stream_id OPERATOR(pg_catalog.=) m.stream_id;
     -- re-lane shards whose lane count changed and have nothing in flight
     WITH old AS (
         DELETE FROM @extschema@._esm_shards e
@@ -2922,7 +2927,18 @@ BEGIN
                               AND f.shard_id OPERATOR(pg_catalog.=) e.shard_id AND f.batch_id IS NOT NULL)
         RETURNING e.*),
     per_shard AS (
-        SELECT o.shard_id, o.shard_no, pg_catalog.min(o.checkpoint_seq) AS checkpoint_seq,
+        -- the checkpoint below the first record any old lane still has to
+        -- deliver (the last record when they are all caught up)
+        SELECT o.shard_id, o.shard_no,
+               COALESCE((SELECT pg_catalog.max(r.sequence_number) FROM @extschema@._records r
+                          WHERE r.shard_no OPERATOR(pg_catalog.=) o.shard_no
+                            AND r.sequence_number OPERATOR(pg_catalog.<) pg_catalog.min(
+                                (SELECT pg_catalog.min(x.sequence_number) FROM @extschema@._records x
+                                  WHERE x.shard_no OPERATOR(pg_catalog.=) o.shard_no
+                                    AND x.sequence_number OPERATOR(pg_catalog.>) o.checkpoint_seq
+                                    AND @extschema@._esm_lane(x.keys, hash_key, o.lanes) OPERATOR(pg_catalog.=) o.lane)
+                                ) COLLATE "C"),
+                        pg_catalog.max(o.checkpoint_seq)) AS checkpoint_seq,
                pg_catalog.bool_and(o.done) AS done, pg_catalog.sum(o.processed) AS processed,
                pg_catalog.sum(o.failed) AS failed, pg_catalog.sum(o.filtered) AS filtered
           FROM old o GROUP BY o.shard_id, o.shard_no)
