@@ -193,7 +193,8 @@ BEGIN
            CASE WHEN g OPERATOR(pg_catalog.=) 0 THEN p.processed ELSE 0 END,
            CASE WHEN g OPERATOR(pg_catalog.=) 0 THEN p.failed ELSE 0 END,
            CASE WHEN g OPERATOR(pg_catalog.=) 0 THEN p.filtered ELSE 0 END
-      FROM per_shard p, pg_catalog.generate_series(0, m.parallelization_factor OPERATOR(pg_catalog.-) 1) g;
+      FROM per_shard p, pg_catalog.generate_series(0, m.parallelization_factor OPERATOR(pg_catalog.-) 1) g
+    ON CONFLICT DO NOTHING;
     INSERT INTO @extschema@._esm_shards (mapping, shard_id, checkpoint_seq, lane, lanes, shard_no)
     SELECT m.uuid, h.shard_id,
            CASE WHEN NOT first_time OR m.starting_position OPERATOR(pg_catalog.=) 'TRIM_HORIZON' THEN ''
@@ -208,7 +209,9 @@ BEGIN
      WHERE h.stream_id OPERATOR(pg_catalog.=) m.stream_id
        AND NOT EXISTS (SELECT FROM @extschema@._esm_shards e
                         WHERE e.mapping OPERATOR(pg_catalog.=) m.uuid AND e.shard_id OPERATOR(pg_catalog.=) h.shard_id)
-    ORDER BY h.shard_no, g;
+    ORDER BY h.shard_no, g
+    -- a concurrent first lease made them
+    ON CONFLICT DO NOTHING;
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
 END
@@ -536,7 +539,9 @@ BEGIN
                    HAVING pg_catalog.count(DISTINCT e.shard_no) OPERATOR(pg_catalog.=)
                           (SELECT pg_catalog.count(*) FROM @extschema@._shards x
                             WHERE x.stream_id OPERATOR(pg_catalog.=) m.stream_id)
-                      AND pg_catalog.bool_and(e.lanes OPERATOR(pg_catalog.=) m.parallelization_factor)) THEN
+                      AND pg_catalog.bool_and(e.lanes OPERATOR(pg_catalog.=) m.parallelization_factor))
+       -- one session at a time makes lanes; the others go on without waiting
+       AND pg_catalog.pg_try_advisory_xact_lock(72399392, pg_catalog.hashtext(m.uuid::text)) THEN
         PERFORM @extschema@._esm_init_shards(m.uuid);
     END IF;
     -- an expired lease is a failed attempt (a function timeout)
