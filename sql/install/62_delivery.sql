@@ -143,13 +143,15 @@ $$;
 -- The lane rows of a mapping: one per shard of its stream and lane, made
 -- when missing.  The first time (no row yet) the starting position places
 -- the checkpoints; shards made later start at their beginning.  A changed
--- parallelization_factor re-lanes a shard with nothing in flight, from the
--- lowest checkpoint of its lanes (records after it may come again).
+-- parallelization_factor re-lanes a shard with nothing in flight, from
+-- before the first record that one of its lanes still had to deliver
+-- (records of other lanes after it may come again).
 CREATE FUNCTION @extschema@._esm_init_shards(mapping uuid) RETURNS integer
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     m @extschema@._event_source_mappings;
     first_time boolean;
+    hash_key text;
     n integer;
 BEGIN
     SELECT * INTO m FROM @extschema@._event_source_mappings x WHERE x.uuid OPERATOR(pg_catalog.=) _esm_init_shards.mapping;
@@ -157,6 +159,9 @@ BEGIN
         RETURN 0;
     END IF;
     first_time := NOT EXISTS (SELECT FROM @extschema@._esm_shards e WHERE e.mapping OPERATOR(pg_catalog.=) m.uuid);
+    SELECT t.hash_key INTO hash_key FROM @extschema@._tables t JOIN @extschema@._streams s
+        ON s.relid OPERATOR(pg_catalog.=) t.relid::pg_catalog.oid
+     WHERE s.stream_id OPERATOR(pg_catalog.=) m.stream_id;
     -- re-lane shards whose lane count changed and have nothing in flight
     WITH old AS (
         DELETE FROM @extschema@._esm_shards e
@@ -167,7 +172,18 @@ BEGIN
                               AND f.shard_id OPERATOR(pg_catalog.=) e.shard_id AND f.batch_id IS NOT NULL)
         RETURNING e.*),
     per_shard AS (
-        SELECT o.shard_id, o.shard_no, pg_catalog.min(o.checkpoint_seq) AS checkpoint_seq,
+        -- the checkpoint below the first record any old lane still has to
+        -- deliver (the last record when they are all caught up)
+        SELECT o.shard_id, o.shard_no,
+               COALESCE((SELECT pg_catalog.max(r.sequence_number) FROM @extschema@._records r
+                          WHERE r.shard_no OPERATOR(pg_catalog.=) o.shard_no
+                            AND r.sequence_number OPERATOR(pg_catalog.<) pg_catalog.min(
+                                (SELECT pg_catalog.min(x.sequence_number) FROM @extschema@._records x
+                                  WHERE x.shard_no OPERATOR(pg_catalog.=) o.shard_no
+                                    AND x.sequence_number OPERATOR(pg_catalog.>) o.checkpoint_seq
+                                    AND @extschema@._esm_lane(x.keys, hash_key, o.lanes) OPERATOR(pg_catalog.=) o.lane)
+                                ) COLLATE "C"),
+                        pg_catalog.max(o.checkpoint_seq)) AS checkpoint_seq,
                pg_catalog.bool_and(o.done) AS done, pg_catalog.sum(o.processed) AS processed,
                pg_catalog.sum(o.failed) AS failed, pg_catalog.sum(o.filtered) AS filtered
           FROM old o GROUP BY o.shard_id, o.shard_no)
@@ -181,13 +197,11 @@ BEGIN
     INSERT INTO @extschema@._esm_shards (mapping, shard_id, checkpoint_seq, lane, lanes, shard_no)
     SELECT m.uuid, h.shard_id,
            CASE WHEN NOT first_time OR m.starting_position OPERATOR(pg_catalog.=) 'TRIM_HORIZON' THEN ''
-                WHEN m.starting_position OPERATOR(pg_catalog.=) 'LATEST' THEN
-                    COALESCE((SELECT r.sequence_number FROM @extschema@._records r
-                               WHERE r.shard_no OPERATOR(pg_catalog.=) h.shard_no
-                               ORDER BY r.sequence_number DESC LIMIT 1), '')
+                -- LATEST: after the records made before the mapping
                 ELSE COALESCE((SELECT r.sequence_number FROM @extschema@._records r
                                 WHERE r.shard_no OPERATOR(pg_catalog.=) h.shard_no
-                                  AND r.created_at OPERATOR(pg_catalog.<) m.starting_position_timestamp
+                                  AND r.created_at OPERATOR(pg_catalog.<)
+                                      COALESCE(m.starting_position_timestamp, m.created_at)
                                 ORDER BY r.sequence_number DESC LIMIT 1), '') END,
            g, m.parallelization_factor, h.shard_no
       FROM @extschema@._shards h, pg_catalog.generate_series(0, m.parallelization_factor OPERATOR(pg_catalog.-) 1) g
@@ -430,7 +444,7 @@ BEGIN
             final := true;
             win := l.window_start;
         ELSIF n_keep OPERATOR(pg_catalog.=) 0 THEN
-            IF h.ending_seq IS NOT NULL AND NOT more THEN
+            IF h.ending_seq IS NOT NULL AND NOT COALESCE(more, false) THEN
                 UPDATE @extschema@._esm_shards e SET done = true
                  WHERE e.mapping OPERATOR(pg_catalog.=) l.mapping AND e.shard_id OPERATOR(pg_catalog.=) l.shard_id
                    AND e.lane OPERATOR(pg_catalog.=) l.lane;
@@ -459,11 +473,11 @@ BEGIN
         RETURN;
     END IF;
     -- maximum_batching_window_in_seconds: wait for a full batch (or a full
-    -- payload) up to the window, counted from the arrival of its first record
+    -- payload) up to the window, counted from the creation of its first record
     IF NOT final AND m.maximum_batching_window_in_seconds OPERATOR(pg_catalog.>) 0
        AND n_keep OPERATOR(pg_catalog.<) m.batch_size AND NOT COALESCE(more, false) AND h.ending_seq IS NULL
        AND l.attempts OPERATOR(pg_catalog.=) 0 AND pg_catalog.cardinality(l.bisect_ends) OPERATOR(pg_catalog.=) 0
-       AND now_ts OPERATOR(pg_catalog.<) (first_arrival
+       AND now_ts OPERATOR(pg_catalog.<) (first_created
            OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs => m.maximum_batching_window_in_seconds)) THEN
         RETURN;
     END IF;
@@ -512,7 +526,7 @@ DECLARE
     finished integer;
 BEGIN
     SELECT * INTO m FROM @extschema@._event_source_mappings x WHERE x.uuid OPERATOR(pg_catalog.=) _lease_batch.mapping;
-    IF NOT FOUND OR NOT m.enabled OR m.state NOT IN ('Enabled', 'Updating') THEN
+    IF NOT FOUND OR NOT m.enabled OR m.state IN ('Disabled', 'Disabling', 'Deleting') THEN
         RETURN;
     END IF;
     SELECT * INTO s FROM @extschema@._streams x WHERE x.stream_id OPERATOR(pg_catalog.=) m.stream_id;
