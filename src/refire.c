@@ -29,6 +29,7 @@
 #include "executor/tuptable.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "storage/bufmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -108,6 +109,12 @@ dynamo_sql_refire_row(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				errmsg("\"%s\" is not a table", RelationGetRelationName(rel)));
+	if (!ItemPointerIsValid(tid) ||
+		ItemPointerGetBlockNumber(tid) >= RelationGetNumberOfBlocks(rel))
+	{
+		table_close(rel, AccessShareLock);
+		PG_RETURN_BOOL(false);
+	}
 	slot = table_slot_create(rel, NULL);
 	found = table_tuple_fetch_row_version(rel, tid, GetLatestSnapshot(), slot);
 	if (found)
