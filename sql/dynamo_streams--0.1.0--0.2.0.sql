@@ -3096,7 +3096,7 @@ DECLARE
     last_seq text;
     n_keep integer;
     more boolean;
-    first_arrival timestamptz;
+    hash_key text;
     first_created timestamptz;
     win timestamptz;
     next_created timestamptz;
@@ -3105,6 +3105,10 @@ DECLARE
 BEGIN
     finished := false;
     SELECT * INTO h FROM @extschema@._shards x WHERE x.shard_no OPERATOR(pg_catalog.=) l.shard_no;
+    IF l.lanes OPERATOR(pg_catalog.>) 1 THEN
+        SELECT t.hash_key INTO hash_key FROM @extschema@._tables t
+         WHERE t.relid::pg_catalog.oid OPERATOR(pg_catalog.=) s.relid;
+    END IF;
     LOOP
         guard := guard OPERATOR(pg_catalog.+) 1;
         low := GREATEST(l.checkpoint_seq, COALESCE(h.trimmed_seq, ''));
@@ -3147,10 +3151,9 @@ BEGIN
                pg_catalog.max(p.seq COLLATE "C") FILTER (WHERE p.taken),
                pg_catalog.count(*) FILTER (WHERE p.taken AND p.keep),
                pg_catalog.bool_or(NOT p.taken),
-               pg_catalog.min(p.arrived_at) FILTER (WHERE p.keep),
                pg_catalog.min(p.created_at) FILTER (WHERE p.taken AND p.keep),
                pg_catalog.min(p.created_at) FILTER (WHERE NOT p.taken AND p.keep)
-          INTO seqs, fseqs, body, last_seq, n_keep, more, first_arrival, first_created, next_created
+          INTO seqs, fseqs, body, last_seq, n_keep, more, first_created, next_created
           FROM (SELECT q.*, q.k OPERATOR(pg_catalog.<=) COALESCE(q.kmax_ok,
                         CASE WHEN q.first_keep_k IS NULL THEN q.k ELSE q.first_keep_k OPERATOR(pg_catalog.-) 1 END) AS taken
                   FROM (SELECT o.*, pg_catalog.max(o.k) FILTER (WHERE o.ok) OVER () AS kmax_ok,
@@ -3164,8 +3167,25 @@ BEGIN
                                             OPERATOR(pg_catalog.=) COALESCE(l.window_start,
                                                 @extschema@._esm_window(pg_catalog.min(c.created_at) FILTER (WHERE c.keep) OVER (), width)))
                                        AS ok
-                                  FROM @extschema@._esm_candidates(m, s, l, low, high,
-                                           m.batch_size OPERATOR(pg_catalog.+) 100) c
+                                  FROM (SELECT pg_catalog.row_number() OVER (ORDER BY x.sequence_number) AS k,
+                                               x.sequence_number::text AS seq, x.created_at, x.rec,
+                                               m.filter_criteria IS NULL
+                                               OR @extschema@._filter_criteria_match(m.filter_criteria, x.rec::jsonb) AS keep
+                                          FROM (SELECT r.sequence_number, r.created_at,
+                                                       @extschema@.render_record('lambda', s.stream_arn, s.stream_view_type,
+                                                           r.event_name, r.sequence_number, r.created_at, r.keys, r.new_image,
+                                                           r.old_image, r.size_bytes, r.ttl, r.omitted) AS rec
+                                                  FROM @extschema@._records r
+                                                 WHERE r.shard_no OPERATOR(pg_catalog.=) l.shard_no
+                                                   AND r.sequence_number OPERATOR(pg_catalog.>) low COLLATE "C"
+                                                   AND (high IS NULL OR r.sequence_number OPERATOR(pg_catalog.<=) high COLLATE "C")
+                                                   AND (l.lanes OPERATOR(pg_catalog.=) 1
+                                                        OR @extschema@._esm_lane(r.keys, hash_key, l.lanes) OPERATOR(pg_catalog.=) l.lane)
+                                                 ORDER BY r.sequence_number
+                                                 -- one past a full batch tells whether more
+                                                 -- are waiting; with filters, more to choose from
+                                                 LIMIT m.batch_size OPERATOR(pg_catalog.+)
+                                                       CASE WHEN m.filter_criteria IS NULL THEN 1 ELSE 100 END) x) c
                                 WINDOW w AS (ORDER BY c.k)) o) q) p;
         IF n_keep OPERATOR(pg_catalog.=) 0 AND last_seq IS NOT NULL THEN
             -- only filtered-out records: checkpoint past them, look again
