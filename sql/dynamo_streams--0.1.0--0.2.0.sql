@@ -2814,6 +2814,8 @@ CREATE TABLE @extschema@._esm_shards (
     PRIMARY KEY (mapping, shard_id, lane),
     CHECK (lane >= 0 AND lane < lanes)
 );
+-- the lanes still to read, in the order leases look at them
+CREATE INDEX _esm_shards_open ON @extschema@._esm_shards (mapping, shard_no, lane) WHERE NOT done;
 COMMENT ON TABLE @extschema@._esm_shards IS
     'dynamo_streams consumers: checkpoint and delivery state per mapping, shard and lane';
 REVOKE ALL ON @extschema@._esm_shards FROM PUBLIC;
@@ -3308,13 +3310,16 @@ BEGIN
         RETURN;
     END IF;
     SELECT * INTO s FROM @extschema@._streams x WHERE x.stream_id OPERATOR(pg_catalog.=) m.stream_id;
-    IF NOT EXISTS (SELECT FROM @extschema@._esm_shards e
-                    JOIN @extschema@._shards h ON h.shard_no OPERATOR(pg_catalog.=) e.shard_no
-                   WHERE e.mapping OPERATOR(pg_catalog.=) m.uuid
-                   HAVING pg_catalog.count(DISTINCT e.shard_no) OPERATOR(pg_catalog.=)
-                          (SELECT pg_catalog.count(*) FROM @extschema@._shards x
-                            WHERE x.stream_id OPERATOR(pg_catalog.=) m.stream_id)
-                      AND pg_catalog.bool_and(e.lanes OPERATOR(pg_catalog.=) m.parallelization_factor))
+    -- lanes to make: a shard newer than every shard with lanes (shard_no
+    -- only grows), or a changed parallelization_factor
+    IF (EXISTS (SELECT FROM @extschema@._shards h
+                 WHERE h.stream_id OPERATOR(pg_catalog.=) m.stream_id
+                   AND h.shard_no OPERATOR(pg_catalog.>) COALESCE((SELECT pg_catalog.max(e.shard_no)
+                                                                  FROM @extschema@._esm_shards e
+                                                                 WHERE e.mapping OPERATOR(pg_catalog.=) m.uuid), 0))
+        OR EXISTS (SELECT FROM @extschema@._esm_shards e
+                    WHERE e.mapping OPERATOR(pg_catalog.=) m.uuid AND NOT e.done
+                      AND e.lanes OPERATOR(pg_catalog.<>) m.parallelization_factor))
        -- one session at a time makes lanes; the others go on without waiting
        AND pg_catalog.pg_try_advisory_xact_lock(72399392, pg_catalog.hashtext(m.uuid::text)) THEN
         PERFORM @extschema@._esm_init_shards(m.uuid);
