@@ -3505,7 +3505,9 @@ BEGIN
     FOR m IN SELECT * FROM @extschema@._event_source_mappings x
               WHERE x.function_name OPERATOR(pg_catalog.=) receive_batch.function_name
                  OR x.function_arn OPERATOR(pg_catalog.=) receive_batch.function_name
-              ORDER BY x.uuid LOOP
+              -- the mapping served least recently first
+              ORDER BY (SELECT pg_catalog.max(e.last_batch_at) FROM @extschema@._esm_shards e
+                         WHERE e.mapping OPERATOR(pg_catalog.=) x.uuid) NULLS FIRST, x.uuid LOOP
         ok := @extschema@._esm_require_owner(m);
         found_one := true;
         SELECT * INTO got FROM @extschema@._lease_batch(m.uuid, lease_seconds) x;
