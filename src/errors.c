@@ -42,6 +42,8 @@ static const struct
 	[DYNAMO_EXC_TRIMMED] = {"TrimmedDataAccessException", ERRCODE_DYNAMO_TRIMMED},
 	[DYNAMO_EXC_EXPIRED_ITERATOR] = {"ExpiredIteratorException", ERRCODE_DYNAMO_EXPIRED_ITERATOR},
 	[DYNAMO_EXC_INVALID_PARAMETER] = {"InvalidParameterValueException", ERRCODE_DYNAMO_INVALID_PARAMETER},
+	[DYNAMO_EXC_INVALID_PARAMETER_ACCESS] = {"InvalidParameterValueException", ERRCODE_DYNAMO_INVALID_PARAMETER_ACCESS},
+	[DYNAMO_EXC_RESOURCE_CONFLICT] = {"ResourceConflictException", ERRCODE_DYNAMO_RESOURCE_CONFLICT},
 };
 
 /* The AWS name of an exception. */
