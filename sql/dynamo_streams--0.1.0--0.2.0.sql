@@ -3928,364 +3928,6 @@ COMMENT ON FUNCTION @extschema@.refire(text, jsonb) IS
     'emit MODIFY stream records (OldImage = NewImage) for existing items without changing them';
 
 -- ---------------------------------------------------------------------
--- Streams API finishing (streams-rest)
--- ---------------------------------------------------------------------
-CREATE FUNCTION @extschema@._log_page(stream_id bigint, stream_arn text, stream_view_type text,
-                                      shard_id text, shard_no bigint, closed boolean, after_seq text,
-                                      "limit" integer, kind text, seq text)
-RETURNS json LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'dynamo_sql_log_page';
-REVOKE ALL ON FUNCTION @extschema@._log_page(bigint, text, text, text, bigint, boolean, text, integer, text, text) FROM PUBLIC;
-
-CREATE OR REPLACE FUNCTION @extschema@.get_records(shard_iterator text, "limit" int DEFAULT 1000)
-RETURNS json LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    ok boolean;
-    it record;
-    s @extschema@._streams;
-    h record;
-    horizon numeric;
-BEGIN
-    IF "limit" IS NULL THEN
-        "limit" := 1000;
-    ELSIF "limit" < 1 THEN
-        ok := @extschema@._invalid_parameter("limit"::text, 'limit', 'Member must have value greater than or equal to 1');
-    ELSIF "limit" > 1000 THEN
-        ok := @extschema@._invalid_parameter("limit"::text, 'limit', 'Member must have value less than or equal to 1000');
-    END IF;
-    it := @extschema@._iterator_decode(shard_iterator);
-    SELECT * INTO s FROM @extschema@._streams x WHERE x.stream_id OPERATOR(pg_catalog.=) it.stream_id;
-    IF NOT FOUND THEN
-        ok := @extschema@._raise('ResourceNotFoundException', 'Requested resource not found: Stream not found');
-    END IF;
-    ok := @extschema@._stream_require_read(s, 'GetRecords');
-    -- botocore's model documents the message of ExpiredIteratorException
-    IF pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) it.issued
-       > COALESCE(pg_catalog.current_setting('dynamo_streams.iterator_ttl', true), '900')::interval THEN
-        ok := @extschema@._raise('ExpiredIteratorException',
-            'The provided iterator exceeds the maximum age allowed.',
-            pg_catalog.format('The iterator was issued at %s; iterators expire after dynamo_streams.iterator_ttl (%s).',
-                              it.issued, COALESCE(pg_catalog.current_setting('dynamo_streams.iterator_ttl', true), '900')),
-            'Use the NextShardIterator of the previous get_records, or call get_shard_iterator again.');
-    END IF;
-    SELECT * INTO h FROM @extschema@._log_shards(s.stream_id) x WHERE x.shard_id OPERATOR(pg_catalog.=) it.shard_id;
-    IF NOT FOUND THEN
-        ok := @extschema@._raise('ResourceNotFoundException', 'Requested resource not found: Shard does not exist');
-    END IF;
-    horizon := h.trim_horizon;
-    IF it.kind IN ('AT', 'AFTER')
-       AND (CASE WHEN it.kind OPERATOR(pg_catalog.=) 'AFTER' THEN it.seq OPERATOR(pg_catalog.+) 1 ELSE it.seq END) < horizon THEN
-        ok := @extschema@._raise('TrimmedDataAccessException',
-            'The data you are trying to access has been trimmed',
-            pg_catalog.format('Records of shard %s before sequence number %s have been trimmed.', it.shard_id, horizon),
-            'Records older than the stream''s retention have been trimmed; start at TRIM_HORIZON.');
-    END IF;
-    -- The page and the iterator after it (src/stream_page.c)
-    RETURN @extschema@._log_page(s.stream_id, s.stream_arn, s.stream_view_type, it.shard_id, h.shard_no,
-               h.ending_sequence_number IS NOT NULL,
-               GREATEST(CASE it.kind WHEN 'TRIM' THEN ''
-                                     WHEN 'AT' THEN @extschema@._log_seq(it.seq OPERATOR(pg_catalog.-) 1)
-                                     ELSE @extschema@._log_seq(it.seq) END,
-                        COALESCE((SELECT x.trimmed_seq FROM @extschema@._shards x
-                                   WHERE x.shard_no OPERATOR(pg_catalog.=) h.shard_no), '')) COLLATE "C",
-               "limit", it.kind, it.seq::text);
-END
-$$;
-REVOKE ALL ON FUNCTION @extschema@.get_records(text, int) FROM PUBLIC;
-COMMENT ON FUNCTION @extschema@.get_records(text, int) IS
-    'GetRecords: the records at a shard iterator, as the plugin renders them';
-
-CREATE FUNCTION @extschema@._key_hash_columns(item jsonb, columns text[]) RETURNS bigint
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'dynamo_sql_key_hash_columns';
-
-CREATE OR REPLACE FUNCTION @extschema@.list_shards(stream_arn text)
-RETURNS TABLE (shard_id text, parent_shard_id text, starting_sequence_number text,
-               ending_sequence_number text, hash_slot integer, slot_count integer,
-               created_at timestamptz, closed_at timestamptz, trim_horizon text)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    st @extschema@._streams := @extschema@._stream_by_arn(stream_arn);
-    ok boolean := @extschema@._stream_require_read(st, 'DescribeStream');
-BEGIN
-    RETURN QUERY
-    SELECT sh.shard_id, sh.parent_shard_id, sh.starting_seq::text, sh.ending_seq::text, sh.hash_slot,
-           sh.slot_count, sh.created_at, sh.closed_at, sh.trimmed_seq::text
-      FROM @extschema@._shards sh
-     WHERE sh.stream_id OPERATOR(pg_catalog.=) st.stream_id
-     ORDER BY sh.shard_no;
-END
-$$;
-REVOKE ALL ON FUNCTION @extschema@.list_shards(text) FROM PUBLIC;
-COMMENT ON FUNCTION @extschema@.list_shards(text) IS
-    'the shards of a stream, with ParentShardId and sequence number range, oldest first';
-
-CREATE OR REPLACE FUNCTION @extschema@.shard_for(table_name text, key jsonb) RETURNS text
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    t @extschema@._tables;
-    who name := @extschema@._stream_caller();
-    cols text[];
-    item jsonb;
-    h bigint;
-    ok boolean;
-    result text;
-BEGIN
-    SELECT * INTO t FROM @extschema@._tables x WHERE x.table_name OPERATOR(pg_catalog.=) shard_for.table_name;
-    IF NOT FOUND OR NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) t.relid::pg_catalog.oid) THEN
-        ok := @extschema@._raise('ResourceNotFoundException',
-            'Requested resource not found: Table: ' OPERATOR(pg_catalog.||) COALESCE(table_name, '') OPERATOR(pg_catalog.||) ' not found');
-    END IF;
-    IF NOT pg_catalog.has_table_privilege(who, t.relid::pg_catalog.oid, 'SELECT') THEN
-        ok := @extschema@._raise('AccessDeniedException',
-            pg_catalog.format('User: %s is not authorized to perform: dynamodb:DescribeStream on resource: %s',
-                              who, @extschema@._table_arn(t.table_name)),
-            pg_catalog.format('shard_for needs the SELECT privilege on the table %s.', t.relid),
-            'The table''s owner can grant it; see docs/security.md.');
-    END IF;
-    IF NOT t.stream_enabled THEN
-        ok := @extschema@._raise('ValidationException',
-            'Table ' OPERATOR(pg_catalog.||) table_name OPERATOR(pg_catalog.||) ' has no stream enabled');
-    END IF;
-    item := @extschema@.validate_item(key);
-    IF t.kind OPERATOR(pg_catalog.=) 'item' THEN
-        h := @extschema@._key_hash(item, t.hash_key, t.range_key);
-        IF h IS NULL OR (SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_object_keys(key))
-                        OPERATOR(pg_catalog.<>) (CASE WHEN t.range_key IS NULL THEN 1 ELSE 2 END)
-           OR NOT ((key OPERATOR(pg_catalog.->) t.hash_key) OPERATOR(pg_catalog.?) t.hash_key_type::text)
-           OR NOT (t.range_key IS NULL
-                   OR (key OPERATOR(pg_catalog.->) t.range_key) OPERATOR(pg_catalog.?) t.range_key_type::text) THEN
-            ok := @extschema@._raise('ValidationException', 'The provided key element does not match the schema');
-        END IF;
-    ELSE
-        -- the primary key columns in column order, as the plugin writes Keys
-        SELECT COALESCE(pg_catalog.array_agg(a.attname::text ORDER BY a.attnum), '{}') INTO cols
-          FROM pg_catalog.pg_index i
-          JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid
-                                        AND a.attnum OPERATOR(pg_catalog.=) ANY (i.indkey::pg_catalog.int2[])
-         WHERE i.indrelid OPERATOR(pg_catalog.=) t.relid::pg_catalog.oid AND i.indisprimary;
-        h := @extschema@._key_hash_columns(item, cols);
-        IF h IS NULL OR (SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_object_keys(key))
-                        OPERATOR(pg_catalog.<>) pg_catalog.cardinality(cols) THEN
-            ok := @extschema@._raise('ValidationException', 'The provided key element does not match the schema',
-                'The key of ' OPERATOR(pg_catalog.||) t.relid::text OPERATOR(pg_catalog.||) ' is its primary key columns: '
-                OPERATOR(pg_catalog.||) pg_catalog.array_to_string(cols, ', ') OPERATOR(pg_catalog.||) '.');
-        END IF;
-    END IF;
-    SELECT sh.shard_id INTO result
-      FROM @extschema@._streams s
-      JOIN @extschema@._shards sh ON sh.stream_id OPERATOR(pg_catalog.=) s.stream_id AND sh.current
-     WHERE s.stream_arn OPERATOR(pg_catalog.=) t.stream_arn AND sh.ending_seq IS NULL
-       AND sh.hash_slot OPERATOR(pg_catalog.=) @extschema@._hash_slot(h, sh.slot_count);
-    RETURN result;
-END
-$$;
-REVOKE ALL ON FUNCTION @extschema@.shard_for(text, jsonb) FROM PUBLIC;
-COMMENT ON FUNCTION @extschema@.shard_for(text, jsonb) IS
-    'the open shard of the table''s stream that a key maps to now';
-
-CREATE OR REPLACE FUNCTION @extschema@.grant_access(role regrole)
-RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    ok boolean;
-BEGIN
-    IF role IS NULL THEN
-        ok := @extschema@._raise('ValidationException',
-            'role must not be null');
-    END IF;
-    EXECUTE pg_catalog.format('GRANT USAGE, CREATE ON SCHEMA @extschema@ TO %s', role);
-    EXECUTE pg_catalog.format('GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@._tables TO %s', role);
-    EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION @extschema@.describe_stream(text, int, text, jsonb), '
-        '@extschema@.get_shard_iterator(text, text, text, text, timestamptz), '
-        '@extschema@.get_records(text, int), @extschema@.list_shards(text), '
-        '@extschema@.shard_for(text, jsonb) TO %s', role);
-END
-$$;
-REVOKE ALL ON FUNCTION @extschema@.grant_access(regrole) FROM PUBLIC;
-COMMENT ON FUNCTION @extschema@.grant_access(regrole) IS
-    'let a role create item tables and manage the ones it owns';
-
-CREATE OR REPLACE FUNCTION @extschema@.revoke_access(role regrole)
-RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    ok boolean;
-BEGIN
-    IF role IS NULL THEN
-        ok := @extschema@._raise('ValidationException',
-            'role must not be null');
-    END IF;
-    EXECUTE pg_catalog.format('REVOKE CREATE ON SCHEMA @extschema@ FROM %s', role);
-    EXECUTE pg_catalog.format('REVOKE INSERT, UPDATE, DELETE ON @extschema@._tables FROM %s', role);
-    EXECUTE pg_catalog.format('REVOKE EXECUTE ON FUNCTION @extschema@.describe_stream(text, int, text, jsonb), '
-        '@extschema@.get_shard_iterator(text, text, text, text, timestamptz), '
-        '@extschema@.get_records(text, int), @extschema@.list_shards(text), '
-        '@extschema@.shard_for(text, jsonb) FROM %s', role);
-END
-$$;
-REVOKE ALL ON FUNCTION @extschema@.revoke_access(regrole) FROM PUBLIC;
-COMMENT ON FUNCTION @extschema@.revoke_access(regrole) IS
-    'undo grant_access';
-
--- the day partitions of _records carry their own indexes (so that pg_dump
--- and a restore keep the log); _shards is dumped with its rows
-DROP INDEX @extschema@._records_shard_seq, @extschema@._records_stream_time;
-SELECT pg_catalog.pg_extension_config_dump('@extschema@._shards', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@._shards_shard_no_seq', '');
-
-CREATE OR REPLACE FUNCTION @extschema@._records_partition(at timestamptz) RETURNS text
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    day date := (at AT TIME ZONE 'UTC')::date;
-    name text := '_records_' OPERATOR(pg_catalog.||) pg_catalog.to_char(day, 'YYYYMMDD');
-    lo timestamptz := pg_catalog.timezone('UTC', day::timestamp);
-BEGIN
-    IF pg_catalog.to_regclass(pg_catalog.quote_ident('@extschema@') OPERATOR(pg_catalog.||) '.'
-                              OPERATOR(pg_catalog.||) name) IS NULL THEN
-        EXECUTE pg_catalog.format('CREATE TABLE @extschema@.%I (LIKE @extschema@._records INCLUDING DEFAULTS)', name);
-        EXECUTE pg_catalog.format('ALTER TABLE @extschema@.%I ADD CHECK (arrived_at >= %L AND arrived_at < %L)',
-                                  name, lo, lo OPERATOR(pg_catalog.+) interval '1 day');
-        EXECUTE pg_catalog.format('CREATE INDEX %I ON @extschema@.%I (shard_no, sequence_number)',
-                                  name OPERATOR(pg_catalog.||) '_shard_no_sequence_number_idx', name);
-        EXECUTE pg_catalog.format('CREATE INDEX %I ON @extschema@.%I (stream_id, created_at)',
-                                  name OPERATOR(pg_catalog.||) '_stream_id_created_at_idx', name);
-        EXECUTE pg_catalog.format('ALTER TABLE @extschema@._records ATTACH PARTITION @extschema@.%I FOR VALUES FROM (%L) TO (%L)',
-                                  name, lo, lo OPERATOR(pg_catalog.+) interval '1 day');
-    END IF;
-    RETURN name;
-END
-$$;
-
-DO $$
-DECLARE
-    part record;
-BEGIN
-    FOR part IN SELECT c.relname FROM pg_catalog.pg_inherits i
-                  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.inhrelid
-                 WHERE i.inhparent OPERATOR(pg_catalog.=) '@extschema@._records'::pg_catalog.regclass LOOP
-        EXECUTE pg_catalog.format('CREATE INDEX IF NOT EXISTS %I ON @extschema@.%I (shard_no, sequence_number)',
-                                  part.relname OPERATOR(pg_catalog.||) '_shard_no_sequence_number_idx', part.relname);
-        EXECUTE pg_catalog.format('CREATE INDEX IF NOT EXISTS %I ON @extschema@.%I (stream_id, created_at)',
-                                  part.relname OPERATOR(pg_catalog.||) '_stream_id_created_at_idx', part.relname);
-    END LOOP;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION @extschema@.get_shard_iterator(stream_arn text, shard_id text, shard_iterator_type text,
-                                               sequence_number text DEFAULT NULL,
-                                               "timestamp" timestamptz DEFAULT NULL)
-RETURNS jsonb LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    ok boolean;
-    s @extschema@._streams;
-    h record;
-    horizon numeric;
-    seq numeric;
-    kind text;
-BEGIN
-    ok := @extschema@._check_shard_id(shard_id, 'shardId');
-    IF shard_iterator_type IS NULL THEN
-        ok := @extschema@._invalid_parameter(NULL, 'shardIteratorType', 'Member must not be null');
-    ELSIF shard_iterator_type NOT IN ('TRIM_HORIZON', 'LATEST', 'AT_SEQUENCE_NUMBER', 'AFTER_SEQUENCE_NUMBER', 'AT_TIMESTAMP') THEN
-        ok := @extschema@._invalid_parameter(shard_iterator_type, 'shardIteratorType',
-            'Member must satisfy enum value set: [AFTER_SEQUENCE_NUMBER, AT_SEQUENCE_NUMBER, AT_TIMESTAMP, LATEST, TRIM_HORIZON]');
-    END IF;
-    IF sequence_number IS NOT NULL THEN
-        IF pg_catalog.length(sequence_number) < 21 THEN
-            ok := @extschema@._invalid_parameter(sequence_number, 'sequenceNumber', 'Member must have length greater than or equal to 21');
-        ELSIF pg_catalog.length(sequence_number) > 40 THEN
-            ok := @extschema@._invalid_parameter(sequence_number, 'sequenceNumber', 'Member must have length less than or equal to 40');
-        ELSIF sequence_number !~ '^[0-9]+$' THEN
-            ok := @extschema@._raise('ValidationException',
-                'Invalid SequenceNumber: ' OPERATOR(pg_catalog.||) sequence_number, 'A SequenceNumber is a string of 21 to 40 digits.');
-        END IF;
-    END IF;
-    IF shard_iterator_type IN ('AT_SEQUENCE_NUMBER', 'AFTER_SEQUENCE_NUMBER') THEN
-        IF sequence_number IS NULL THEN
-            ok := @extschema@._raise('ValidationException',
-                'Must provide a SequenceNumber for ShardIteratorType ' OPERATOR(pg_catalog.||) shard_iterator_type);
-        END IF;
-    ELSIF sequence_number IS NOT NULL THEN
-        ok := @extschema@._raise('ValidationException',
-            'Must not provide a SequenceNumber for ShardIteratorType ' OPERATOR(pg_catalog.||) shard_iterator_type);
-    END IF;
-    IF shard_iterator_type OPERATOR(pg_catalog.=) 'AT_TIMESTAMP' THEN
-        IF "timestamp" IS NULL THEN
-            ok := @extschema@._raise('ValidationException', 'Must provide a timestamp for ShardIteratorType AT_TIMESTAMP');
-        END IF;
-    ELSIF "timestamp" IS NOT NULL THEN
-        ok := @extschema@._raise('ValidationException',
-            'Must not provide a timestamp for ShardIteratorType ' OPERATOR(pg_catalog.||) shard_iterator_type);
-    END IF;
-    s := @extschema@._stream_for_read(stream_arn, 'GetShardIterator');
-    SELECT * INTO h FROM @extschema@._log_shards(s.stream_id) x WHERE x.shard_id OPERATOR(pg_catalog.=) get_shard_iterator.shard_id;
-    IF NOT FOUND THEN
-        ok := @extschema@._raise('ResourceNotFoundException',
-            'Requested resource not found: Shard does not exist',
-            pg_catalog.format('Stream %s has no shard %s.', s.stream_arn, shard_id));
-    END IF;
-    horizon := h.trim_horizon;
-    CASE shard_iterator_type
-    WHEN 'TRIM_HORIZON' THEN
-        kind := 'TRIM';
-    WHEN 'LATEST' THEN
-        -- after the newest record, or (none) after everything trimmed
-        seq := @extschema@._log_last_seq(h.shard_no);
-        kind := 'AFTER';
-        seq := GREATEST(seq, horizon OPERATOR(pg_catalog.-) 1, h.starting_sequence_number OPERATOR(pg_catalog.-) 1);
-    WHEN 'AT_TIMESTAMP' THEN
-        SELECT r.sequence_number::numeric INTO seq
-          FROM @extschema@._log_records(h.shard_no, 'TRIM', NULL, NULL) r
-         WHERE r.creation_time OPERATOR(pg_catalog.>=) "timestamp"
-         ORDER BY r.sequence_number LIMIT 1;
-        IF seq IS NOT NULL THEN
-            kind := 'AT';
-        ELSE
-            seq := @extschema@._log_last_seq(h.shard_no);
-            kind := 'AFTER';
-            seq := GREATEST(seq, horizon OPERATOR(pg_catalog.-) 1, h.starting_sequence_number OPERATOR(pg_catalog.-) 1);
-        END IF;
-    ELSE
-        seq := sequence_number::numeric;
-        kind := CASE shard_iterator_type WHEN 'AT_SEQUENCE_NUMBER' THEN 'AT' ELSE 'AFTER' END;
-        IF seq < h.starting_sequence_number
-           OR seq > h.ending_sequence_number THEN
-            ok := @extschema@._raise('ValidationException',
-                pg_catalog.format('Invalid SequenceNumber %s for shard %s', sequence_number, shard_id),
-                pg_catalog.format('The shard holds sequence numbers %s to %s.', h.starting_sequence_number,
-                                  COALESCE(h.ending_sequence_number::text, 'now')));
-        END IF;
-        IF seq < horizon THEN
-            -- AWS's message: the GetRecords API reference ("message") and a
-            -- response recorded from AWS (ironSource/node-dynamodb-stream#13)
-            ok := @extschema@._raise('TrimmedDataAccessException',
-                'The data you are trying to access has been trimmed',
-                pg_catalog.format('Sequence number %s of shard %s is below its trim horizon; records older than the stream''s retention have been trimmed.',
-                                  sequence_number, shard_id),
-                'Start at TRIM_HORIZON.');
-        END IF;
-    END CASE;
-    RETURN pg_catalog.jsonb_build_object('ShardIterator', @extschema@._iterator_encode(s.stream_id, shard_id, kind, seq));
-END
-$$;
-REVOKE ALL ON FUNCTION @extschema@.get_shard_iterator(text, text, text, text, timestamptz) FROM PUBLIC;
-COMMENT ON FUNCTION @extschema@.get_shard_iterator(text, text, text, text, timestamptz) IS
-    'GetShardIterator: an iterator at a position of a shard';
-
-CREATE OR REPLACE FUNCTION @extschema@._check_not_trimmed(shard_no bigint, sequence_number text)
-RETURNS boolean LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    sh @extschema@._shards;
-    st @extschema@._streams;
-    ok boolean;
-BEGIN
-    SELECT * INTO sh FROM @extschema@._shards s WHERE s.shard_no OPERATOR(pg_catalog.=) _check_not_trimmed.shard_no;
-    IF sh.trimmed_seq IS NOT NULL AND sequence_number COLLATE "C" OPERATOR(pg_catalog.<=) sh.trimmed_seq THEN
-        SELECT * INTO st FROM @extschema@._streams s WHERE s.stream_id OPERATOR(pg_catalog.=) sh.stream_id;
-        ok := @extschema@._raise('TrimmedDataAccessException',
-            'The data you are trying to access has been trimmed',
-            'Sequence number ' OPERATOR(pg_catalog.||) sequence_number
-            OPERATOR(pg_catalog.||) ' of shard ' OPERATOR(pg_catalog.||) sh.shard_id
-            OPERATOR(pg_catalog.||) ' in stream ' OPERATOR(pg_catalog.||) st.stream_arn
-            OPERATOR(pg_catalog.||) ' is at or below the trim horizon ' OPERATOR(pg_catalog.||) sh.trimmed_seq
-            OPERATOR(pg_catalog.||) '.');
 -- Consumers: mappings (esm-api)
 -- ---------------------------------------------------------------------
 -- The mapping catalog (part 60) gets StateTransitionReason's wording, its
@@ -4351,88 +3993,6 @@ BEGIN
             pg_catalog.format('Member must have value less than or equal to %s', hi));
     END IF;
     RETURN true;
-END
-$$;
-
--- a disabled stream's shards close once its last records are in the log
-ALTER TABLE @extschema@._streams ADD COLUMN disabled_xmax pg_catalog.xid8;
-
-CREATE FUNCTION @extschema@._stream_drained(st @extschema@._streams, pos pg_catalog.pg_lsn) RETURNS boolean
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    snap pg_catalog.pg_snapshot := pg_catalog.pg_current_snapshot();
-    horizon pg_catalog.xid8 := st.disabled_xmax;
-BEGIN
-    IF st.disabled_lsn IS NULL THEN
-        RETURN true;
-    END IF;
-    IF horizon IS NULL THEN
-        -- the disabling has committed (the caller sees it): every
-        -- transaction that wrote before it has an xid below the present xmax
-        horizon := pg_catalog.pg_snapshot_xmax(snap);
-        UPDATE @extschema@._streams s SET disabled_xmax = horizon
-         WHERE s.stream_id OPERATOR(pg_catalog.=) st.stream_id;
-    END IF;
-    IF horizon OPERATOR(pg_catalog.<>) '0'::pg_catalog.xid8 THEN
-        IF EXISTS (SELECT FROM pg_catalog.pg_snapshot_xip(snap) x
-                    WHERE x OPERATOR(pg_catalog.<) horizon
-                      AND x IS DISTINCT FROM pg_catalog.pg_current_xact_id_if_assigned()) THEN
-            RETURN false;
-        END IF;
-        -- they have all ended, so their commits lie before the present end
-        -- of the WAL: close once the log has reached it
-        UPDATE @extschema@._streams s
-           SET disabled_lsn = GREATEST(s.disabled_lsn, pg_catalog.pg_current_wal_insert_lsn()), disabled_xmax = '0'
-         WHERE s.stream_id OPERATOR(pg_catalog.=) st.stream_id;
-        RETURN false;
-    END IF;
-    RETURN st.disabled_lsn OPERATOR(pg_catalog.<=) pos;
-END
-$$;
-REVOKE ALL ON FUNCTION @extschema@._stream_drained(@extschema@._streams, pg_catalog.pg_lsn) FROM PUBLIC;
-
-CREATE OR REPLACE FUNCTION @extschema@._maintain_shards() RETURNS void
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    st @extschema@._streams;
-    pos pg_catalog.pg_lsn := @extschema@._pump_position();
-    start_seq text;
-    rollover interval := NULLIF(pg_catalog.current_setting('dynamo_streams.shard_rollover_interval', true)::interval,
-                                interval '0');
-    ok integer;
-BEGIN
-    start_seq := @extschema@._seq_at_lsn(pos);
-    FOR st IN SELECT * FROM @extschema@._streams s ORDER BY s.stream_id LOOP
-        IF st.stream_status OPERATOR(pg_catalog.=) 'DISABLED' THEN
-            -- (once its last records are in: sql/install/84_stream_disable.sql)
-            IF @extschema@._stream_drained(st, pos) THEN
-                ok := @extschema@._close_shards(st.stream_id, false);
-            END IF;
-            CONTINUE;
-        END IF;
-        -- a changed shard_count: roll every shard over into the new count
-        -- (the current shards of a stream always share one slot_count)
-        IF EXISTS (SELECT FROM @extschema@._shards s
-                    WHERE s.stream_id OPERATOR(pg_catalog.=) st.stream_id AND s.current
-                      AND s.slot_count OPERATOR(pg_catalog.<>) st.shard_count) THEN
-            ok := @extschema@._close_shards(st.stream_id, false);
-            UPDATE @extschema@._shards s SET current = false
-             WHERE s.stream_id OPERATOR(pg_catalog.=) st.stream_id AND s.current;
-        ELSIF rollover IS NOT NULL THEN
-            ok := @extschema@._close_shards(st.stream_id, true, pg_catalog.now() OPERATOR(pg_catalog.-) rollover);
-        END IF;
-        INSERT INTO @extschema@._shards (stream_id, shard_id, hash_slot, slot_count, parent_shard_id, starting_seq)
-        SELECT st.stream_id, @extschema@._new_shard_id(st.stream_id, g), g, st.shard_count,
-               (SELECT p.shard_id FROM @extschema@._shards p
-                 WHERE p.stream_id OPERATOR(pg_catalog.=) st.stream_id AND p.hash_slot OPERATOR(pg_catalog.=) g
-                   AND p.slot_count OPERATOR(pg_catalog.<>) st.shard_count
-                 ORDER BY p.shard_no DESC LIMIT 1),
-               start_seq
-          FROM pg_catalog.generate_series(0, st.shard_count OPERATOR(pg_catalog.-) 1) g
-         WHERE NOT EXISTS (SELECT FROM @extschema@._shards s
-                            WHERE s.stream_id OPERATOR(pg_catalog.=) st.stream_id AND s.current
-                              AND s.hash_slot OPERATOR(pg_catalog.=) g);
-    END LOOP;
 END
 $$;
 REVOKE ALL ON FUNCTION @extschema@._esm_check_range(integer, text, integer, integer) FROM PUBLIC;
@@ -5021,3 +4581,448 @@ REVOKE ALL ON FUNCTION @extschema@.rewind(text, timestamptz, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.rewind(text, timestamptz, text) TO PUBLIC;
 COMMENT ON FUNCTION @extschema@.rewind(text, timestamptz, text) IS
     'move the checkpoints of a function''s mappings back to a time or sequence number (beyond AWS)';
+-- ---------------------------------------------------------------------
+-- Streams API finishing (streams-rest)
+-- ---------------------------------------------------------------------
+CREATE FUNCTION @extschema@._log_page(stream_id bigint, stream_arn text, stream_view_type text,
+                                      shard_id text, shard_no bigint, closed boolean, after_seq text,
+                                      "limit" integer, kind text, seq text)
+RETURNS json LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'dynamo_sql_log_page';
+REVOKE ALL ON FUNCTION @extschema@._log_page(bigint, text, text, text, bigint, boolean, text, integer, text, text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION @extschema@.get_records(shard_iterator text, "limit" int DEFAULT 1000)
+RETURNS json LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ok boolean;
+    it record;
+    s @extschema@._streams;
+    h record;
+    horizon numeric;
+BEGIN
+    IF "limit" IS NULL THEN
+        "limit" := 1000;
+    ELSIF "limit" < 1 THEN
+        ok := @extschema@._invalid_parameter("limit"::text, 'limit', 'Member must have value greater than or equal to 1');
+    ELSIF "limit" > 1000 THEN
+        ok := @extschema@._invalid_parameter("limit"::text, 'limit', 'Member must have value less than or equal to 1000');
+    END IF;
+    it := @extschema@._iterator_decode(shard_iterator);
+    SELECT * INTO s FROM @extschema@._streams x WHERE x.stream_id OPERATOR(pg_catalog.=) it.stream_id;
+    IF NOT FOUND THEN
+        ok := @extschema@._raise('ResourceNotFoundException', 'Requested resource not found: Stream not found');
+    END IF;
+    ok := @extschema@._stream_require_read(s, 'GetRecords');
+    -- botocore's model documents the message of ExpiredIteratorException
+    IF pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) it.issued
+       > COALESCE(pg_catalog.current_setting('dynamo_streams.iterator_ttl', true), '900')::interval THEN
+        ok := @extschema@._raise('ExpiredIteratorException',
+            'The provided iterator exceeds the maximum age allowed.',
+            pg_catalog.format('The iterator was issued at %s; iterators expire after dynamo_streams.iterator_ttl (%s).',
+                              it.issued, COALESCE(pg_catalog.current_setting('dynamo_streams.iterator_ttl', true), '900')),
+            'Use the NextShardIterator of the previous get_records, or call get_shard_iterator again.');
+    END IF;
+    SELECT * INTO h FROM @extschema@._log_shards(s.stream_id) x WHERE x.shard_id OPERATOR(pg_catalog.=) it.shard_id;
+    IF NOT FOUND THEN
+        ok := @extschema@._raise('ResourceNotFoundException', 'Requested resource not found: Shard does not exist');
+    END IF;
+    horizon := h.trim_horizon;
+    IF it.kind IN ('AT', 'AFTER')
+       AND (CASE WHEN it.kind OPERATOR(pg_catalog.=) 'AFTER' THEN it.seq OPERATOR(pg_catalog.+) 1 ELSE it.seq END) < horizon THEN
+        ok := @extschema@._raise('TrimmedDataAccessException',
+            'The data you are trying to access has been trimmed',
+            pg_catalog.format('Records of shard %s before sequence number %s have been trimmed.', it.shard_id, horizon),
+            'Records older than the stream''s retention have been trimmed; start at TRIM_HORIZON.');
+    END IF;
+    -- The page and the iterator after it (src/stream_page.c)
+    RETURN @extschema@._log_page(s.stream_id, s.stream_arn, s.stream_view_type, it.shard_id, h.shard_no,
+               h.ending_sequence_number IS NOT NULL,
+               GREATEST(CASE it.kind WHEN 'TRIM' THEN ''
+                                     WHEN 'AT' THEN @extschema@._log_seq(it.seq OPERATOR(pg_catalog.-) 1)
+                                     ELSE @extschema@._log_seq(it.seq) END,
+                        COALESCE((SELECT x.trimmed_seq FROM @extschema@._shards x
+                                   WHERE x.shard_no OPERATOR(pg_catalog.=) h.shard_no), '')) COLLATE "C",
+               "limit", it.kind, it.seq::text);
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@.get_records(text, int) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.get_records(text, int) IS
+    'GetRecords: the records at a shard iterator, as the plugin renders them';
+
+CREATE FUNCTION @extschema@._key_hash_columns(item jsonb, columns text[]) RETURNS bigint
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'dynamo_sql_key_hash_columns';
+
+CREATE OR REPLACE FUNCTION @extschema@.list_shards(stream_arn text)
+RETURNS TABLE (shard_id text, parent_shard_id text, starting_sequence_number text,
+               ending_sequence_number text, hash_slot integer, slot_count integer,
+               created_at timestamptz, closed_at timestamptz, trim_horizon text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    st @extschema@._streams := @extschema@._stream_by_arn(stream_arn);
+    ok boolean := @extschema@._stream_require_read(st, 'DescribeStream');
+BEGIN
+    RETURN QUERY
+    SELECT sh.shard_id, sh.parent_shard_id, sh.starting_seq::text, sh.ending_seq::text, sh.hash_slot,
+           sh.slot_count, sh.created_at, sh.closed_at, sh.trimmed_seq::text
+      FROM @extschema@._shards sh
+     WHERE sh.stream_id OPERATOR(pg_catalog.=) st.stream_id
+     ORDER BY sh.shard_no;
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@.list_shards(text) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.list_shards(text) IS
+    'the shards of a stream, with ParentShardId and sequence number range, oldest first';
+
+CREATE OR REPLACE FUNCTION @extschema@.shard_for(table_name text, key jsonb) RETURNS text
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t @extschema@._tables;
+    who name := @extschema@._stream_caller();
+    cols text[];
+    item jsonb;
+    h bigint;
+    ok boolean;
+    result text;
+BEGIN
+    SELECT * INTO t FROM @extschema@._tables x WHERE x.table_name OPERATOR(pg_catalog.=) shard_for.table_name;
+    IF NOT FOUND OR NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) t.relid::pg_catalog.oid) THEN
+        ok := @extschema@._raise('ResourceNotFoundException',
+            'Requested resource not found: Table: ' OPERATOR(pg_catalog.||) COALESCE(table_name, '') OPERATOR(pg_catalog.||) ' not found');
+    END IF;
+    IF NOT pg_catalog.has_table_privilege(who, t.relid::pg_catalog.oid, 'SELECT') THEN
+        ok := @extschema@._raise('AccessDeniedException',
+            pg_catalog.format('User: %s is not authorized to perform: dynamodb:DescribeStream on resource: %s',
+                              who, @extschema@._table_arn(t.table_name)),
+            pg_catalog.format('shard_for needs the SELECT privilege on the table %s.', t.relid),
+            'The table''s owner can grant it; see docs/security.md.');
+    END IF;
+    IF NOT t.stream_enabled THEN
+        ok := @extschema@._raise('ValidationException',
+            'Table ' OPERATOR(pg_catalog.||) table_name OPERATOR(pg_catalog.||) ' has no stream enabled');
+    END IF;
+    item := @extschema@.validate_item(key);
+    IF t.kind OPERATOR(pg_catalog.=) 'item' THEN
+        h := @extschema@._key_hash(item, t.hash_key, t.range_key);
+        IF h IS NULL OR (SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_object_keys(key))
+                        OPERATOR(pg_catalog.<>) (CASE WHEN t.range_key IS NULL THEN 1 ELSE 2 END)
+           OR NOT ((key OPERATOR(pg_catalog.->) t.hash_key) OPERATOR(pg_catalog.?) t.hash_key_type::text)
+           OR NOT (t.range_key IS NULL
+                   OR (key OPERATOR(pg_catalog.->) t.range_key) OPERATOR(pg_catalog.?) t.range_key_type::text) THEN
+            ok := @extschema@._raise('ValidationException', 'The provided key element does not match the schema');
+        END IF;
+    ELSE
+        -- the primary key columns in column order, as the plugin writes Keys
+        SELECT COALESCE(pg_catalog.array_agg(a.attname::text ORDER BY a.attnum), '{}') INTO cols
+          FROM pg_catalog.pg_index i
+          JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid
+                                        AND a.attnum OPERATOR(pg_catalog.=) ANY (i.indkey::pg_catalog.int2[])
+         WHERE i.indrelid OPERATOR(pg_catalog.=) t.relid::pg_catalog.oid AND i.indisprimary;
+        h := @extschema@._key_hash_columns(item, cols);
+        IF h IS NULL OR (SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_object_keys(key))
+                        OPERATOR(pg_catalog.<>) pg_catalog.cardinality(cols) THEN
+            ok := @extschema@._raise('ValidationException', 'The provided key element does not match the schema',
+                'The key of ' OPERATOR(pg_catalog.||) t.relid::text OPERATOR(pg_catalog.||) ' is its primary key columns: '
+                OPERATOR(pg_catalog.||) pg_catalog.array_to_string(cols, ', ') OPERATOR(pg_catalog.||) '.');
+        END IF;
+    END IF;
+    SELECT sh.shard_id INTO result
+      FROM @extschema@._streams s
+      JOIN @extschema@._shards sh ON sh.stream_id OPERATOR(pg_catalog.=) s.stream_id AND sh.current
+     WHERE s.stream_arn OPERATOR(pg_catalog.=) t.stream_arn AND sh.ending_seq IS NULL
+       AND sh.hash_slot OPERATOR(pg_catalog.=) @extschema@._hash_slot(h, sh.slot_count);
+    RETURN result;
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@.shard_for(text, jsonb) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.shard_for(text, jsonb) IS
+    'the open shard of the table''s stream that a key maps to now';
+
+CREATE OR REPLACE FUNCTION @extschema@.grant_access(role regrole)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ok boolean;
+BEGIN
+    IF role IS NULL THEN
+        ok := @extschema@._raise('ValidationException',
+            'role must not be null');
+    END IF;
+    EXECUTE pg_catalog.format('GRANT USAGE, CREATE ON SCHEMA @extschema@ TO %s', role);
+    EXECUTE pg_catalog.format('GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@._tables TO %s', role);
+    EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION @extschema@.describe_stream(text, int, text, jsonb), '
+        '@extschema@.get_shard_iterator(text, text, text, text, timestamptz), '
+        '@extschema@.get_records(text, int), @extschema@.list_shards(text), '
+        '@extschema@.shard_for(text, jsonb) TO %s', role);
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@.grant_access(regrole) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.grant_access(regrole) IS
+    'let a role create item tables and manage the ones it owns';
+
+CREATE OR REPLACE FUNCTION @extschema@.revoke_access(role regrole)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ok boolean;
+BEGIN
+    IF role IS NULL THEN
+        ok := @extschema@._raise('ValidationException',
+            'role must not be null');
+    END IF;
+    EXECUTE pg_catalog.format('REVOKE CREATE ON SCHEMA @extschema@ FROM %s', role);
+    EXECUTE pg_catalog.format('REVOKE INSERT, UPDATE, DELETE ON @extschema@._tables FROM %s', role);
+    EXECUTE pg_catalog.format('REVOKE EXECUTE ON FUNCTION @extschema@.describe_stream(text, int, text, jsonb), '
+        '@extschema@.get_shard_iterator(text, text, text, text, timestamptz), '
+        '@extschema@.get_records(text, int), @extschema@.list_shards(text), '
+        '@extschema@.shard_for(text, jsonb) FROM %s', role);
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@.revoke_access(regrole) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.revoke_access(regrole) IS
+    'undo grant_access';
+
+-- the day partitions of _records carry their own indexes (so that pg_dump
+-- and a restore keep the log); _shards is dumped with its rows
+DROP INDEX @extschema@._records_shard_seq, @extschema@._records_stream_time;
+SELECT pg_catalog.pg_extension_config_dump('@extschema@._shards', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@._shards_shard_no_seq', '');
+
+CREATE OR REPLACE FUNCTION @extschema@._records_partition(at timestamptz) RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    day date := (at AT TIME ZONE 'UTC')::date;
+    name text := '_records_' OPERATOR(pg_catalog.||) pg_catalog.to_char(day, 'YYYYMMDD');
+    lo timestamptz := pg_catalog.timezone('UTC', day::timestamp);
+BEGIN
+    IF pg_catalog.to_regclass(pg_catalog.quote_ident('@extschema@') OPERATOR(pg_catalog.||) '.'
+                              OPERATOR(pg_catalog.||) name) IS NULL THEN
+        EXECUTE pg_catalog.format('CREATE TABLE @extschema@.%I (LIKE @extschema@._records INCLUDING DEFAULTS)', name);
+        EXECUTE pg_catalog.format('ALTER TABLE @extschema@.%I ADD CHECK (arrived_at >= %L AND arrived_at < %L)',
+                                  name, lo, lo OPERATOR(pg_catalog.+) interval '1 day');
+        EXECUTE pg_catalog.format('CREATE INDEX %I ON @extschema@.%I (shard_no, sequence_number)',
+                                  name OPERATOR(pg_catalog.||) '_shard_no_sequence_number_idx', name);
+        EXECUTE pg_catalog.format('CREATE INDEX %I ON @extschema@.%I (stream_id, created_at)',
+                                  name OPERATOR(pg_catalog.||) '_stream_id_created_at_idx', name);
+        EXECUTE pg_catalog.format('ALTER TABLE @extschema@._records ATTACH PARTITION @extschema@.%I FOR VALUES FROM (%L) TO (%L)',
+                                  name, lo, lo OPERATOR(pg_catalog.+) interval '1 day');
+    END IF;
+    RETURN name;
+END
+$$;
+
+DO $$
+DECLARE
+    part record;
+BEGIN
+    FOR part IN SELECT c.relname FROM pg_catalog.pg_inherits i
+                  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.inhrelid
+                 WHERE i.inhparent OPERATOR(pg_catalog.=) '@extschema@._records'::pg_catalog.regclass LOOP
+        EXECUTE pg_catalog.format('CREATE INDEX IF NOT EXISTS %I ON @extschema@.%I (shard_no, sequence_number)',
+                                  part.relname OPERATOR(pg_catalog.||) '_shard_no_sequence_number_idx', part.relname);
+        EXECUTE pg_catalog.format('CREATE INDEX IF NOT EXISTS %I ON @extschema@.%I (stream_id, created_at)',
+                                  part.relname OPERATOR(pg_catalog.||) '_stream_id_created_at_idx', part.relname);
+    END LOOP;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.get_shard_iterator(stream_arn text, shard_id text, shard_iterator_type text,
+                                               sequence_number text DEFAULT NULL,
+                                               "timestamp" timestamptz DEFAULT NULL)
+RETURNS jsonb LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ok boolean;
+    s @extschema@._streams;
+    h record;
+    horizon numeric;
+    seq numeric;
+    kind text;
+BEGIN
+    ok := @extschema@._check_shard_id(shard_id, 'shardId');
+    IF shard_iterator_type IS NULL THEN
+        ok := @extschema@._invalid_parameter(NULL, 'shardIteratorType', 'Member must not be null');
+    ELSIF shard_iterator_type NOT IN ('TRIM_HORIZON', 'LATEST', 'AT_SEQUENCE_NUMBER', 'AFTER_SEQUENCE_NUMBER', 'AT_TIMESTAMP') THEN
+        ok := @extschema@._invalid_parameter(shard_iterator_type, 'shardIteratorType',
+            'Member must satisfy enum value set: [AFTER_SEQUENCE_NUMBER, AT_SEQUENCE_NUMBER, AT_TIMESTAMP, LATEST, TRIM_HORIZON]');
+    END IF;
+    IF sequence_number IS NOT NULL THEN
+        IF pg_catalog.length(sequence_number) < 21 THEN
+            ok := @extschema@._invalid_parameter(sequence_number, 'sequenceNumber', 'Member must have length greater than or equal to 21');
+        ELSIF pg_catalog.length(sequence_number) > 40 THEN
+            ok := @extschema@._invalid_parameter(sequence_number, 'sequenceNumber', 'Member must have length less than or equal to 40');
+        ELSIF sequence_number !~ '^[0-9]+$' THEN
+            ok := @extschema@._raise('ValidationException',
+                'Invalid SequenceNumber: ' OPERATOR(pg_catalog.||) sequence_number, 'A SequenceNumber is a string of 21 to 40 digits.');
+        END IF;
+    END IF;
+    IF shard_iterator_type IN ('AT_SEQUENCE_NUMBER', 'AFTER_SEQUENCE_NUMBER') THEN
+        IF sequence_number IS NULL THEN
+            ok := @extschema@._raise('ValidationException',
+                'Must provide a SequenceNumber for ShardIteratorType ' OPERATOR(pg_catalog.||) shard_iterator_type);
+        END IF;
+    ELSIF sequence_number IS NOT NULL THEN
+        ok := @extschema@._raise('ValidationException',
+            'Must not provide a SequenceNumber for ShardIteratorType ' OPERATOR(pg_catalog.||) shard_iterator_type);
+    END IF;
+    IF shard_iterator_type OPERATOR(pg_catalog.=) 'AT_TIMESTAMP' THEN
+        IF "timestamp" IS NULL THEN
+            ok := @extschema@._raise('ValidationException', 'Must provide a timestamp for ShardIteratorType AT_TIMESTAMP');
+        END IF;
+    ELSIF "timestamp" IS NOT NULL THEN
+        ok := @extschema@._raise('ValidationException',
+            'Must not provide a timestamp for ShardIteratorType ' OPERATOR(pg_catalog.||) shard_iterator_type);
+    END IF;
+    s := @extschema@._stream_for_read(stream_arn, 'GetShardIterator');
+    SELECT * INTO h FROM @extschema@._log_shards(s.stream_id) x WHERE x.shard_id OPERATOR(pg_catalog.=) get_shard_iterator.shard_id;
+    IF NOT FOUND THEN
+        ok := @extschema@._raise('ResourceNotFoundException',
+            'Requested resource not found: Shard does not exist',
+            pg_catalog.format('Stream %s has no shard %s.', s.stream_arn, shard_id));
+    END IF;
+    horizon := h.trim_horizon;
+    CASE shard_iterator_type
+    WHEN 'TRIM_HORIZON' THEN
+        kind := 'TRIM';
+    WHEN 'LATEST' THEN
+        -- after the newest record, or (none) after everything trimmed
+        seq := @extschema@._log_last_seq(h.shard_no);
+        kind := 'AFTER';
+        seq := GREATEST(seq, horizon OPERATOR(pg_catalog.-) 1, h.starting_sequence_number OPERATOR(pg_catalog.-) 1);
+    WHEN 'AT_TIMESTAMP' THEN
+        SELECT r.sequence_number::numeric INTO seq
+          FROM @extschema@._log_records(h.shard_no, 'TRIM', NULL, NULL) r
+         WHERE r.creation_time OPERATOR(pg_catalog.>=) "timestamp"
+         ORDER BY r.sequence_number LIMIT 1;
+        IF seq IS NOT NULL THEN
+            kind := 'AT';
+        ELSE
+            seq := @extschema@._log_last_seq(h.shard_no);
+            kind := 'AFTER';
+            seq := GREATEST(seq, horizon OPERATOR(pg_catalog.-) 1, h.starting_sequence_number OPERATOR(pg_catalog.-) 1);
+        END IF;
+    ELSE
+        seq := sequence_number::numeric;
+        kind := CASE shard_iterator_type WHEN 'AT_SEQUENCE_NUMBER' THEN 'AT' ELSE 'AFTER' END;
+        IF seq < h.starting_sequence_number
+           OR seq > h.ending_sequence_number THEN
+            ok := @extschema@._raise('ValidationException',
+                pg_catalog.format('Invalid SequenceNumber %s for shard %s', sequence_number, shard_id),
+                pg_catalog.format('The shard holds sequence numbers %s to %s.', h.starting_sequence_number,
+                                  COALESCE(h.ending_sequence_number::text, 'now')));
+        END IF;
+        IF seq < horizon THEN
+            -- AWS's message: the GetRecords API reference ("message") and a
+            -- response recorded from AWS (ironSource/node-dynamodb-stream#13)
+            ok := @extschema@._raise('TrimmedDataAccessException',
+                'The data you are trying to access has been trimmed',
+                pg_catalog.format('Sequence number %s of shard %s is below its trim horizon; records older than the stream''s retention have been trimmed.',
+                                  sequence_number, shard_id),
+                'Start at TRIM_HORIZON.');
+        END IF;
+    END CASE;
+    RETURN pg_catalog.jsonb_build_object('ShardIterator', @extschema@._iterator_encode(s.stream_id, shard_id, kind, seq));
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@.get_shard_iterator(text, text, text, text, timestamptz) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.get_shard_iterator(text, text, text, text, timestamptz) IS
+    'GetShardIterator: an iterator at a position of a shard';
+
+CREATE OR REPLACE FUNCTION @extschema@._check_not_trimmed(shard_no bigint, sequence_number text)
+RETURNS boolean LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    sh @extschema@._shards;
+    st @extschema@._streams;
+    ok boolean;
+BEGIN
+    SELECT * INTO sh FROM @extschema@._shards s WHERE s.shard_no OPERATOR(pg_catalog.=) _check_not_trimmed.shard_no;
+    IF sh.trimmed_seq IS NOT NULL AND sequence_number COLLATE "C" OPERATOR(pg_catalog.<=) sh.trimmed_seq THEN
+        SELECT * INTO st FROM @extschema@._streams s WHERE s.stream_id OPERATOR(pg_catalog.=) sh.stream_id;
+        ok := @extschema@._raise('TrimmedDataAccessException',
+            'The data you are trying to access has been trimmed',
+            'Sequence number ' OPERATOR(pg_catalog.||) sequence_number
+            OPERATOR(pg_catalog.||) ' of shard ' OPERATOR(pg_catalog.||) sh.shard_id
+            OPERATOR(pg_catalog.||) ' in stream ' OPERATOR(pg_catalog.||) st.stream_arn
+            OPERATOR(pg_catalog.||) ' is at or below the trim horizon ' OPERATOR(pg_catalog.||) sh.trimmed_seq
+            OPERATOR(pg_catalog.||) '.');
+    END IF;
+    RETURN true;
+END
+$$;
+
+-- a disabled stream's shards close once its last records are in the log
+ALTER TABLE @extschema@._streams ADD COLUMN disabled_xmax pg_catalog.xid8;
+
+CREATE FUNCTION @extschema@._stream_drained(st @extschema@._streams, pos pg_catalog.pg_lsn) RETURNS boolean
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    snap pg_catalog.pg_snapshot := pg_catalog.pg_current_snapshot();
+    horizon pg_catalog.xid8 := st.disabled_xmax;
+BEGIN
+    IF st.disabled_lsn IS NULL THEN
+        RETURN true;
+    END IF;
+    IF horizon IS NULL THEN
+        -- the disabling has committed (the caller sees it): every
+        -- transaction that wrote before it has an xid below the present xmax
+        horizon := pg_catalog.pg_snapshot_xmax(snap);
+        UPDATE @extschema@._streams s SET disabled_xmax = horizon
+         WHERE s.stream_id OPERATOR(pg_catalog.=) st.stream_id;
+    END IF;
+    IF horizon OPERATOR(pg_catalog.<>) '0'::pg_catalog.xid8 THEN
+        IF EXISTS (SELECT FROM pg_catalog.pg_snapshot_xip(snap) x
+                    WHERE x OPERATOR(pg_catalog.<) horizon
+                      AND x IS DISTINCT FROM pg_catalog.pg_current_xact_id_if_assigned()) THEN
+            RETURN false;
+        END IF;
+        -- they have all ended, so their commits lie before the present end
+        -- of the WAL: close once the log has reached it
+        UPDATE @extschema@._streams s
+           SET disabled_lsn = GREATEST(s.disabled_lsn, pg_catalog.pg_current_wal_insert_lsn()), disabled_xmax = '0'
+         WHERE s.stream_id OPERATOR(pg_catalog.=) st.stream_id;
+        RETURN false;
+    END IF;
+    RETURN st.disabled_lsn OPERATOR(pg_catalog.<=) pos;
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@._stream_drained(@extschema@._streams, pg_catalog.pg_lsn) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION @extschema@._maintain_shards() RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    st @extschema@._streams;
+    pos pg_catalog.pg_lsn := @extschema@._pump_position();
+    start_seq text;
+    rollover interval := NULLIF(pg_catalog.current_setting('dynamo_streams.shard_rollover_interval', true)::interval,
+                                interval '0');
+    ok integer;
+BEGIN
+    start_seq := @extschema@._seq_at_lsn(pos);
+    FOR st IN SELECT * FROM @extschema@._streams s ORDER BY s.stream_id LOOP
+        IF st.stream_status OPERATOR(pg_catalog.=) 'DISABLED' THEN
+            -- (once its last records are in: sql/install/84_stream_disable.sql)
+            IF @extschema@._stream_drained(st, pos) THEN
+                ok := @extschema@._close_shards(st.stream_id, false);
+            END IF;
+            CONTINUE;
+        END IF;
+        -- a changed shard_count: roll every shard over into the new count
+        -- (the current shards of a stream always share one slot_count)
+        IF EXISTS (SELECT FROM @extschema@._shards s
+                    WHERE s.stream_id OPERATOR(pg_catalog.=) st.stream_id AND s.current
+                      AND s.slot_count OPERATOR(pg_catalog.<>) st.shard_count) THEN
+            ok := @extschema@._close_shards(st.stream_id, false);
+            UPDATE @extschema@._shards s SET current = false
+             WHERE s.stream_id OPERATOR(pg_catalog.=) st.stream_id AND s.current;
+        ELSIF rollover IS NOT NULL THEN
+            ok := @extschema@._close_shards(st.stream_id, true, pg_catalog.now() OPERATOR(pg_catalog.-) rollover);
+        END IF;
+        INSERT INTO @extschema@._shards (stream_id, shard_id, hash_slot, slot_count, parent_shard_id, starting_seq)
+        SELECT st.stream_id, @extschema@._new_shard_id(st.stream_id, g), g, st.shard_count,
+               (SELECT p.shard_id FROM @extschema@._shards p
+                 WHERE p.stream_id OPERATOR(pg_catalog.=) st.stream_id AND p.hash_slot OPERATOR(pg_catalog.=) g
+                   AND p.slot_count OPERATOR(pg_catalog.<>) st.shard_count
+                 ORDER BY p.shard_no DESC LIMIT 1),
+               start_seq
+          FROM pg_catalog.generate_series(0, st.shard_count OPERATOR(pg_catalog.-) 1) g
+         WHERE NOT EXISTS (SELECT FROM @extschema@._shards s
+                            WHERE s.stream_id OPERATOR(pg_catalog.=) st.stream_id AND s.current
+                              AND s.hash_slot OPERATOR(pg_catalog.=) g);
+    END LOOP;
+END
+$$;
