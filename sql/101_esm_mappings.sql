@@ -10,6 +10,10 @@
 -- provider for "Invalid filter pattern definition." and the duplicate
 -- mapping's ResourceConflictException).
 \set VERBOSITY terse
+-- 100_readopt drops the extension at its end
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS dynamo_streams;
+RESET client_min_messages;
 CREATE FUNCTION em_arn(t text) RETURNS text LANGUAGE sql AS $$
   SELECT stream_arn FROM dynamo._streams WHERE table_name = t ORDER BY stream_id DESC LIMIT 1
 $$;
