@@ -197,11 +197,22 @@ SELECT * FROM ed_drive('edlatest', 'ok');
 SELECT * FROM ed_drive('edat', 'ok');
 SELECT * FROM ed_drive('edtrim', 'ok');
 
--- bad input
-SELECT * FROM dynamo.receive_batch('no-such-function');
-SELECT * FROM dynamo.receive_batch('edtrim', 0);
-SELECT * FROM dynamo.receive_batch('edtrim', 901);
-SELECT dynamo.complete_batch(NULL);
+-- bad input: "SQLSTATE exception: message"
+CREATE FUNCTION ed_err(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE st text; msg text; det text;
+BEGIN
+  EXECUTE q;
+  RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+  GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
+  RETURN st || ' ' || coalesce(split_part(split_part(det, ':', 1), '.', 1), '') || ': ' || msg;
+END $$;
+SELECT ed_err($$SELECT * FROM dynamo.receive_batch('no-such-function')$$);
+SELECT ed_err($$SELECT * FROM dynamo.receive_batch('edtrim', 0)$$);
+SELECT ed_err($$SELECT * FROM dynamo.receive_batch('edtrim', 901)$$);
+SELECT ed_err($$SELECT * FROM dynamo.receive_batch('edtrim', NULL)$$);
+SELECT ed_err($$SELECT dynamo.complete_batch(NULL)$$);
+SELECT ed_err($$SELECT dynamo.fail_batch(NULL)$$);
 SELECT dynamo.complete_batch(-1), dynamo.fail_batch(-1);
 -- a disabled mapping delivers nothing
 SELECT dynamo.update_event_source_mapping((SELECT uuid::text FROM dynamo._event_source_mappings WHERE function_name = 'edtrim'), enabled => false)->>'State';

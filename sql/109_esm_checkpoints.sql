@@ -134,8 +134,14 @@ SELECT sum(processed) FROM dynamo.event_source_mapping_checkpoints WHERE functio
 CREATE ROLE ed_other;
 GRANT USAGE ON SCHEMA dynamo TO ed_other;
 SET ROLE ed_other;
-SELECT * FROM dynamo.receive_batch('edview');
-SELECT dynamo.complete_batch(batch_id) FROM dynamo._esm_batches LIMIT 1;
+SELECT ed_err($$SELECT * FROM dynamo.receive_batch('edview')$$);
+RESET ROLE;
+CREATE TABLE ed_other_batch AS SELECT batch_id FROM dynamo._esm_batches
+ WHERE mapping = (SELECT uuid FROM dynamo._event_source_mappings WHERE function_name = 'edview');
+GRANT SELECT ON ed_other_batch TO ed_other;
+SET ROLE ed_other;
+SELECT ed_err($$SELECT dynamo.complete_batch(batch_id) FROM ed_other_batch$$);
+SELECT ed_err($$SELECT dynamo.fail_batch(batch_id) FROM ed_other_batch$$);
 SELECT count(*) FROM dynamo.event_source_mapping_checkpoints;
 RESET ROLE;
 SELECT dynamo.complete_batch(batch_id) IS NOT NULL FROM dynamo._esm_batches WHERE mapping = (SELECT uuid FROM dynamo._event_source_mappings WHERE function_name = 'edview');

@@ -2814,6 +2814,8 @@ CREATE TABLE @extschema@._esm_shards (
     PRIMARY KEY (mapping, shard_id, lane),
     CHECK (lane >= 0 AND lane < lanes)
 );
+-- the lanes still to read, in the order leases look at them
+CREATE INDEX _esm_shards_open ON @extschema@._esm_shards (mapping, shard_no, lane) WHERE NOT done;
 COMMENT ON TABLE @extschema@._esm_shards IS
     'dynamo_streams consumers: checkpoint and delivery state per mapping, shard and lane';
 REVOKE ALL ON @extschema@._esm_shards FROM PUBLIC;
@@ -2948,7 +2950,8 @@ BEGIN
            CASE WHEN g OPERATOR(pg_catalog.=) 0 THEN p.processed ELSE 0 END,
            CASE WHEN g OPERATOR(pg_catalog.=) 0 THEN p.failed ELSE 0 END,
            CASE WHEN g OPERATOR(pg_catalog.=) 0 THEN p.filtered ELSE 0 END
-      FROM per_shard p, pg_catalog.generate_series(0, m.parallelization_factor OPERATOR(pg_catalog.-) 1) g;
+      FROM per_shard p, pg_catalog.generate_series(0, m.parallelization_factor OPERATOR(pg_catalog.-) 1) g
+    ON CONFLICT DO NOTHING;
     INSERT INTO @extschema@._esm_shards (mapping, shard_id, checkpoint_seq, lane, lanes, shard_no)
     SELECT m.uuid, h.shard_id,
            CASE WHEN NOT first_time OR m.starting_position OPERATOR(pg_catalog.=) 'TRIM_HORIZON' THEN ''
@@ -2963,7 +2966,9 @@ BEGIN
      WHERE h.stream_id OPERATOR(pg_catalog.=) m.stream_id
        AND NOT EXISTS (SELECT FROM @extschema@._esm_shards e
                         WHERE e.mapping OPERATOR(pg_catalog.=) m.uuid AND e.shard_id OPERATOR(pg_catalog.=) h.shard_id)
-    ORDER BY h.shard_no, g;
+    ORDER BY h.shard_no, g
+    -- a concurrent first lease made them
+    ON CONFLICT DO NOTHING;
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
 END
@@ -3093,7 +3098,7 @@ DECLARE
     last_seq text;
     n_keep integer;
     more boolean;
-    first_arrival timestamptz;
+    hash_key text;
     first_created timestamptz;
     win timestamptz;
     next_created timestamptz;
@@ -3102,6 +3107,10 @@ DECLARE
 BEGIN
     finished := false;
     SELECT * INTO h FROM @extschema@._shards x WHERE x.shard_no OPERATOR(pg_catalog.=) l.shard_no;
+    IF l.lanes OPERATOR(pg_catalog.>) 1 THEN
+        SELECT t.hash_key INTO hash_key FROM @extschema@._tables t
+         WHERE t.relid::pg_catalog.oid OPERATOR(pg_catalog.=) s.relid;
+    END IF;
     LOOP
         guard := guard OPERATOR(pg_catalog.+) 1;
         low := GREATEST(l.checkpoint_seq, COALESCE(h.trimmed_seq, ''));
@@ -3144,10 +3153,9 @@ BEGIN
                pg_catalog.max(p.seq COLLATE "C") FILTER (WHERE p.taken),
                pg_catalog.count(*) FILTER (WHERE p.taken AND p.keep),
                pg_catalog.bool_or(NOT p.taken),
-               pg_catalog.min(p.arrived_at) FILTER (WHERE p.keep),
                pg_catalog.min(p.created_at) FILTER (WHERE p.taken AND p.keep),
                pg_catalog.min(p.created_at) FILTER (WHERE NOT p.taken AND p.keep)
-          INTO seqs, fseqs, body, last_seq, n_keep, more, first_arrival, first_created, next_created
+          INTO seqs, fseqs, body, last_seq, n_keep, more, first_created, next_created
           FROM (SELECT q.*, q.k OPERATOR(pg_catalog.<=) COALESCE(q.kmax_ok,
                         CASE WHEN q.first_keep_k IS NULL THEN q.k ELSE q.first_keep_k OPERATOR(pg_catalog.-) 1 END) AS taken
                   FROM (SELECT o.*, pg_catalog.max(o.k) FILTER (WHERE o.ok) OVER () AS kmax_ok,
@@ -3161,8 +3169,25 @@ BEGIN
                                             OPERATOR(pg_catalog.=) COALESCE(l.window_start,
                                                 @extschema@._esm_window(pg_catalog.min(c.created_at) FILTER (WHERE c.keep) OVER (), width)))
                                        AS ok
-                                  FROM @extschema@._esm_candidates(m, s, l, low, high,
-                                           m.batch_size OPERATOR(pg_catalog.+) 100) c
+                                  FROM (SELECT pg_catalog.row_number() OVER (ORDER BY x.sequence_number) AS k,
+                                               x.sequence_number::text AS seq, x.created_at, x.rec,
+                                               m.filter_criteria IS NULL
+                                               OR @extschema@._filter_criteria_match(m.filter_criteria, x.rec::jsonb) AS keep
+                                          FROM (SELECT r.sequence_number, r.created_at,
+                                                       @extschema@.render_record('lambda', s.stream_arn, s.stream_view_type,
+                                                           r.event_name, r.sequence_number, r.created_at, r.keys, r.new_image,
+                                                           r.old_image, r.size_bytes, r.ttl, r.omitted) AS rec
+                                                  FROM @extschema@._records r
+                                                 WHERE r.shard_no OPERATOR(pg_catalog.=) l.shard_no
+                                                   AND r.sequence_number OPERATOR(pg_catalog.>) low COLLATE "C"
+                                                   AND (high IS NULL OR r.sequence_number OPERATOR(pg_catalog.<=) high COLLATE "C")
+                                                   AND (l.lanes OPERATOR(pg_catalog.=) 1
+                                                        OR @extschema@._esm_lane(r.keys, hash_key, l.lanes) OPERATOR(pg_catalog.=) l.lane)
+                                                 ORDER BY r.sequence_number
+                                                 -- one past a full batch tells whether more
+                                                 -- are waiting; with filters, more to choose from
+                                                 LIMIT m.batch_size OPERATOR(pg_catalog.+)
+                                                       CASE WHEN m.filter_criteria IS NULL THEN 1 ELSE 100 END) x) c
                                 WINDOW w AS (ORDER BY c.k)) o) q) p;
         IF n_keep OPERATOR(pg_catalog.=) 0 AND last_seq IS NOT NULL THEN
             -- only filtered-out records: checkpoint past them, look again
@@ -3285,13 +3310,18 @@ BEGIN
         RETURN;
     END IF;
     SELECT * INTO s FROM @extschema@._streams x WHERE x.stream_id OPERATOR(pg_catalog.=) m.stream_id;
-    IF NOT EXISTS (SELECT FROM @extschema@._esm_shards e
-                    JOIN @extschema@._shards h ON h.shard_no OPERATOR(pg_catalog.=) e.shard_no
-                   WHERE e.mapping OPERATOR(pg_catalog.=) m.uuid
-                   HAVING pg_catalog.count(DISTINCT e.shard_no) OPERATOR(pg_catalog.=)
-                          (SELECT pg_catalog.count(*) FROM @extschema@._shards x
-                            WHERE x.stream_id OPERATOR(pg_catalog.=) m.stream_id)
-                      AND pg_catalog.bool_and(e.lanes OPERATOR(pg_catalog.=) m.parallelization_factor)) THEN
+    -- lanes to make: a shard newer than every shard with lanes (shard_no
+    -- only grows), or a changed parallelization_factor
+    IF (EXISTS (SELECT FROM @extschema@._shards h
+                 WHERE h.stream_id OPERATOR(pg_catalog.=) m.stream_id
+                   AND h.shard_no OPERATOR(pg_catalog.>) COALESCE((SELECT pg_catalog.max(e.shard_no)
+                                                                  FROM @extschema@._esm_shards e
+                                                                 WHERE e.mapping OPERATOR(pg_catalog.=) m.uuid), 0))
+        OR EXISTS (SELECT FROM @extschema@._esm_shards e
+                    WHERE e.mapping OPERATOR(pg_catalog.=) m.uuid AND NOT e.done
+                      AND e.lanes OPERATOR(pg_catalog.<>) m.parallelization_factor))
+       -- one session at a time makes lanes; the others go on without waiting
+       AND pg_catalog.pg_try_advisory_xact_lock(72399392, pg_catalog.hashtext(m.uuid::text)) THEN
         PERFORM @extschema@._esm_init_shards(m.uuid);
     END IF;
     -- an expired lease is a failed attempt (a function timeout)
@@ -3475,7 +3505,9 @@ BEGIN
     FOR m IN SELECT * FROM @extschema@._event_source_mappings x
               WHERE x.function_name OPERATOR(pg_catalog.=) receive_batch.function_name
                  OR x.function_arn OPERATOR(pg_catalog.=) receive_batch.function_name
-              ORDER BY x.uuid LOOP
+              -- the mapping served least recently first
+              ORDER BY (SELECT pg_catalog.max(e.last_batch_at) FROM @extschema@._esm_shards e
+                         WHERE e.mapping OPERATOR(pg_catalog.=) x.uuid) NULLS FIRST, x.uuid LOOP
         ok := @extschema@._esm_require_owner(m);
         found_one := true;
         SELECT * INTO got FROM @extschema@._lease_batch(m.uuid, lease_seconds) x;
