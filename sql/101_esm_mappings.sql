@@ -14,6 +14,8 @@
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS dynamo_streams;
 RESET client_min_messages;
+-- and the pump's slot it leaves behind decodes WAL of the dropped catalog
+SELECT dynamo._pump_drop_slot() IS NOT NULL AS fresh_slot;
 CREATE FUNCTION em_arn(t text) RETURNS text LANGUAGE sql AS $$
   SELECT stream_arn FROM dynamo._streams WHERE table_name = t ORDER BY stream_id DESC LIMIT 1
 $$;

@@ -12,11 +12,7 @@ SET dynamo_streams.shard_rollover_interval = 0;
 -- the pump's slot outlives DROP EXTENSION (100_readopt): a slot made before
 -- the extension was created again decodes writes to item tables whose
 -- catalog is gone ("could not find pg_class entry"), so start afresh
-DO $$
-BEGIN
-  PERFORM pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = dynamo._pump_slot_name();
-  PERFORM pg_replication_origin_drop(roname) FROM pg_replication_origin WHERE roname = dynamo._pump_origin_name();
-END $$;
+SELECT dynamo._pump_drop_slot() IS NOT NULL AS fresh_slot;
 SELECT dynamo.pump() >= 0 AS pumped;
 CREATE FUNCTION rw_arn(t text) RETURNS text LANGUAGE sql AS $$
   SELECT stream_arn FROM dynamo._streams WHERE table_name = t ORDER BY stream_id DESC LIMIT 1

@@ -127,3 +127,16 @@ SELECT ed_window_step('edtumble', '{"state":{"n":13}}');
 SELECT dynamo.fail_batch(batch_id) FROM dynamo.receive_batch('edtumble');
 SELECT ed_window_step('edtumble', '{"state":{"n":14}}');
 SELECT ed_window_step('edtumble', NULL);
+-- a partial failure of a window's final batch: the window goes on, with
+-- the state of that response (its records before the failure are done),
+-- and its final invoke comes again
+SELECT dynamo.update_event_source_mapping((SELECT uuid::text FROM dynamo._event_source_mappings WHERE function_name = 'edtumble'),
+         batch_size => 2, function_response_types => '{ReportBatchItemFailures}')->>'BatchSize';
+SELECT ed_table('EdTumble', 2, 15);
+SELECT dynamo.pump() > 0 AS pumped;
+SELECT ed_times('EdTumble', '{"i15":"2026-01-01 10:13:00+00","i16":"2026-01-01 10:13:01+00"}');
+SELECT ed_ids(event), dynamo.complete_batch(batch_id, jsonb_build_object('state', '{"n":15}'::jsonb,
+         'batchItemFailures', jsonb_build_array(jsonb_build_object('itemIdentifier', ed_seq(event, 2)))))
+  FROM dynamo.receive_batch('edtumble');
+SELECT ed_window_step('edtumble', '{"state":{"n":16}}');
+SELECT ed_window_step('edtumble', NULL);

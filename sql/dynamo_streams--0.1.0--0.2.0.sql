@@ -3418,6 +3418,8 @@ RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     n_del integer := (SELECT pg_catalog.count(*) FROM pg_catalog.unnest(b.seqs) x WHERE x OPERATOR(pg_catalog.<=) upto);
     n_filt integer := (SELECT pg_catalog.count(*) FROM pg_catalog.unnest(b.filtered_seqs) x WHERE x OPERATOR(pg_catalog.<=) upto);
+    -- a final window invoke ends its window only when all of it is done
+    final boolean := b.window_final AND upto IS NOT DISTINCT FROM b.last_seq;
 BEGIN
     DELETE FROM @extschema@._esm_batches x WHERE x.batch_id OPERATOR(pg_catalog.=) b.batch_id;
     UPDATE @extschema@._esm_shards e
@@ -3430,11 +3432,11 @@ BEGIN
            failed = e.failed OPERATOR(pg_catalog.+) CASE WHEN discarded THEN n_del ELSE 0 END,
            filtered = e.filtered OPERATOR(pg_catalog.+) n_filt,
            -- a final window invoke ends the window; an oversized state ends it early
-           window_start = CASE WHEN b.window_final THEN NULL ELSE e.window_start END,
-           window_state = CASE WHEN b.window_final THEN NULL
+           window_start = CASE WHEN final THEN NULL ELSE e.window_start END,
+           window_state = CASE WHEN final THEN NULL
                                WHEN new_state IS NULL OR pg_catalog.octet_length(new_state) OPERATOR(pg_catalog.>) 1048576
                                THEN e.window_state ELSE new_state END,
-           window_early = CASE WHEN b.window_final THEN false
+           window_early = CASE WHEN final THEN false
                                ELSE e.window_early OR COALESCE(pg_catalog.octet_length(new_state) OPERATOR(pg_catalog.>) 1048576, false) END
      WHERE e.mapping OPERATOR(pg_catalog.=) b.mapping AND e.shard_id OPERATOR(pg_catalog.=) b.shard_id
        AND e.lane OPERATOR(pg_catalog.=) b.lane;
@@ -3639,7 +3641,7 @@ BEGIN
         PERFORM @extschema@._esm_write_failure(m, b.shard_id, rest, 'RetryAttemptsExhausted',
                                                l.attempts OPERATOR(pg_catalog.+) 1, NULL, b.request_id);
         -- processed up to the failure, failed after it
-        PERFORM @extschema@._esm_settle(b, upto, false);
+        PERFORM @extschema@._esm_settle(b, upto, false, new_state);
         UPDATE @extschema@._esm_shards e
            SET checkpoint_seq = b.last_seq,
                failed = e.failed OPERATOR(pg_catalog.+) pg_catalog.cardinality(rest),
@@ -3652,7 +3654,9 @@ BEGIN
            AND e.lane OPERATOR(pg_catalog.=) b.lane;
         RETURN 'DISCARDED';
     END IF;
-    PERFORM @extschema@._esm_settle(b, upto, false);
+    -- (a window's state: the response's, as the records before the
+    -- failure are done)
+    PERFORM @extschema@._esm_settle(b, upto, false, new_state);
     UPDATE @extschema@._esm_shards e SET attempts = l.attempts OPERATOR(pg_catalog.+) 1
      WHERE e.mapping OPERATOR(pg_catalog.=) b.mapping AND e.shard_id OPERATOR(pg_catalog.=) b.shard_id
        AND e.lane OPERATOR(pg_catalog.=) b.lane;

@@ -89,7 +89,15 @@ for my $round (1 .. $rounds)
 		my $pid = $node->safe_psql('postgres',
 			q{SELECT pid FROM pg_stat_activity WHERE query LIKE '%consume(%' AND pid <> pg_backend_pid() LIMIT 1});
 		kill 'KILL', $pid if $pid;
-		$node->poll_query_until('postgres', 'SELECT true') or die 'no restart';
+		# the restart can break a poll's connection: poll again
+		my $up = 0;
+		for (1 .. 10)
+		{
+			sleep 1;
+			$up = eval { $node->poll_query_until('postgres', 'SELECT true') };
+			last if $up;
+		}
+		$up or die 'no restart';
 		pass("round $round: killed a consumer ($leased batches leased)");
 	}
 	else
