@@ -1,8 +1,8 @@
 -- 093_filter_combinations: several keys are ANDed, the values of a list
--- ORed, up to five filters ORed, "$or" (AWS Lambda developer guide,
--- "Lambda event filtering": "Or (multiple fields)"); empty criteria match
--- everything; compiled criteria are cached per call site and replaced when
--- the criteria change from row to row.
+-- ORed, up to five filters ORed (AWS Lambda developer guide, "Lambda event
+-- filtering"), EventBridge's "$or" (accepted, docs/filters.md); empty
+-- criteria match everything; compiled criteria are cached per call site
+-- and replaced when the criteria change from row to row.
 \set VERBOSITY terse
 CREATE FUNCTION fc(VARIADIC patterns text[]) RETURNS jsonb LANGUAGE sql AS $$
   SELECT jsonb_build_object('Filters', coalesce(jsonb_agg(jsonb_build_object('Pattern', p)), '[]'))

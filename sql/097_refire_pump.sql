@@ -1,13 +1,14 @@
 -- 097_refire_pump: refire records go through the pump into the stream log
 -- like any record (the pump format row with flag "r") and come back from
 -- get_records in their place among the item's records, OldImage =
--- NewImage.  The stream log keeps no column for the marker yet: records
--- read back through the log carry no userIdentity (docs/functions/refire.md,
--- "Through the stream log").
+-- NewImage, with their marker: the log keeps the sequence number, whose
+-- last digit (part 2) marks a refire, and render_record renders the
+-- userIdentity from it, byte for byte as the plugin sends it.
 \set VERBOSITY terse
 SET dynamo_streams.shard_rollover_interval = 0;
 SELECT dynamo.create_table('RfPump', 'id', stream_view_type => 'NEW_AND_OLD_IMAGES') IS NOT NULL AS created;
 SELECT dynamo.pump() >= 0 AS pumped;
+SELECT 'init' FROM pg_create_logical_replication_slot('rf097', 'dynamo_streams');
 SELECT dynamo.put_item('RfPump', '{"id":{"S":"a"},"v":{"N":"1"}}') IS NOT NULL;
 BEGIN;
 SELECT dynamo.refire('RfPump') AS refired;
@@ -29,12 +30,23 @@ END $$;
 SELECT r ->> 'eventName' AS event, r -> 'dynamodb' -> 'Keys' AS keys,
        r -> 'dynamodb' -> 'NewImage' AS new_image, r -> 'dynamodb' -> 'OldImage' AS old_image,
        (r -> 'dynamodb' -> 'NewImage') = (r -> 'dynamodb' -> 'OldImage') AS images_equal,
-       r ? 'userIdentity' AS marked
+       r -> 'userIdentity' AS user_identity, right(r -> 'dynamodb' ->> 'SequenceNumber', 1) AS part
   FROM rp_records() r ORDER BY r -> 'dynamodb' ->> 'SequenceNumber';
+-- the log's records rendered again are the plugin's, byte for byte
+SELECT fmt, (SELECT array_agg(dynamo.render_record(fmt, s.stream_arn, s.stream_view_type, r.event_name, r.sequence_number,
+                                                   r.created_at, r.keys, r.new_image, r.old_image, r.size_bytes, r.ttl, r.omitted)
+                              ORDER BY r.sequence_number)
+               FROM dynamo._records r JOIN dynamo._streams s USING (stream_id)
+              WHERE s.stream_id = (SELECT max(stream_id) FROM dynamo._streams WHERE table_name = 'RfPump'))
+            = (SELECT array_agg(data) FROM pg_logical_slot_peek_changes('rf097', NULL, NULL, 'format', fmt, 'tables', 'RfPump'))
+            AS log_is_plugin
+  FROM unnest(ARRAY['lambda', 'streams']) fmt;
 -- the log holds what the plugin sent (the pump format's fields)
 SELECT event_name, keys, new_image = old_image AS images_equal, ttl
   FROM dynamo._records r JOIN dynamo._streams s USING (stream_id)
- WHERE s.table_name = 'RfPump' ORDER BY sequence_number;
+ WHERE s.stream_id = (SELECT max(stream_id) FROM dynamo._streams WHERE table_name = 'RfPump')
+ ORDER BY sequence_number;
 DROP FUNCTION rp_records;
+SELECT pg_drop_replication_slot('rf097');
 SELECT dynamo.delete_table('RfPump') IS NOT NULL AS deleted;
 SELECT dynamo.pump() >= 0 AS pumped;

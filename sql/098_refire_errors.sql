@@ -54,6 +54,10 @@ SELECT rf_try($$SELECT dynamo.refire('RfErr')$$) AS reader_refire;
 SELECT rf_try($$SELECT dynamo._refire_row('dynamo."RfErr"', '(0,1)')$$) AS reader_direct;
 SELECT rf_try($$SELECT dynamo.refire('rf_uuid')$$) AS reader_ordinary;
 RESET ROLE;
+-- no role can write refire's table itself (forging a record)
+SET ROLE regress_rf_writer;
+SELECT rf_try($$INSERT INTO dynamo._refires VALUES (0, '\x00') RETURNING 'written'$$) AS forge;
+RESET ROLE;
 SET ROLE regress_rf_writer;
 SELECT rf_try($$SELECT dynamo.refire('RfErr')$$) AS writer_refire;
 SELECT rf_try($$SELECT dynamo.refire('rf_uuid')$$) AS writer_ordinary;

@@ -111,14 +111,4 @@
 #define DYNAMO_LOCAL_BEENTRY(i) pgstat_fetch_stat_local_beentry(i)
 #endif
 
-/* LogLogicalMessage took a flush argument in 17. */
-#include "replication/message.h"
-#if PG_VERSION_NUM >= 170000
-#define DYNAMO_LOG_LOGICAL_MESSAGE(prefix, msg, size, transactional) \
-	LogLogicalMessage((prefix), (msg), (size), (transactional), false)
-#else
-#define DYNAMO_LOG_LOGICAL_MESSAGE(prefix, msg, size, transactional) \
-	LogLogicalMessage((prefix), (msg), (size), (transactional))
-#endif
-
 #endif							/* DYNAMO_COMPAT_H */

@@ -8,10 +8,10 @@
  * record (Lambda event record or GetRecords record), written at commit in
  * commit order.  Updates that leave the item unchanged produce nothing;
  * updates that change the primary key produce a REMOVE and an INSERT.
- * TRUNCATE produces nothing.  A transactional logical message of
- * dynamo.refire (prefix dynamo_streams.refire, record.h) produces a MODIFY
- * record of the item it carries, both images that item, marked by its
- * userIdentity (docs/functions/refire.md).  The layout and every option are
+ * TRUNCATE produces nothing.  The INSERT of a dynamo._refires row (written
+ * by dynamo.refire, record.h) produces a MODIFY record of the item it
+ * carries, both images that item, marked by its userIdentity
+ * (docs/functions/refire.md).  The layout and every option are
  * described in docs/output-plugin.md.
  *
  * Shape (as contrib/test_decoding and pgoutput): options are parsed from a
@@ -33,9 +33,9 @@
  * commit LSN and the change's number in its transaction, counting every row
  * change the transaction made (whatever the table and the options), so
  * decoding the same WAL again gives the same numbers and event ids (format:
- * record_seq.c); a refire message counts as a change.  A stream's region
- * and ARN come from its catalog row, fixed when the stream was enabled; the region/account-id options only stand in
- * for catalog rows written before that was stored.
+ * record_seq.c).  A stream's region and ARN come from its catalog row,
+ * fixed when the stream was enabled; the region/account-id options only
+ * stand in for catalog rows written before that was stored.
  * Nothing in a record depends on the settings of the reading session or
  * of the server (row_image.c).
  *
@@ -55,6 +55,7 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "commands/defrem.h"
 #include "miscadmin.h"
 #include "replication/logical.h"
@@ -101,7 +102,6 @@ typedef struct DecodeState
 	bool		include_lsn;
 	bool		include_timestamp;
 	bool		include_transaction;
-	bool		refiring;		/* the record being written is a refire's */
 	char	   *region;
 	char	   *account;
 	List	   *tables;			/* table-name filter, NIL = all */
@@ -767,7 +767,7 @@ init_record(DynamoRecord *rec, DecodeState *st, ReorderBufferTXN *txn,
 	rec->view_name = info->view_name;
 	rec->event = ev;
 	rec->ttl = (ev == EV_REMOVE && is_ttl_txn(st, txn));
-	rec->refire = st->refiring;
+	rec->refire = (part == DYNAMO_PART_REFIRE);
 	rec->noop = noop;
 	dynamo_sequence_number(rec->seq, dynamo_relinfo_epoch(), txn->final_lsn,
 						   st->change_no, part);
@@ -1092,53 +1092,30 @@ change_row(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	}
 }
 
-/* Change: one row change of any table. */
-static void
-decode_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
-			  Relation relation, ReorderBufferChange *change)
-{
-	DecodeState *st = ctx->output_plugin_private;
-	MemoryContext old;
-	DynamoRelInfo *info;
-
-	st->change_no++;
-	dynamo_out_limit = MaxAllocSize;
-	dynamo_out_limit_hit = false;
-	old = MemoryContextSwitchTo(st->change_cxt);
-	info = dynamo_relinfo_get(relation);
-	if (info->streamed)
-	{
-		if (info->is_item)
-			change_item(ctx, txn, change, info, RelationGetDescr(relation));
-		else
-			change_row(ctx, txn, change, info, RelationGetDescr(relation),
-					   relation->rd_rel->relreplident);
-	}
-	MemoryContextSwitchTo(old);
-	MemoryContextReset(st->change_cxt);
-}
-
 /*
- * The tuple of a refire message (record.h), copied to aligned memory;
- * false if the message is malformed or of another version.
+ * The item tuple of a dynamo._refires row's message (record.h), copied to
+ * aligned memory; false if the message is malformed or of another version.
  */
 static bool
-refire_tuple(const char *message, Size size, Oid *relid, HeapTupleData *tup)
+refire_tuple(bytea *msg, Oid *relid, HeapTupleData *tup)
 {
 	DynamoRefireMessage hdr;
-	char	   *data;
+	Size		size = VARSIZE_ANY_EXHDR(msg);
+	HeapTupleHeader data;
 
 	if (size < sizeof(hdr))
 		return false;
-	memcpy(&hdr, message, sizeof(hdr));
+	memcpy(&hdr, VARDATA_ANY(msg), sizeof(hdr));
 	if (hdr.version != DYNAMO_REFIRE_VERSION || hdr.t_len < SizeofHeapTupleHeader ||
 		size != sizeof(hdr) + hdr.t_len)
 		return false;
 	data = palloc(hdr.t_len);
-	memcpy(data, message + sizeof(hdr), hdr.t_len);
+	memcpy(data, VARDATA_ANY(msg) + sizeof(hdr), hdr.t_len);
+	if (data->t_hoff < SizeofHeapTupleHeader || data->t_hoff > hdr.t_len)
+		return false;
 	*relid = hdr.relid;
 	tup->t_len = hdr.t_len;
-	tup->t_data = (HeapTupleHeader) data;
+	tup->t_data = data;
 	tup->t_tableOid = hdr.relid;
 	ItemPointerSetInvalid(&tup->t_self);
 	return true;
@@ -1168,46 +1145,73 @@ refire_record(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 					!(info->view & (DYNAMO_VIEW_NEW | DYNAMO_VIEW_OLD)), &img);
 		im.new_row = im.old_row = &img;
 	}
-	st->refiring = true;
-	write_record(ctx, txn, change, info, EV_MODIFY, &im, 0, false);
-	st->refiring = false;
+	write_record(ctx, txn, change, info, EV_MODIFY, &im, DYNAMO_PART_REFIRE, false);
+}
+
+/* Is this relation dynamo._refires? */
+static bool
+is_refires(Relation relation)
+{
+	return strcmp(RelationGetRelationName(relation), DYNAMO_REFIRE_TABLE) == 0 &&
+		relation->rd_rel->relnamespace == get_namespace_oid(DYNAMO_SCHEMA, true);
 }
 
 /*
- * Message: a transactional dynamo_streams.refire message becomes a MODIFY
- * record of its item, in its place among the transaction's changes (it
- * counts as a change for sequence numbers).  The relation is read as of
- * the message, as a change's would be; a table whose stream is not
- * enabled there gets no record.  Other messages are not ours.
+ * A change of dynamo._refires: the INSERT of dynamo.refire's row becomes a
+ * MODIFY record of the item it carries (refire.c), in its place among the
+ * transaction's changes.  The item's table is read as of the change, as a
+ * change of its own would be; a table whose stream is not enabled there
+ * gets no record.  The row's DELETE gives nothing.
  */
 static void
-decode_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
-			   XLogRecPtr message_lsn, bool transactional, const char *prefix,
-			   Size message_size, const char *message)
+refire_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+			  Relation refires, ReorderBufferChange *change)
 {
-	DecodeState *st = ctx->output_plugin_private;
-	MemoryContext old;
-	ReorderBufferChange change;
+	HeapTuple	newtup = DYNAMO_CHANGE_NEWTUPLE(change);
 	HeapTupleData tup;
 	Relation	rel;
 	Oid			relid;
+	bool		isnull;
+	Datum		d;
 
-	if (!transactional || strcmp(prefix, DYNAMO_REFIRE_PREFIX) != 0)
+	if (change->action != REORDER_BUFFER_CHANGE_INSERT || newtup == NULL)
 		return;
+	d = heap_getattr(newtup, 2, RelationGetDescr(refires), &isnull);
+	if (isnull || !refire_tuple(DatumGetByteaPP(d), &relid, &tup) ||
+		(rel = RelationIdGetRelation(relid)) == NULL)
+		return;
+	if (rel->rd_rel->relkind == RELKIND_RELATION)
+	{
+		DynamoRelInfo *info = dynamo_relinfo_get(rel);
+
+		if (info->streamed)
+			refire_record(ctx, txn, change, info, RelationGetDescr(rel), &tup);
+	}
+	RelationClose(rel);
+}
+
+/* Change: one row change of any table. */
+static void
+decode_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+			  Relation relation, ReorderBufferChange *change)
+{
+	DecodeState *st = ctx->output_plugin_private;
+	MemoryContext old;
+	DynamoRelInfo *info;
+
 	st->change_no++;
 	dynamo_out_limit = MaxAllocSize;
 	dynamo_out_limit_hit = false;
 	old = MemoryContextSwitchTo(st->change_cxt);
-	memset(&change, 0, sizeof(change));
-	change.lsn = message_lsn;
-	if (refire_tuple(message, message_size, &relid, &tup) &&
-		(rel = RelationIdGetRelation(relid)) != NULL)
+	if (unlikely(is_refires(relation)))
+		refire_change(ctx, txn, relation, change);
+	else if ((info = dynamo_relinfo_get(relation))->streamed)
 	{
-		DynamoRelInfo *info = dynamo_relinfo_get(rel);
-
-		if (info->streamed && rel->rd_rel->relkind == RELKIND_RELATION)
-			refire_record(ctx, txn, &change, info, RelationGetDescr(rel), &tup);
-		RelationClose(rel);
+		if (info->is_item)
+			change_item(ctx, txn, change, info, RelationGetDescr(relation));
+		else
+			change_row(ctx, txn, change, info, RelationGetDescr(relation),
+					   relation->rd_rel->relreplident);
 	}
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(st->change_cxt);
@@ -1221,7 +1225,6 @@ _PG_output_plugin_init(OutputPluginCallbacks *cb)
 	cb->begin_cb = decode_begin;
 	cb->change_cb = decode_change;
 	cb->commit_cb = decode_commit;
-	cb->message_cb = decode_message;
 	cb->filter_by_origin_cb = decode_filter_origin;
 	cb->shutdown_cb = decode_shutdown;
 }

@@ -89,6 +89,7 @@ extern FilterNode *dynamo_filter_compile_pattern(const char *pattern, int len,
 												 int filter_no);
 
 /* filter_match.c */
+extern char *dynamo_filter_fold(const char *s, int len, int *outlen);
 extern bool dynamo_filter_match(const FilterCriteria *fc, JsonbContainer *record);
 extern bool dynamo_filter_match_node(const FilterNode *node, JsonbContainer *obj);
 

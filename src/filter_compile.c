@@ -33,12 +33,12 @@
 #include "dynamo_streams.h"
 #include "filter.h"
 
-extern char *dynamo_filter_fold(const char *s, int len, int *outlen);
-
 #define INVALID_PATTERN "Invalid filter pattern definition."
 
+static void invalid(int fno, const char *what) pg_attribute_noreturn();
+
 /* Raise the AWS error for a bad pattern of filter fno (1-based). */
-static void pg_attribute_noreturn()
+static void
 invalid(int fno, const char *what)
 {
 	ereport(ERROR,

@@ -32,6 +32,7 @@
 
 #include "catalog/pg_collation.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/formatting.h"
@@ -44,8 +45,6 @@
 PG_FUNCTION_INFO_V1(dynamo_filter_criteria_check);
 PG_FUNCTION_INFO_V1(dynamo_filter_criteria_match);
 PG_FUNCTION_INFO_V1(dynamo_test_event_pattern);
-
-extern char *dynamo_filter_fold(const char *s, int len, int *outlen);
 
 /* Case-fold a string (lower() of the database's collation); palloc'd. */
 char *
@@ -169,6 +168,7 @@ visit_leaf(const FilterField *f, const JsonbValue *v, LeafState *st)
 
 		if (!JsonContainerIsArray(v->val.binary.data))
 			return;				/* an object is not a leaf */
+		check_stack_depth();
 		it = JsonbIteratorInit(v->val.binary.data);
 		while (!st->matched &&
 			   (tok = JsonbIteratorNext(&it, &el, true)) != WJB_DONE)
@@ -216,6 +216,7 @@ match_child(const FilterNode *node, const JsonbValue *v)
 		return dynamo_filter_match_node(node, NULL);
 	if (JsonContainerIsObject(v->val.binary.data))
 		return dynamo_filter_match_node(node, v->val.binary.data);
+	check_stack_depth();
 	it = JsonbIteratorInit(v->val.binary.data);
 	while ((tok = JsonbIteratorNext(&it, &el, true)) != WJB_DONE)
 	{

@@ -85,15 +85,22 @@ typedef struct DynamoRecord
 } DynamoRecord;
 
 /*
- * dynamo.refire (refire.c) writes one transactional logical message per
- * item with this prefix; the plugin turns it into a MODIFY record whose
- * images are both the item (decode.c, decode_message).  The message is a
- * DynamoRefireMessage followed by the heap tuple's data (t_data, t_len
- * bytes, no external TOAST pointers), since decoding cannot read the table.
+ * dynamo.refire (refire.c) writes one row per item into the table
+ * dynamo._refires and deletes it again in the same transaction; the
+ * plugin turns the row's INSERT into a MODIFY record whose images are both
+ * the item (decode.c, refire_change).  A row is (relid, message): the
+ * message is a DynamoRefireMessage followed by the item's heap tuple data
+ * (t_data, t_len bytes, no external TOAST pointers), since decoding cannot
+ * read the item's table.  Only refire.c writes the table (no privilege on
+ * it is granted), so the plugin never decodes a row that someone forged.
+ * The record's part (the last digit of the SequenceNumber, record_seq.c)
+ * is DYNAMO_PART_REFIRE, so a stored record stays recognisable as a refire
+ * wherever its sequence number goes (dynamo_seq_is_refire).
  */
-#define DYNAMO_REFIRE_PREFIX	"dynamo_streams.refire"
+#define DYNAMO_REFIRE_TABLE		"_refires"
 #define DYNAMO_REFIRE_PRINCIPAL	"dynamo_streams.refire"
 #define DYNAMO_REFIRE_VERSION	1
+#define DYNAMO_PART_REFIRE		2
 
 typedef struct DynamoRefireMessage
 {
@@ -116,5 +123,8 @@ extern Size dynamo_render_json_len(const DynamoRecord *rec, int flags);
 extern void dynamo_render_lsn(StringInfo out, XLogRecPtr lsn);
 extern void dynamo_render_time(StringInfo out, TimestampTz t);
 extern uint64 dynamo_key_hash(const char *keys, int len);
+
+/* record_seq.c */
+extern bool dynamo_seq_is_refire(const char *seq);
 
 #endif							/* DYNAMO_RECORD_H */

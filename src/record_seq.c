@@ -16,8 +16,10 @@
  *	  move.  It starts at 100 so that the number never has leading zeros;
  *	* L: the commit LSN, 20 digits (the whole uint64 range);
  *	* C: the change's number in its transaction, 16 digits, 1-based;
- *	* P: the record within the change (0, or 1 for the INSERT half of an
- *	  update that changed the primary key).
+ *	* P: the record within the change: 0, 1 for the INSERT half of an
+ *	  update that changed the primary key, 2 for the record of a
+ *	  dynamo.refire message (record.h), which is how a refire record is
+ *	  told apart once stored (dynamo_seq_is_refire).
  *
  * 16 digits of change number cannot overflow: every row change is a WAL
  * record of more than 24 bytes, so 10^16 changes in one transaction would
@@ -39,6 +41,7 @@
 #include "common/hashfn.h"
 
 #include "decode.h"
+#include "record.h"
 
 #define CHANGE_DIGITS	16
 #define CHANGE_LIMIT	UINT64CONST(10000000000000000)	/* 10^16 */
@@ -105,4 +108,12 @@ dynamo_event_id(char *buf, const char *arn, int arn_len, const char *seq)
 		for (j = 0; j < 16; j++)
 			buf[i * 16 + j] = hexdig[(h[i] >> (60 - 4 * j)) & 15];
 	buf[32] = '\0';
+}
+
+/* Is this the SequenceNumber of a refire record (part 2)? */
+bool
+dynamo_seq_is_refire(const char *seq)
+{
+	return strlen(seq) == DYNAMO_SEQ_DIGITS &&
+		seq[DYNAMO_SEQ_DIGITS - 1] == '0' + DYNAMO_PART_REFIRE;
 }

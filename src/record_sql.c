@@ -138,6 +138,8 @@ dynamo_sql_render_record(PG_FUNCTION_ARGS)
 	rec.size_bytes = PG_GETARG_INT64(9);
 	rec.ttl = !PG_ARGISNULL(10) && PG_GETARG_BOOL(10);
 	rec.noop = !PG_ARGISNULL(12) && PG_GETARG_BOOL(12);
+	/* a refire record is known by its sequence number (record_seq.c) */
+	rec.refire = dynamo_seq_is_refire(rec.seq);
 	initStringInfo(&out);
 	dynamo_render_json(&out, &rec, flags);
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(out.data, out.len));

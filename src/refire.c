@@ -1,21 +1,27 @@
 /*-------------------------------------------------------------------------
  *
  * refire.c
- *		dynamo.refire's emitter: one transactional logical message per
- *		item, which the output plugin turns into a MODIFY record.
+ *		dynamo.refire's emitter: one row of dynamo._refires per item,
+ *		written and deleted again, whose INSERT the output plugin turns
+ *		into a MODIFY record.
  *
- * Logical decoding cannot read user tables, so the message carries the
- * row itself: the heap tuple's data as it is now (the latest committed
+ * Logical decoding cannot read user tables, so the row carries the item's
+ * row itself: its heap tuple data as it is now (the latest committed
  * version, or this transaction's own), with out-of-line TOAST values
- * fetched into it, after a DynamoRefireMessage header (record.h).  Being
- * transactional, the message is decoded at its place among the
+ * fetched into it, after a DynamoRefireMessage header (record.h).  Being a
+ * row change of the transaction, it is decoded at its place among the
  * transaction's changes and only if the transaction commits, so refire
- * records are ordered with real writes.  dynamo.refire (SQL, part 63)
- * finds and locks the rows and calls _refire_row for each.
+ * records are ordered with real writes.  The row is deleted at once: the
+ * table stays empty, and the DELETE decodes to nothing.
  *
- * _refire_row checks for itself that the caller could update the table
- * (SELECT and UPDATE) and that no row security applies to the caller, as
- * it reads the row by its ctid.
+ * Why a table and not a logical message (pg_logical_emit_message): any
+ * role may emit messages with any prefix, so a message could forge records
+ * of any stream, or carry tuple bytes that make decoding read past them.
+ * dynamo._refires is written here only, past its ACL (no role but its
+ * owner has a privilege on it), after checking that the caller could
+ * update the item's table (SELECT and UPDATE) and that no row security
+ * applies to the caller, as the row is read by its ctid.  dynamo.refire
+ * (SQL, part 63) finds and locks the rows and calls _refire_row for each.
  *
  *-------------------------------------------------------------------------
  */
@@ -26,6 +32,8 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -37,7 +45,6 @@
 #include "utils/rls.h"
 #include "utils/snapmgr.h"
 
-#include "compat.h"
 #include "dynamo_streams.h"
 #include "record.h"
 
@@ -67,32 +74,58 @@ require_write_access(Oid relid)
 				errhint("Refire as the table's owner or a role that bypasses row security."));
 }
 
-/* Write the refire message of one heap tuple of rel. */
-static void
-emit_tuple(Relation rel, HeapTuple tup)
+/* The refire message of one tuple of rel, as a bytea. */
+static bytea *
+refire_message(Relation rel, HeapTuple tup)
 {
 	DynamoRefireMessage hdr;
 	HeapTuple	flat = tup;
-	char	   *buf;
+	bytea	   *msg;
 
 	if (HeapTupleHasExternal(tup))
 		flat = toast_flatten_tuple(tup, RelationGetDescr(rel));
 	hdr.version = DYNAMO_REFIRE_VERSION;
 	hdr.relid = RelationGetRelid(rel);
 	hdr.t_len = flat->t_len;
-	buf = palloc(sizeof(hdr) + flat->t_len);
-	memcpy(buf, &hdr, sizeof(hdr));
-	memcpy(buf + sizeof(hdr), flat->t_data, flat->t_len);
-	DYNAMO_LOG_LOGICAL_MESSAGE(DYNAMO_REFIRE_PREFIX, buf, sizeof(hdr) + flat->t_len, true);
-	pfree(buf);
+	msg = palloc(VARHDRSZ + sizeof(hdr) + flat->t_len);
+	SET_VARSIZE(msg, VARHDRSZ + sizeof(hdr) + flat->t_len);
+	memcpy(VARDATA(msg), &hdr, sizeof(hdr));
+	memcpy(VARDATA(msg) + sizeof(hdr), flat->t_data, flat->t_len);
 	if (flat != tup)
 		heap_freetuple(flat);
+	return msg;
+}
+
+/* Write (and delete again) the dynamo._refires row of one tuple of rel. */
+static void
+emit_tuple(Relation rel, HeapTuple tup)
+{
+	Oid			refires_id;
+	Relation	refires;
+	HeapTuple	row;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+
+	refires_id = get_relname_relid(DYNAMO_REFIRE_TABLE,
+								   get_namespace_oid(DYNAMO_SCHEMA, false));
+	if (!OidIsValid(refires_id))
+		elog(ERROR, "table %s.%s is missing", DYNAMO_SCHEMA, DYNAMO_REFIRE_TABLE);
+	refires = table_open(refires_id, RowExclusiveLock);
+	values[0] = ObjectIdGetDatum(RelationGetRelid(rel));
+	values[1] = PointerGetDatum(refire_message(rel, tup));
+	row = heap_form_tuple(RelationGetDescr(refires), values, nulls);
+	simple_heap_insert(refires, row);
+	/* the row has done its work once it is in the WAL */
+	CommandCounterIncrement();
+	simple_heap_delete(refires, &row->t_self);
+	table_close(refires, RowExclusiveLock);
+	heap_freetuple(row);
 }
 
 /*
  * _refire_row(relation regclass, row_ctid tid) returns boolean: emit the
- * refire message of the row at row_ctid as the latest snapshot sees it
- * (the caller locked it); false when there is no such row.
+ * refire record of the row at row_ctid as the latest snapshot sees it (the
+ * caller locked it); false when there is no such row.
  */
 Datum
 dynamo_sql_refire_row(PG_FUNCTION_ARGS)

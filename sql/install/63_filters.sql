@@ -28,14 +28,26 @@ COMMENT ON FUNCTION @extschema@.test_event_pattern(text, jsonb) IS
 
 -- Refire (docs/functions/refire.md): MODIFY records for existing items
 -- without changing them, through the WAL.  _refire_row (src/refire.c)
--- writes one transactional logical message per row, carrying the row; the
--- output plugin turns it into a MODIFY record with OldImage = NewImage =
--- the item, marked userIdentity {"type":"Service","principalId":
--- "dynamo_streams.refire"}.  It checks the caller's privileges itself.
+-- writes one row of _refires per item, carrying the item's row, and
+-- deletes it again; the output plugin turns the row's INSERT into a MODIFY
+-- record with OldImage = NewImage = the item, marked userIdentity
+-- {"type":"Service","principalId":"dynamo_streams.refire"}.  No privilege
+-- on _refires is granted: _refire_row writes it past the ACL, after
+-- checking the caller's privileges on the item's table, so no role can
+-- forge a refire record.
+CREATE TABLE @extschema@._refires (
+    relid             pg_catalog.oid NOT NULL,
+    -- a DynamoRefireMessage and the item's heap tuple (src/record.h)
+    message           bytea NOT NULL
+);
+COMMENT ON TABLE @extschema@._refires IS
+    'dynamo_streams refire: rows written and deleted by dynamo.refire, which the output plugin decodes';
+REVOKE ALL ON @extschema@._refires FROM PUBLIC;
+
 CREATE FUNCTION @extschema@._refire_row(relation pg_catalog.regclass, row_ctid pg_catalog.tid) RETURNS boolean
     LANGUAGE c STRICT VOLATILE AS 'MODULE_PATHNAME', 'dynamo_sql_refire_row';
 COMMENT ON FUNCTION @extschema@._refire_row(pg_catalog.regclass, pg_catalog.tid) IS
-    'emit the refire message of one row (as the latest snapshot sees it)';
+    'emit the refire record of one row (as the latest snapshot sees it)';
 
 -- The AttributeValue type of a key column ('S', 'N', 'B' or 'BOOL'), as
 -- the output plugin maps columns (docs/output-plugin.md).
