@@ -11,7 +11,9 @@
 -- mapping's ResourceConflictException).
 \set VERBOSITY terse
 -- 100_readopt drops the extension at its end
-CREATE EXTENSION dynamo_streams;
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS dynamo_streams;
+RESET client_min_messages;
 -- and the pump's slot it leaves behind decodes WAL of the dropped catalog
 SELECT dynamo._pump_drop_slot() IS NOT NULL AS fresh_slot;
 CREATE FUNCTION em_arn(t text) RETURNS text LANGUAGE sql AS $$

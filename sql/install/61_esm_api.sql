@@ -619,6 +619,9 @@ BEGIN
         found_one := true;
         -- the lane rows, made now if delivery has not started
         PERFORM @extschema@._esm_init_shards(m.uuid);
+        -- lock the lanes first: the statement below then has a snapshot
+        -- that sees every batch a concurrent receive_batch committed
+        PERFORM FROM @extschema@._esm_shards e WHERE e.mapping = m.uuid FOR UPDATE;
         WITH target AS (
             SELECT e.shard_id, e.lane,
                    LEAST(e.checkpoint_seq,
@@ -627,8 +630,7 @@ BEGIN
                                       AND CASE WHEN seq IS NULL THEN r.created_at < "to"
                                                ELSE r.sequence_number < seq COLLATE "C" END), '')) AS checkpoint_seq
               FROM @extschema@._esm_shards e
-             WHERE e.mapping = m.uuid
-               FOR UPDATE),
+             WHERE e.mapping = m.uuid),
         back AS (
             UPDATE @extschema@._esm_shards e
                SET checkpoint_seq = t.checkpoint_seq, done = false,
