@@ -226,8 +226,11 @@ BEGIN
                 ELSE 'TrimmedDataAccessException' END,
            CASE v.how
              WHEN 'gap' THEN pg_catalog.format(
-                 'The stream log does not hold the state of item %s of table %s at %s: the table had no stream enabled between %s and then',
-                 v.keys, table_name, at, COALESCE(v.p_disabled, v.p_at))
+                 'The stream log does not hold the state of item %s of table %s at %s: %s; changes made while the table had no stream are not in the log',
+                 v.keys, table_name, at,
+                 CASE WHEN v.p_disabled OPERATOR(pg_catalog.<=) at
+                      THEN pg_catalog.format('its stream was disabled at %s', v.p_disabled)
+                      ELSE pg_catalog.format('the stream of its next record began at %s', v.n_created) END)
              WHEN 'before' THEN pg_catalog.format(
                  'The stream log does not hold the state of item %s of table %s at %s: the table''s first stream began at %s',
                  v.keys, table_name, at, first_stream)
@@ -295,20 +298,20 @@ BEGIN
         -- no record of the item at all
         IF at OPERATOR(pg_catalog.<) (SELECT pg_catalog.min(s.created_at) FROM @extschema@._streams s
                                        WHERE s.table_name OPERATOR(pg_catalog.=) item_as_of.table_name) THEN
-            SELECT k, NULL::jsonb, 'TrimmedDataAccessException',
+            SELECT k AS keys, NULL::jsonb AS image, 'TrimmedDataAccessException' AS exception,
                    pg_catalog.format('The stream log does not hold the state of item %s of table %s at %s: the table''s first stream began later',
-                                     k, table_name, at) INTO x;
+                                     k, table_name, at) AS message INTO x;
         ELSIF @extschema@._history_trimmed(table_name) THEN
-            SELECT k, NULL::jsonb, 'TrimmedDataAccessException',
+            SELECT k AS keys, NULL::jsonb AS image, 'TrimmedDataAccessException' AS exception,
                    pg_catalog.format('The stream log does not hold the state of item %s of table %s at %s: its older records were trimmed',
-                                     k, table_name, at) INTO x;
+                                     k, table_name, at) AS message INTO x;
         ELSE
             SELECT * INTO t FROM @extschema@._tables y WHERE y.table_name OPERATOR(pg_catalog.=) item_as_of.table_name;
             IF FOUND AND @extschema@._predates_log(t)
                AND @extschema@.get_item(table_name, key) OPERATOR(pg_catalog.?) 'Item' THEN
-                SELECT k, NULL::jsonb, 'TrimmedDataAccessException',
+                SELECT k AS keys, NULL::jsonb AS image, 'TrimmedDataAccessException' AS exception,
                        pg_catalog.format('The stream log does not hold the state of item %s of table %s at %s: the item was written before the table''s first stream began and has not changed since',
-                                         k, table_name, at) INTO x;
+                                         k, table_name, at) AS message INTO x;
             ELSE
                 RETURN NULL;
             END IF;
