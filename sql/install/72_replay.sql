@@ -674,13 +674,13 @@ BEGIN
         -- the images a record of this view type and event carries (SPEC 4.4)
         IF (new_image IS NOT NULL) OPERATOR(pg_catalog.<>) (view IN ('NEW_IMAGE', 'NEW_AND_OLD_IMAGES') AND ev OPERATOR(pg_catalog.<>) 'REMOVE') THEN
             ok := @extschema@._import_error(i, 'dynamodb.NewImage',
-                pg_catalog.format('a %s record of a %s stream %s a NewImage', ev, view,
-                                  CASE WHEN new_image IS NULL THEN 'must carry' ELSE 'carries no' END));
+                pg_catalog.format(CASE WHEN new_image IS NULL THEN 'missing: %s records of %s streams carry a NewImage'
+                                       ELSE 'not allowed: %s records of %s streams carry no NewImage' END, ev, view));
         END IF;
         IF (old_image IS NOT NULL) OPERATOR(pg_catalog.<>) (view IN ('OLD_IMAGE', 'NEW_AND_OLD_IMAGES') AND ev OPERATOR(pg_catalog.<>) 'INSERT') THEN
             ok := @extschema@._import_error(i, 'dynamodb.OldImage',
-                pg_catalog.format('a %s record of a %s stream %s an OldImage', ev, view,
-                                  CASE WHEN old_image IS NULL THEN 'must carry' ELSE 'carries no' END));
+                pg_catalog.format(CASE WHEN old_image IS NULL THEN 'missing: %s records of %s streams carry an OldImage'
+                                       ELSE 'not allowed: %s records of %s streams carry no OldImage' END, ev, view));
         END IF;
         IF new_image IS NOT NULL
            AND EXISTS (SELECT FROM pg_catalog.jsonb_each(keys) k
