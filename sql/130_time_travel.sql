@@ -40,7 +40,7 @@ BEGIN
 EXCEPTION WHEN OTHERS THEN
   GET STACKED DIAGNOSTICS det = PG_EXCEPTION_DETAIL, msg = MESSAGE_TEXT;
   RETURN split_part(split_part(det, '.', 1), ':', 1) || ' (' || SQLSTATE || '): '
-         || regexp_replace(msg, '[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9:.]+(\+00)?', '<time>', 'g');
+         || regexp_replace(msg, '[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9:.]+(\+00|Z)?', '<time>', 'g');
 END $$;
 
 -- 1. An item table with NEW_AND_OLD_IMAGES: every question has an answer.

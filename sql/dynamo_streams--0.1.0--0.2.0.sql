@@ -2898,6 +2898,12 @@ $$;
 COMMENT ON FUNCTION @extschema@.item_history(text, jsonb) IS
     'every change of one item in the stream log, oldest first, across all of the table''s streams';
 
+-- A time as the messages of time travel show it: ISO 8601, UTC.
+CREATE FUNCTION @extschema@._iso(t timestamptz) RETURNS text
+    LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+$$;
+
 -- Has a record of the table's streams been trimmed (a trim horizon set, or
 -- a shard whose parent is gone)?
 CREATE FUNCTION @extschema@._history_trimmed(table_name text) RETURNS boolean
@@ -2983,22 +2989,22 @@ BEGIN
            CASE v.how
              WHEN 'gap' THEN pg_catalog.format(
                  'The stream log does not hold the state of item %s of table %s at %s: %s; changes made while the table had no stream are not in the log',
-                 v.keys, table_name, at,
+                 v.keys, table_name, @extschema@._iso(at),
                  CASE WHEN v.p_disabled OPERATOR(pg_catalog.<=) at
-                      THEN pg_catalog.format('its stream was disabled at %s', v.p_disabled)
-                      ELSE pg_catalog.format('the stream of its next record began at %s', v.n_created) END)
+                      THEN pg_catalog.format('its stream was disabled at %s', @extschema@._iso(v.p_disabled))
+                      ELSE pg_catalog.format('the stream of its next record began at %s', @extschema@._iso(v.n_created)) END)
              WHEN 'before' THEN pg_catalog.format(
                  'The stream log does not hold the state of item %s of table %s at %s: the table''s first stream began at %s',
-                 v.keys, table_name, at, first_stream)
+                 v.keys, table_name, @extschema@._iso(at), @extschema@._iso(first_stream))
              WHEN 'trimmed' THEN pg_catalog.format(
                  'The stream log does not hold the state of item %s of table %s at %s: its older records were trimmed',
-                 v.keys, table_name, at)
+                 v.keys, table_name, @extschema@._iso(at))
              WHEN 'first' THEN pg_catalog.format(
                  'The stream log does not hold the state of item %s of table %s at %s: the item existed before the stream began, and its first record (%s at %s) carries no OldImage',
-                 v.keys, table_name, at, v.n_event, v.n_at)
+                 v.keys, table_name, @extschema@._iso(at), v.n_event, @extschema@._iso(v.n_at))
              WHEN 'view' THEN pg_catalog.format(
                  'The stream view type %s of stream %s does not carry the image of item %s at %s',
-                 COALESCE(v.p_view, v.n_view), COALESCE(v.p_arn, v.n_arn), v.keys, at)
+                 COALESCE(v.p_view, v.n_view), COALESCE(v.p_arn, v.n_arn), v.keys, @extschema@._iso(at))
            END
       FROM v;
 END
@@ -3056,18 +3062,18 @@ BEGIN
                                        WHERE s.table_name OPERATOR(pg_catalog.=) item_as_of.table_name) THEN
             SELECT k AS keys, NULL::jsonb AS image, 'TrimmedDataAccessException' AS exception,
                    pg_catalog.format('The stream log does not hold the state of item %s of table %s at %s: the table''s first stream began later',
-                                     k, table_name, at) AS message INTO x;
+                                     k, table_name, @extschema@._iso(at)) AS message INTO x;
         ELSIF @extschema@._history_trimmed(table_name) THEN
             SELECT k AS keys, NULL::jsonb AS image, 'TrimmedDataAccessException' AS exception,
                    pg_catalog.format('The stream log does not hold the state of item %s of table %s at %s: its older records were trimmed',
-                                     k, table_name, at) AS message INTO x;
+                                     k, table_name, @extschema@._iso(at)) AS message INTO x;
         ELSE
             SELECT * INTO t FROM @extschema@._tables y WHERE y.table_name OPERATOR(pg_catalog.=) item_as_of.table_name;
             IF FOUND AND @extschema@._predates_log(t)
                AND @extschema@.get_item(table_name, key) OPERATOR(pg_catalog.?) 'Item' THEN
                 SELECT k AS keys, NULL::jsonb AS image, 'TrimmedDataAccessException' AS exception,
                        pg_catalog.format('The stream log does not hold the state of item %s of table %s at %s: the item was written before the table''s first stream began and has not changed since',
-                                         k, table_name, at) AS message INTO x;
+                                         k, table_name, @extschema@._iso(at)) AS message INTO x;
             ELSE
                 RETURN NULL;
             END IF;
@@ -3114,7 +3120,7 @@ BEGIN
                                    WHERE s.stream_id OPERATOR(pg_catalog.=) ANY (ids)) THEN
         ok := @extschema@._raise('TrimmedDataAccessException',
             pg_catalog.format('The stream log does not hold the state of table %s at %s: the table''s first stream began later',
-                              table_name, at));
+                              table_name, @extschema@._iso(at)));
     END IF;
     -- items written before the first stream and never changed since are in
     -- the table but not in the log
@@ -3135,7 +3141,7 @@ BEGIN
         IF missing IS NOT NULL THEN
             ok := @extschema@._raise('TrimmedDataAccessException',
                 pg_catalog.format('The stream log does not hold the state of item %s of table %s at %s: the item was written before the table''s first stream began and has not changed since',
-                                  missing, table_name, at));
+                                  missing, table_name, @extschema@._iso(at)));
         END IF;
     END IF;
     RETURN QUERY
@@ -3185,7 +3191,7 @@ BEGIN
     END IF;
     IF from_time IS NOT NULL AND to_time IS NOT NULL AND from_time OPERATOR(pg_catalog.>) to_time THEN
         ok := @extschema@._raise('ValidationException', 'from_time must not be later than to_time',
-            pg_catalog.format('from_time is %s, to_time %s.', from_time, to_time));
+            pg_catalog.format('from_time is %s, to_time %s.', @extschema@._iso(from_time), @extschema@._iso(to_time)));
     END IF;
     IF st.stream_view_type IN ('KEYS_ONLY', 'OLD_IMAGE') THEN
         ok := @extschema@._raise('ValidationException',
