@@ -14,7 +14,7 @@
 -- All of these read dynamo._records: like the view stream_records, they are
 -- for superusers and roles granted SELECT on the log.
 
-CREATE INDEX _records_key ON @extschema@._records (stream_id, key_hash);
+CREATE INDEX _records_key ON @extschema@._records (key_hash, stream_id);
 
 -- A normalised item or Keys map as the plugin writes it (compact JSON).
 CREATE FUNCTION @extschema@._item_text(item jsonb) RETURNS text
