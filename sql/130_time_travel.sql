@@ -4,6 +4,10 @@
 -- of ordinary tables and trims; which view types answer which questions;
 -- the errors when the log cannot tell; the plans use the key index.
 \set VERBOSITY terse
+-- (099_drop_extension and 100_readopt drop the extension before this suite)
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS dynamo_streams;
+RESET client_min_messages;
 SET dynamo_streams.shard_rollover_interval = 0;
 SELECT dynamo.pump() >= 0;
 

@@ -6,6 +6,10 @@
 -- are other key schemas, trimmed ranges and bad arguments; nothing is
 -- half-applied.
 \set VERBOSITY terse
+-- (099_drop_extension and 100_readopt drop the extension before this suite)
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS dynamo_streams;
+RESET client_min_messages;
 SET dynamo_streams.shard_rollover_interval = 0;
 SELECT dynamo.pump() >= 0;
 CREATE FUNCTION rp_items(tbl text) RETURNS jsonb LANGUAGE plpgsql AS $$

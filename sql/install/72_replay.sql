@@ -616,8 +616,9 @@ BEGIN
             'Found ' OPERATOR(pg_catalog.||) pg_catalog.jsonb_typeof(records) OPERATOR(pg_catalog.||) '.');
     END IF;
 
-    -- no committed change may still be on its way into the log: the new
-    -- records would then sit above records that the pump writes later
+    -- no committed change of a stream may still be on its way into the
+    -- log: the new records would then sit above records that the pump
+    -- writes later (records of streams no longer in the catalog never come)
     PERFORM @extschema@._pump_lock();
     lsn := pg_catalog.pg_current_wal_insert_lsn();
     IF EXISTS (SELECT FROM pg_catalog.pg_replication_slots r WHERE r.slot_name OPERATOR(pg_catalog.=) slot) THEN
@@ -625,6 +626,7 @@ BEGIN
         SELECT pg_catalog.count(*) INTO pending
           FROM (SELECT pg_catalog.string_to_array(c.data, E'\t') f
                   FROM pg_catalog.pg_logical_slot_peek_changes(slot, lsn, NULL, 'format', 'pump') c OFFSET 0) x
+          JOIN @extschema@._streams s ON s.stream_arn OPERATOR(pg_catalog.=) pg_catalog.btrim(x.f[11], '"')
          WHERE x.f[3]::pg_catalog.pg_lsn OPERATOR(pg_catalog.>) done;
         IF pending OPERATOR(pg_catalog.>) 0 THEN
             ok := @extschema@._raise('ResourceInUseException',
