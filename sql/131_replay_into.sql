@@ -151,6 +151,8 @@ SELECT dynamo.delete_table('RpGone') IS NOT NULL;
 SELECT rp_err(format($$SELECT dynamo.replay_into(%L, 'RpEmpty')$$, :'gone_arn'));
 SELECT dynamo.replay_into(:'gone_arn', 'RpOtherKey');
 SELECT rp_items('RpOtherKey');
+-- (and its history is still there)
+SELECT event_name, new_image FROM dynamo.item_history('RpGone', '{"pk":{"S":"g"}}');
 -- a record that lost its NewImage (max-record-bytes): nothing is applied
 SELECT dynamo.create_table('RpBig', 'pk', 'S', 'sk', 'N', stream_view_type => 'NEW_IMAGE') IS NOT NULL;
 SELECT rp_work('RpBig', 1, 3);
