@@ -402,4 +402,23 @@ SELECT pg_drop_replication_slot('demo') \g /dev/null
 SELECT dynamo.stop(drop_slot => true) \g /dev/null
 SELECT slot_name FROM pg_replication_slots;
 \echo
+\echo '==== 12. History and time travel============================================='
+\echo '-- The stream log is history: item_history lists every change of one item,'
+\echo '-- oldest first, found by key through an index (not by reading the log).'
+SELECT event_name, created_at, old_image->'Genre' AS old_genre, new_image->'Genre' AS new_genre
+  FROM dynamo.item_history('Music', '{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"Happy Day"}}');
+
+\echo
+\echo '-- item_as_of: the item as it was at a point in time, here just after its'
+\echo '-- first write (NULL when it did not exist then).  table_as_of: every item'
+\echo '-- of the table then, and now.'
+SELECT min(created_at) AS first_write
+  FROM dynamo.item_history('Music', '{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"Happy Day"}}') \gset
+SELECT jsonb_pretty(dynamo.item_as_of('Music', '{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"Happy Day"}}', :'first_write'))
+\g (format=unaligned tuples_only=on)
+SELECT (SELECT count(*) FROM dynamo.table_as_of('Music', :'first_write')) AS items_then,
+       (SELECT count(*) FROM dynamo.table_as_of('Music', now())) AS items_now,
+       (SELECT count(*) FROM dynamo."Music") AS items_in_the_table;
+
+\echo
 \echo '==== Done ======================================================================='
