@@ -2770,7 +2770,6 @@ REVOKE ALL ON @extschema@._noop_counts FROM PUBLIC;
 -- All of these read dynamo._records: like the view stream_records, they are
 -- for superusers and roles granted SELECT on the log.
 
-CREATE INDEX _records_key ON @extschema@._records (key_hash, stream_id);
 
 -- A normalised item or Keys map as the plugin writes it (compact JSON).
 CREATE FUNCTION @extschema@._item_text(item jsonb) RETURNS text
@@ -5579,6 +5578,8 @@ BEGIN
                                   name OPERATOR(pg_catalog.||) '_shard_no_sequence_number_idx', name);
         EXECUTE pg_catalog.format('CREATE INDEX %I ON @extschema@.%I (stream_id, created_at)',
                                   name OPERATOR(pg_catalog.||) '_stream_id_created_at_idx', name);
+        EXECUTE pg_catalog.format('CREATE INDEX %I ON @extschema@.%I (key_hash, stream_id)',
+                                  name OPERATOR(pg_catalog.||) '_key_hash_stream_id_idx', name);
         EXECUTE pg_catalog.format('ALTER TABLE @extschema@._records ATTACH PARTITION @extschema@.%I FOR VALUES FROM (%L) TO (%L)',
                                   name, lo, lo OPERATOR(pg_catalog.+) interval '1 day');
     END IF;
@@ -5597,6 +5598,8 @@ BEGIN
                                   part.relname OPERATOR(pg_catalog.||) '_shard_no_sequence_number_idx', part.relname);
         EXECUTE pg_catalog.format('CREATE INDEX IF NOT EXISTS %I ON @extschema@.%I (stream_id, created_at)',
                                   part.relname OPERATOR(pg_catalog.||) '_stream_id_created_at_idx', part.relname);
+        EXECUTE pg_catalog.format('CREATE INDEX IF NOT EXISTS %I ON @extschema@.%I (key_hash, stream_id)',
+                                  part.relname OPERATOR(pg_catalog.||) '_key_hash_stream_id_idx', part.relname);
     END LOOP;
 END
 $$;

@@ -6,7 +6,7 @@
  * The stream log keeps a record's Keys and images as the JSON text the
  * plugin wrote, and picks its shard by a hash of that Keys text
  * (record_render.c, dynamo_key_hash).  Time travel finds an item's records
- * through that hash (index _records_key), so it must write the Keys of a
+ * through that hash (the index on (key_hash, stream_id) of each day partition), so it must write the Keys of a
  * key given in SQL exactly as the plugin would; import_records stores
  * records captured elsewhere in the same canonical text.  Both use the
  * plugin's own writer (record_item.c), never jsonb's output function.

@@ -68,7 +68,8 @@ CREATE TABLE @extschema@._records (
     -- when the pump wrote it: the partition key, and what retention counts
     arrived_at        timestamptz NOT NULL DEFAULT pg_catalog.now()
 ) PARTITION BY RANGE (arrived_at);
--- Its indexes, (shard_no, sequence_number) and (stream_id, created_at),
+-- Its indexes, (shard_no, sequence_number), (stream_id, created_at) and
+-- (key_hash, stream_id) (an item's history, part 72),
 -- are made on each day partition (_records_partition), not on the parent:
 -- the partitions are not extension members, so pg_dump dumps them with
 -- their indexes, and a restore attaches them to the parent that CREATE
@@ -267,6 +268,8 @@ BEGIN
                                   name OPERATOR(pg_catalog.||) '_shard_no_sequence_number_idx', name);
         EXECUTE pg_catalog.format('CREATE INDEX %I ON @extschema@.%I (stream_id, created_at)',
                                   name OPERATOR(pg_catalog.||) '_stream_id_created_at_idx', name);
+        EXECUTE pg_catalog.format('CREATE INDEX %I ON @extschema@.%I (key_hash, stream_id)',
+                                  name OPERATOR(pg_catalog.||) '_key_hash_stream_id_idx', name);
         EXECUTE pg_catalog.format('ALTER TABLE @extschema@._records ATTACH PARTITION @extschema@.%I FOR VALUES FROM (%L) TO (%L)',
                                   name, lo, lo OPERATOR(pg_catalog.+) interval '1 day');
     END IF;

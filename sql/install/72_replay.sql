@@ -10,11 +10,11 @@
 -- An item's records are found through the key hash the plugin stores with
 -- every record (a hash of the Keys text, docs/output-plugin.md "Key hash"):
 -- _history_keys writes a key given in SQL as the plugin writes Keys, and
--- the index _records_key finds its records in every stream of the table.
+-- the index on (key_hash, stream_id) of every day partition of the log
+-- (_records_partition, part 06) finds its records in every stream of the table.
 -- All of these read dynamo._records: like the view stream_records, they are
 -- for superusers and roles granted SELECT on the log.
 
-CREATE INDEX _records_key ON @extschema@._records (key_hash, stream_id);
 
 -- A normalised item or Keys map as the plugin writes it (compact JSON).
 CREATE FUNCTION @extschema@._item_text(item jsonb) RETURNS text

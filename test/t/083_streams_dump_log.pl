@@ -105,7 +105,7 @@ for my $db ('plain', 'custom')
 	is($new->safe_psql($db, $API), $before{api}, "$db: GetRecords reads the same records, byte for byte");
 	is($new->safe_psql($db, q{
 		SELECT count(*) FROM pg_inherits i JOIN pg_index x ON x.indrelid = i.inhrelid
-		 WHERE i.inhparent = 'dynamo._records'::regclass}), '2', "$db: the day partition is attached with its two indexes");
+		 WHERE i.inhparent = 'dynamo._records'::regclass}), '3', "$db: the day partition is attached with its three indexes");
 	my ($rc, $out, $err) = $new->psql($db, "SELECT dynamo.get_records('$old_it')");
 	like($err, qr/Invalid ShardIterator/, "$db: an iterator of the old database is refused");
 }
