@@ -406,6 +406,17 @@ dynamo_pump_decode(const char *slot, PumpStreamMap *map, XLogRecPtr done,
 	DYNAMO_SLOT_ACQUIRE(slot);
 	PG_TRY();
 	{
+		/*
+		 * What earlier steps committed need not be decoded again: the slot
+		 * moves just past the last commit written (done, the origin's
+		 * progress), as a walsender client confirms what it has stored.
+		 */
+		if (done != InvalidXLogRecPtr &&
+			done + 1 > MyReplicationSlot->data.confirmed_flush)
+		{
+			LogicalConfirmReceivedLocation(done + 1);
+			ReplicationSlotMarkDirty();
+		}
 		dynamo_decode_sink = &ps.base;
 		ctx = CreateDecodingContext(InvalidXLogRecPtr, options, false,
 									XL_ROUTINE(.page_read = read_local_xlog_page,
@@ -432,6 +443,13 @@ dynamo_pump_decode(const char *slot, PumpStreamMap *map, XLogRecPtr done,
 				break;
 			}
 			CHECK_FOR_INTERRUPTS();
+		}
+		/* nothing taken: nothing waits for this commit, move on at once */
+		if (!result->more && result->last_lsn == InvalidXLogRecPtr &&
+			end_of_wal > MyReplicationSlot->data.confirmed_flush)
+		{
+			LogicalConfirmReceivedLocation(end_of_wal);
+			ReplicationSlotMarkDirty();
 		}
 		FreeDecodingContext(ctx);
 		ctx = NULL;
