@@ -143,4 +143,13 @@
 #define DYNAMO_ESTATE_RESULT_REL(estate, rri) ((estate)->es_result_relation_info = (rri))
 #endif
 
+/* LogLogicalMessage takes whether to flush from 17 on. */
+#if PG_VERSION_NUM >= 170000
+#define DYNAMO_LOG_LOGICAL_MESSAGE(prefix, msg, size, transactional) \
+	LogLogicalMessage((prefix), (msg), (size), (transactional), false)
+#else
+#define DYNAMO_LOG_LOGICAL_MESSAGE(prefix, msg, size, transactional) \
+	LogLogicalMessage((prefix), (msg), (size), (transactional))
+#endif
+
 #endif							/* DYNAMO_COMPAT_H */
