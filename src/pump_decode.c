@@ -51,6 +51,7 @@
 #include "utils/memutils.h"
 #include "utils/pg_lsn.h"
 #include "utils/rel.h"
+#include "utils/resowner.h"
 #include "utils/tuplestore.h"
 
 #include "compat.h"
@@ -395,6 +396,7 @@ dynamo_pump_decode(const char *slot, PumpStreamMap *map, XLogRecPtr done,
 	LogicalDecodingContext *volatile ctx = NULL;
 	XLogRecPtr	end_of_wal;
 	List	   *options;
+	ResourceOwner owner = CurrentResourceOwner;
 
 	CheckSlotPermissions();
 	CheckLogicalDecodingRequirements();
@@ -434,7 +436,16 @@ dynamo_pump_decode(const char *slot, PumpStreamMap *map, XLogRecPtr done,
 			if (errm)
 				elog(ERROR, "could not find record for logical decoding: %s", errm);
 			if (record != NULL)
+			{
 				LogicalDecodingProcessRecord(ctx, ctx->reader);
+				/*
+				 * Replaying a transaction runs in an internal subtransaction,
+				 * whose end leaves the top transaction's resource owner
+				 * current; the caller's (a portal's, a procedure's) must be
+				 * current again for what it has registered.
+				 */
+				CurrentResourceOwner = owner;
+			}
 			if (ps.waiting >= PUMP_FLUSH_ROWS)
 				flush_rows(&ps);
 			if (max_changes > 0 && result->decoded >= max_changes)
