@@ -207,6 +207,7 @@ dynamo_pump_step(int64 max_changes, bool *more)
 	char	   *slot;
 	PumpStreamMap *map;
 	PumpResult	res;
+	XLogRecPtr	pending;
 	MemoryContext caller = CurrentMemoryContext;
 
 	if (!IsTransactionState())
@@ -224,7 +225,15 @@ dynamo_pump_step(int64 max_changes, bool *more)
 	map = load_stream_map(caller);
 	SPI_finish();
 	/* records and no-op counts of the transactions after done */
-	dynamo_pump_decode(slot, map, done, partition, max_changes, &res);
+	/*
+	 * An earlier step of this transaction took transactions up to the
+	 * session's origin LSN, not committed yet: skip them too, but move the
+	 * slot only past what committed.
+	 */
+	pending = (replorigin_session_origin_lsn != InvalidXLogRecPtr &&
+			   replorigin_session_origin_lsn > done) ?
+		replorigin_session_origin_lsn : InvalidXLogRecPtr;
+	dynamo_pump_decode(slot, map, done, pending, partition, max_changes, &res);
 	/* progress, shard upkeep, the pump's row, in this transaction */
 	SPI_connect();
 	args[0] = Int64GetDatum(res.pumped);
