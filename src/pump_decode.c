@@ -32,6 +32,7 @@
 
 #include "access/heapam.h"
 #include "access/table.h"
+#include "access/rmgr.h"
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "access/xlog.h"
@@ -45,6 +46,8 @@
 #include "replication/logical.h"
 #include "replication/slot.h"
 #include "storage/lmgr.h"
+#include "storage/spin.h"
+#include "storage/standbydefs.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
@@ -364,6 +367,79 @@ sink_init(PumpSink *ps, PumpStreamMap *map, XLogRecPtr done, Oid partition,
 							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 }
 
+/*
+ * Where the slot may restart decoding, and its catalog xmin, as snapbuild
+ * proposes them at running-xacts records (candidates that take effect once
+ * the slot is confirmed past them).  The slot keeps only the first
+ * candidate until one takes effect, which for a reader that confirms only
+ * at its next step (the pump) is one from the start of the step: the next
+ * step would decode all of this one's WAL again.  So the pump clears the
+ * candidates before each running-xacts record, letting the newest one in,
+ * and at the end keeps the newest that is at or below the last commit
+ * taken (what the next step confirms), so that the next step starts
+ * near where this one ended.  Candidates only ever take effect as
+ * snapbuild meant them: once confirmed_flush passes their position.
+ */
+typedef struct PumpCandidates
+{
+	TransactionId catalog_xmin;
+	XLogRecPtr	xmin_lsn;
+	XLogRecPtr	restart_valid;
+	XLogRecPtr	restart_lsn;
+} PumpCandidates;
+
+/* Read (and with clear, clear) the slot's candidates. */
+static void
+candidates_take(PumpCandidates *c, bool clear)
+{
+	ReplicationSlot *slot = MyReplicationSlot;
+
+	SpinLockAcquire(&slot->mutex);
+	c->catalog_xmin = slot->candidate_catalog_xmin;
+	c->xmin_lsn = slot->candidate_xmin_lsn;
+	c->restart_valid = slot->candidate_restart_valid;
+	c->restart_lsn = slot->candidate_restart_lsn;
+	if (clear)
+	{
+		slot->candidate_catalog_xmin = InvalidTransactionId;
+		slot->candidate_xmin_lsn = InvalidXLogRecPtr;
+		slot->candidate_restart_valid = InvalidXLogRecPtr;
+		slot->candidate_restart_lsn = InvalidXLogRecPtr;
+	}
+	SpinLockRelease(&slot->mutex);
+}
+
+/* Put candidates back into the slot. */
+static void
+candidates_put(const PumpCandidates *c)
+{
+	ReplicationSlot *slot = MyReplicationSlot;
+
+	SpinLockAcquire(&slot->mutex);
+	slot->candidate_catalog_xmin = c->catalog_xmin;
+	slot->candidate_xmin_lsn = c->xmin_lsn;
+	slot->candidate_restart_valid = c->restart_valid;
+	slot->candidate_restart_lsn = c->restart_lsn;
+	SpinLockRelease(&slot->mutex);
+}
+
+/* Is the record just read a running-xacts record? */
+static inline bool
+is_running_xacts(XLogReaderState *reader)
+{
+	return XLogRecGetRmid(reader) == RM_STANDBY_ID &&
+		(XLogRecGetInfo(reader) & ~XLR_INFO_MASK) == XLOG_RUNNING_XACTS;
+}
+
+/* Are both candidates (if any) at or below lsn? */
+static inline bool
+candidates_below(const PumpCandidates *c, XLogRecPtr lsn)
+{
+	return (c->xmin_lsn == InvalidXLogRecPtr || c->xmin_lsn <= lsn) &&
+		(c->restart_valid == InvalidXLogRecPtr || c->restart_valid <= lsn) &&
+		(c->xmin_lsn != InvalidXLogRecPtr || c->restart_valid != InvalidXLogRecPtr);
+}
+
 /* The no-op counts of the step as three arrays (for dynamo._pump_end). */
 static void
 noop_arrays(PumpSink *ps, PumpResult *result)
@@ -398,6 +474,7 @@ dynamo_pump_decode(const char *slot, PumpStreamMap *map, XLogRecPtr done,
 	XLogRecPtr	end_of_wal;
 	List	   *options;
 	ResourceOwner owner = CurrentResourceOwner;
+	PumpCandidates safe = {0};
 
 	CheckSlotPermissions();
 	CheckLogicalDecodingRequirements();
@@ -436,6 +513,15 @@ dynamo_pump_decode(const char *slot, PumpStreamMap *map, XLogRecPtr done,
 			record = XLogReadRecord(ctx->reader, &errm);
 			if (errm)
 				elog(ERROR, "could not find record for logical decoding: %s", errm);
+			if (record != NULL && is_running_xacts(ctx->reader))
+			{
+				PumpCandidates c;
+
+				/* keep the newest candidates the next step will confirm */
+				candidates_take(&c, true);
+				if (candidates_below(&c, Max(result->last_lsn, done)))
+					safe = c;
+			}
 			if (record != NULL)
 			{
 				LogicalDecodingProcessRecord(ctx, ctx->reader);
@@ -455,6 +541,15 @@ dynamo_pump_decode(const char *slot, PumpStreamMap *map, XLogRecPtr done,
 				break;
 			}
 			CHECK_FOR_INTERRUPTS();
+		}
+		/* newer candidates than the slot's own, if they are safe */
+		{
+			PumpCandidates c;
+
+			candidates_take(&c, false);
+			if (!candidates_below(&c, Max(result->last_lsn, done)) &&
+				(safe.xmin_lsn != InvalidXLogRecPtr || safe.restart_valid != InvalidXLogRecPtr))
+				candidates_put(&safe);
 		}
 		/* nothing taken: nothing waits for this commit, move on at once */
 		if (!result->more && result->last_lsn == InvalidXLogRecPtr &&
