@@ -11,7 +11,8 @@
  * no-op flags, and why parts were left out.  Renderers write it out:
  * record_render.c as the Lambda or GetRecords JSON record, or in the
  * internal pump format (tab-separated fields with the JSON fragments as
- * they are), which the stream log stores without parsing JSON;
+ * they are); the stream log pump gets the record itself (DynamoRecordSink
+ * below) and stores its fields;
  * record_sql.c renders stored fields again from SQL
  * (dynamo.render_record), byte for byte as the plugin does.
  *

@@ -11,8 +11,9 @@
  * dynamo_out_limit before it appends (DYNAMO_ROOM), so the plugin can catch
  * a record larger than max-record-bytes.
  *
- * The pump format (format=pump, internal: its only reader is the stream
- * log pump) is one text row per record of tab-separated fields.  Compact
+ * The pump format (format=pump, internal: the text form of what the
+ * stream log stores; the pump itself gets the records as structs) is one
+ * text row per record of tab-separated fields.  Compact
  * JSON never holds a raw tab or newline (strings escape every control
  * character), so the Keys and images are written as they are, and a reader
  * splits the row at tabs without parsing any JSON:
