@@ -476,7 +476,12 @@ dynamo_pump_decode(const char *slot, PumpStreamMap *map, XLogRecPtr done,
 	ResourceOwner owner = CurrentResourceOwner;
 	PumpCandidates safe = {0};
 
-	CheckSlotPermissions();
+	/* the privileges of pg_logical_slot_peek_changes (on every version) */
+	if (!superuser() && !has_rolreplication(GetUserId()))
+		ereport(ERROR,
+				errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				errmsg("permission denied to use replication slots"),
+				errdetail("The stream log pump reads a logical replication slot: only superusers and roles with the REPLICATION attribute may."));
 	CheckLogicalDecodingRequirements();
 	memset(result, 0, sizeof(*result));
 	sink_init(&ps, map, Max(done, pending), partition, result);
