@@ -11,7 +11,8 @@
  * no-op flags, and why parts were left out.  Renderers write it out:
  * record_render.c as the Lambda or GetRecords JSON record, or in the
  * internal pump format (tab-separated fields with the JSON fragments as
- * they are), which the stream log stores without parsing JSON;
+ * they are); the stream log pump gets the record itself (DynamoRecordSink
+ * below) and stores its fields;
  * record_sql.c renders stored fields again from SQL
  * (dynamo.render_record), byte for byte as the plugin does.
  *
@@ -26,6 +27,7 @@
 #include "access/xlogdefs.h"
 #include "datatype/timestamp.h"
 #include "lib/stringinfo.h"
+#include "utils/jsonb.h"
 
 /* The record's eventName. */
 typedef enum DynamoEvent
@@ -109,6 +111,43 @@ typedef struct DynamoRefireMessage
 	uint32		t_len;			/* bytes of tuple data that follow */
 } DynamoRefireMessage;
 
+/*
+ * An in-process reader of the plugin's records: the stream log pump
+ * (pump.c) installs one in dynamo_decode_sink before it creates its
+ * decoding context, and the plugin then hands it each record (as
+ * format=pump would carry it) instead of writing text, and, at each
+ * commit, the writes of the transaction that were suppressed as no-ops
+ * (per stream).  Callbacks run inside decoding (historic snapshot,
+ * internal subtransaction): they may only copy what they are given.
+ */
+typedef struct DynamoRecordSink DynamoRecordSink;
+struct DynamoRecordSink
+{
+	void		(*record) (DynamoRecordSink *sink, const DynamoRecord *rec);
+	void		(*noops) (DynamoRecordSink *sink, XLogRecPtr commit_lsn,
+						  TimestampTz commit_time, const char *stream_arn,
+						  int stream_arn_len, int64 count);
+};
+
+extern PGDLLIMPORT DynamoRecordSink *dynamo_decode_sink;
+
+/*
+ * A put that left its item unchanged writes no row; it logs this as a
+ * transactional logical decoding message (prefix DYNAMO_NOOP_PREFIX) so
+ * that the plugin can count it (item_noop.c).
+ */
+#define DYNAMO_NOOP_PREFIX		"dynamo_streams.noop"
+
+typedef struct DynamoNoopMessage
+{
+	Oid			relid;			/* the item table */
+	uint64		key_hash;		/* of the item's Keys (dynamo_key_hash) */
+} DynamoNoopMessage;
+
+/* item_noop.c */
+extern void dynamo_log_noop(Oid relid, Jsonb *item, const char *hash_key,
+							const char *range_key);
+
 /* Renderer flags. */
 #define DYNAMO_RENDER_STREAMS	0x01	/* GetRecords record, not Lambda */
 #define DYNAMO_RENDER_PG_XID	0x02	/* "pg":{"xid"} */
@@ -119,6 +158,10 @@ typedef struct DynamoRefireMessage
 /* record_render.c */
 extern void dynamo_render_json(StringInfo out, const DynamoRecord *rec, int flags);
 extern void dynamo_render_pump(StringInfo out, const DynamoRecord *rec);
+extern void dynamo_render_pump_noops(StringInfo out, XLogRecPtr commit_lsn,
+									 XLogRecPtr end_lsn, TimestampTz commit_time,
+									 const char *stream_arn, int stream_arn_len,
+									 int64 count);
 extern Size dynamo_render_json_len(const DynamoRecord *rec, int flags);
 extern void dynamo_render_lsn(StringInfo out, XLogRecPtr lsn);
 extern void dynamo_render_time(StringInfo out, TimestampTz t);
