@@ -2823,8 +2823,10 @@ CREATE FUNCTION @extschema@._incremental_export_query(stream_ids bigint[], from_
 RETURNS text LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT pg_catalog.format($q$
     SELECT '{"Metadata":{"WriteTimestampMicros":{"N":"'
-           OPERATOR(pg_catalog.||) pg_catalog.floor(pg_catalog.date_part('epoch', c.written_at)::numeric
-                                                    OPERATOR(pg_catalog.*) 1000000)::bigint::text
+           OPERATOR(pg_catalog.||) (pg_catalog.date_part('epoch', pg_catalog.date_trunc('second', c.written_at))::bigint
+                                    OPERATOR(pg_catalog.*) 1000000
+                                    OPERATOR(pg_catalog.+) (pg_catalog.date_part('microseconds', c.written_at)::bigint
+                                                            OPERATOR(pg_catalog.%%) 1000000))::text
            OPERATOR(pg_catalog.||) '"}},"Keys":' OPERATOR(pg_catalog.||) c.keys
            OPERATOR(pg_catalog.||) CASE WHEN c.last_event OPERATOR(pg_catalog.<>) 'REMOVE'
                                         THEN ',"NewImage":' OPERATOR(pg_catalog.||) c.after_image ELSE '' END
@@ -2928,7 +2930,7 @@ BEGIN
         -- the table as this transaction sees it: export_time must be now
         IF export_time IS NOT NULL AND export_time OPERATOR(pg_catalog.<>) pg_catalog.now() THEN
             ok := @extschema@._raise('ValidationException',
-                pg_catalog.format('Export time %s is not the present time %s', export_time, pg_catalog.now()),
+                'ExportTime must be the present time for a full export',
                 'A full export reads the table as the calling transaction sees it, at now() (docs/deviations.md).',
                 'Leave export_time NULL, or rebuild the table at that time first with the history functions.');
         END IF;
