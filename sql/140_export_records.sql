@@ -9,6 +9,8 @@
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS dynamo_streams;
 RESET client_min_messages;
+SET timezone = 'UTC';
+SET datestyle = 'ISO, YMD';
 SET dynamo_streams.shard_rollover_interval = 0;
 SELECT dynamo.create_table('ExBoth', 'pk', 'S', 'sk', 'N', 'NEW_AND_OLD_IMAGES') IS NOT NULL;
 SELECT dynamo.create_table('ExKeys', 'pk', 'N', stream_view_type => 'KEYS_ONLY') IS NOT NULL;

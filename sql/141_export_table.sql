@@ -14,6 +14,8 @@
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS dynamo_streams;
 RESET client_min_messages;
+SET timezone = 'UTC';
+SET datestyle = 'ISO, YMD';
 SET dynamo_streams.shard_rollover_interval = 0;
 SELECT current_setting('data_directory') || '/exports141' AS dir \gset
 SELECT dynamo.create_table('XpItems', 'pk', 'S', 'sk', 'N', 'NEW_AND_OLD_IMAGES') IS NOT NULL;
@@ -139,8 +141,12 @@ SELECT jsonb_build_object('ExportFromTime', extract(epoch FROM :'t1'::timestampt
 SELECT dynamo.export_table_to_point_in_time('XpItems', :'dir', export_type => 'INCREMENTAL_EXPORT',
          incremental_export_specification => :'window'::jsonb) AS incr \gset
 SELECT xp_mask(k) AS member, xp_mask(CASE WHEN k IN ('StartTime', 'EndTime', 'TableId', 'S3Bucket')
-                                          THEN jsonb_typeof(v) ELSE v::text END) AS value
+                                          THEN jsonb_typeof(v)
+                                          WHEN k = 'IncrementalExportSpecification'
+                                          THEN (v - 'ExportFromTime' - 'ExportToTime')::text ELSE v::text END) AS value
   FROM jsonb_each(:'incr'::jsonb->'ExportDescription') x(k, v) ORDER BY k;
+SELECT :'incr'::jsonb->'ExportDescription'->'IncrementalExportSpecification'->'ExportToTime'
+         = to_jsonb(round(extract(epoch FROM :'t2'::timestamptz), 3)) AS to_ok;
 SELECT (:'incr'::jsonb->'ExportDescription'->'IncrementalExportSpecification'->>'ExportFromTime')::numeric
          = round(extract(epoch FROM :'t1'::timestamptz), 3) AS from_ok;
 SELECT * FROM xp_check(:'dir', :'incr');

@@ -68,8 +68,11 @@ bad_argument(const char *name, const char *value, const char *constraint)
 {
 	ereport(ERROR,
 			dynamo_exception_detail(DYNAMO_EXC_VALIDATION, "%s", constraint),
+			value ?
 			errmsg("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s",
-				   value ? value : "null", name, constraint));
+				   value, name, constraint) :
+			errmsg("1 validation error detected: Value null at '%s' failed to satisfy constraint: %s",
+				   name, constraint));
 }
 
 /* The region field of a stream ARN (validated by _stream_for_read). */
@@ -210,8 +213,8 @@ export_begin(FunctionCallInfo fcinfo, MemoryContext mcxt)
 		ereport(ERROR,
 				dynamo_exception_detail(DYNAMO_EXC_VALIDATION,
 										"The range is from %s to %s.",
-										timestamptz_to_str(PG_GETARG_TIMESTAMPTZ(1)),
-										timestamptz_to_str(PG_GETARG_TIMESTAMPTZ(2))),
+										pstrdup(timestamptz_to_str(PG_GETARG_TIMESTAMPTZ(1))),
+										pstrdup(timestamptz_to_str(PG_GETARG_TIMESTAMPTZ(2)))),
 				errmsg("1 validation error detected: Value at 'from' failed to satisfy constraint: Member must not be later than 'to'"));
 	arn = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
 
