@@ -2750,6 +2750,105 @@ COMMENT ON TABLE @extschema@._noop_counts IS
 REVOKE ALL ON @extschema@._noop_counts FROM PUBLIC;
 
 -- ---------------------------------------------------------------------
+-- Pump in process (pump-perf): the pump decodes its slot in its own
+-- process and bulk-inserts the records (src/pump_decode.c); the SQL step
+-- is split into its start and its end, and no-op counts are stored.
+-- ---------------------------------------------------------------------
+DROP FUNCTION @extschema@._pump_step(bigint);
+
+-- The start of a pump step (src/pump.c; the step runs in the caller's
+-- transaction, with the pump's replication origin set up for the session):
+-- the pump lock; the slot moved just past the last commit that an earlier
+-- step wrote (the origin's progress), so that decoding resumes with the next
+-- transaction; shard upkeep; the day's partition of _records.  Returns the
+-- progress (transactions that committed at or below it are skipped when
+-- decoded again), the partition and the slot.  The pump then decodes the
+-- slot in its own process and writes the records (src/pump_decode.c).
+CREATE FUNCTION @extschema@._pump_begin(OUT done pg_catalog.pg_lsn, OUT part pg_catalog.regclass, OUT slot text)
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    origin text := @extschema@._pump_origin_name();
+    confirmed pg_catalog.pg_lsn;
+BEGIN
+    slot := @extschema@._pump_slot_name();
+    PERFORM @extschema@._pump_lock();
+    done := COALESCE(pg_catalog.pg_replication_origin_progress(origin, true), '0/0');
+    SELECT r.confirmed_flush_lsn INTO confirmed FROM pg_catalog.pg_replication_slots r
+     WHERE r.slot_name OPERATOR(pg_catalog.=) slot;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'the pump''s replication slot does not exist'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'dynamo.pump() and dynamo.start() create it.';
+    END IF;
+    IF done OPERATOR(pg_catalog.>) '0/0' AND done OPERATOR(pg_catalog.>=) confirmed THEN
+        PERFORM pg_catalog.pg_replication_slot_advance(slot, @extschema@._lsn_next(done));
+    END IF;
+    PERFORM @extschema@._maintain_shards();
+    part := pg_catalog.format('@extschema@.%I', @extschema@._records_partition(pg_catalog.now()))::pg_catalog.regclass;
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@._pump_begin() FROM PUBLIC;
+
+-- The end of a pump step, after its records are written: the no-op counts
+-- (per stream and hour of commit), the progress (last_lsn, the commit LSN
+-- of the last transaction taken) committing with them through the origin,
+-- closed shards that got late records, the pump's row; when caught up, the
+-- shards of disabled streams closed and, with nothing taken, the slot moved
+-- to upto (the end of the WAL read) at once.
+CREATE FUNCTION @extschema@._pump_end(pumped bigint, last_lsn pg_catalog.pg_lsn, more boolean,
+                                      upto pg_catalog.pg_lsn, taken boolean, noop_streams bigint[],
+                                      noop_buckets timestamptz[], noop_counts bigint[])
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    slot text := @extschema@._pump_slot_name();
+    confirmed pg_catalog.pg_lsn;
+BEGIN
+    IF taken THEN
+        -- progress commits with the records (the session has the origin)
+        PERFORM pg_catalog.pg_replication_origin_xact_setup(last_lsn, pg_catalog.now());
+    END IF;
+    IF pg_catalog.cardinality(noop_streams) OPERATOR(pg_catalog.>) 0 THEN
+        INSERT INTO @extschema@._noop_counts AS n (stream_id, bucket, suppressed)
+        SELECT u.s, u.b, u.c
+          FROM ROWS FROM (pg_catalog.unnest(noop_streams), pg_catalog.unnest(noop_buckets),
+                          pg_catalog.unnest(noop_counts)) u(s, b, c)
+            ON CONFLICT (stream_id, bucket) DO UPDATE
+           SET suppressed = n.suppressed OPERATOR(pg_catalog.+) excluded.suppressed;
+    END IF;
+    IF pumped OPERATOR(pg_catalog.>) 0 THEN
+        -- a closed shard that got late records (a transaction that
+        -- committed after its stream was disabled) ends at the last of them
+        UPDATE @extschema@._shards sh
+           SET ending_seq = (SELECT pg_catalog.max(r.sequence_number) FROM @extschema@._records r
+                              WHERE r.shard_no OPERATOR(pg_catalog.=) sh.shard_no)
+         WHERE sh.current AND sh.ending_seq IS NOT NULL
+           AND EXISTS (SELECT FROM @extschema@._records r
+                        WHERE r.shard_no OPERATOR(pg_catalog.=) sh.shard_no
+                          AND r.sequence_number OPERATOR(pg_catalog.>) sh.ending_seq);
+    END IF;
+    UPDATE @extschema@._pump p
+       SET pumped_through = CASE WHEN more THEN GREATEST(p.pumped_through, @extschema@._lsn_next(last_lsn))
+                                 ELSE GREATEST(p.pumped_through, upto) END,
+           last_step_at = pg_catalog.now(),
+           records = p.records OPERATOR(pg_catalog.+) pumped;
+    IF NOT more THEN
+        -- caught up: close the shards of streams disabled before upto now
+        PERFORM @extschema@._maintain_shards();
+        IF NOT taken THEN
+            -- nothing up to upto: let the slot release that WAL now
+            SELECT r.confirmed_flush_lsn INTO confirmed FROM pg_catalog.pg_replication_slots r
+             WHERE r.slot_name OPERATOR(pg_catalog.=) slot;
+            IF upto OPERATOR(pg_catalog.>) confirmed THEN
+                PERFORM pg_catalog.pg_replication_slot_advance(slot, upto);
+            END IF;
+        END IF;
+    END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@._pump_end(bigint, pg_catalog.pg_lsn, boolean, pg_catalog.pg_lsn, boolean,
+                                             bigint[], timestamptz[], bigint[]) FROM PUBLIC;
+
+-- ---------------------------------------------------------------------
 -- Export and analytics (export)
 -- ---------------------------------------------------------------------
 

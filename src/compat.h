@@ -112,6 +112,36 @@
 #endif
 
 /*
+ * The in-process pump (src/pump_decode.c): acquiring a slot, the flushed
+ * end of the WAL, and inserting index entries, as their signatures changed.
+ */
+#if PG_VERSION_NUM >= 180000
+#define DYNAMO_SLOT_ACQUIRE(name) ReplicationSlotAcquire((name), true, true)
+#elif PG_VERSION_NUM >= 140000
+#define DYNAMO_SLOT_ACQUIRE(name) ReplicationSlotAcquire((name), true)
+#else
+#define DYNAMO_SLOT_ACQUIRE(name) ReplicationSlotAcquire((name), SAB_Error)
+#endif
+#if PG_VERSION_NUM >= 150000
+#define DYNAMO_FLUSH_REC_PTR() GetFlushRecPtr(NULL)
+#else
+#define DYNAMO_FLUSH_REC_PTR() GetFlushRecPtr()
+#endif
+#if PG_VERSION_NUM >= 160000
+#define DYNAMO_INSERT_INDEX_TUPLES(rri, slot, estate) \
+	ExecInsertIndexTuples((rri), (slot), (estate), false, false, NULL, NIL, false)
+#elif PG_VERSION_NUM >= 140000
+#define DYNAMO_INSERT_INDEX_TUPLES(rri, slot, estate) \
+	ExecInsertIndexTuples((rri), (slot), (estate), false, false, NULL, NIL)
+#else
+#define DYNAMO_INSERT_INDEX_TUPLES(rri, slot, estate) \
+	ExecInsertIndexTuples((slot), (estate), false, NULL, NIL)
+#endif
+#if PG_VERSION_NUM >= 140000
+#define DYNAMO_ESTATE_RESULT_REL(estate, rri) ((void) 0)
+#else
+#define DYNAMO_ESTATE_RESULT_REL(estate, rri) ((estate)->es_result_relation_info = (rri))
+
  * A running MD5 of an export file (export_files.c): pg_cryptohash from 14
  * on, whose final takes the digest length from 15 on; before 14 there is
  * no incremental MD5, so the finished file is read back and hashed whole.

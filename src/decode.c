@@ -26,6 +26,16 @@
  * slots after filling and before anything is written, so sequence numbers
  * and change numbers stay those of a reader without it.
  *
+ * Writes that leave their item unchanged get no record; they are counted
+ * per stream for each transaction, and format=pump ends the transaction's
+ * records with one no-op row per stream (record_render.c), so that the
+ * stream log can keep the counts (dynamo._noop_counts).  With hash-slots a
+ * no-op is counted by the reader whose slots hold its key hash.
+ *
+ * The stream log pump decodes in its own process (pump.c): it installs a
+ * DynamoRecordSink (record.h) before it creates its decoding context, and
+ * the plugin hands it the filled records and no-op counts instead of text.
+ *
  * Sequence numbers come from the database's epoch (dynamo._source), the
  * commit LSN and the change's number in its transaction, counting every row
  * change the transaction made (whatever the table and the options), so
@@ -109,11 +119,26 @@ typedef struct DecodeState
 	RepOriginId ttl_origin;		/* origin of TTL deletes, once looked up */
 	bool		ttl_origin_known;
 	RepOriginId skip_origin;	/* changes of this origin are not decoded */
+	DynamoRecordSink *sink;		/* in-process reader, or NULL: text rows */
 	/* the transaction being decoded */
 	uint64		change_no;
 	int64		records;
 	bool		begin_written;
+	MemoryContext txn_cxt;		/* reset at every BEGIN */
+	struct NoopCount *noops;	/* suppressed writes per stream */
+	int			n_noops;
+	int			max_noops;
 } DecodeState;
+
+/* The writes of the transaction to one stream that were no-ops. */
+typedef struct NoopCount
+{
+	char	   *stream_arn;
+	int			stream_arn_len;
+	int64		count;
+} NoopCount;
+
+DynamoRecordSink *dynamo_decode_sink = NULL;
 
 /* One option: name, kind, and where a boolean lands in DecodeState. */
 typedef struct DecodeOption
@@ -169,6 +194,8 @@ typedef struct RecordParts
 } RecordParts;
 
 extern void _PG_output_plugin_init(OutputPluginCallbacks *cb);
+
+static inline bool slot_wanted(DecodeState *st, uint64 key_hash);
 
 /* A bad option value. */
 static void
@@ -358,6 +385,8 @@ decode_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt,
 	old = MemoryContextSwitchTo(ctx->context);
 	st->change_cxt = AllocSetContextCreate(ctx->context, "dynamo_streams change",
 										   ALLOCSET_DEFAULT_SIZES);
+	st->txn_cxt = AllocSetContextCreate(ctx->context, "dynamo_streams transaction",
+										ALLOCSET_SMALL_SIZES);
 	st->region = pstrdup(dynamo_region ? dynamo_region : "us-east-1");
 	st->account = pstrdup(dynamo_account_id ? dynamo_account_id : "000000000000");
 	st->ttl_origin = InvalidRepOriginId;
@@ -379,6 +408,10 @@ decode_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt,
 	st->max_record_bytes = DYNAMO_DEFAULT_MAX_RECORD_BYTES;
 	dynamo_forget_settings();
 	parse_options(st, ctx->output_plugin_options);
+	/* the in-process pump: records go to it, as format=pump carries them */
+	st->sink = dynamo_decode_sink;
+	if (st->sink != NULL && st->format != FORMAT_PUMP)
+		elog(ERROR, "the stream log pump decodes with format=pump");
 	if (!is_init)
 		dynamo_check_table_names(st->tables);
 	dynamo_relinfo_init(ctx->context, st->region, st->account, st->tables);
@@ -412,6 +445,10 @@ decode_begin(LogicalDecodingContext *ctx, ReorderBufferTXN *txn)
 	st->change_no = 0;
 	st->records = 0;
 	st->begin_written = false;
+	MemoryContextReset(st->txn_cxt);
+	st->noops = NULL;
+	st->n_noops = 0;
+	st->max_noops = 0;
 	dynamo_forget_settings();
 }
 
@@ -434,6 +471,69 @@ write_txn_row(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	OutputPluginWrite(ctx, last);
 }
 
+/*
+ * Count a write that left its item unchanged (no record).  keys: the item's
+ * Keys JSON, needed (and only built by callers) with hash-slots.
+ */
+static void
+count_noop(DecodeState *st, DynamoRelInfo *info, StringInfo keys)
+{
+	NoopCount  *nc;
+	int			i;
+
+	if (st->slot_count != 0 &&
+		(keys == NULL || !slot_wanted(st, dynamo_key_hash(keys->data, keys->len))))
+		return;
+	for (i = 0; i < st->n_noops; i++)
+	{
+		nc = &st->noops[i];
+		if (nc->stream_arn_len == info->stream_arn_len &&
+			memcmp(nc->stream_arn, info->stream_arn, info->stream_arn_len) == 0)
+		{
+			nc->count++;
+			return;
+		}
+	}
+	if (st->n_noops == st->max_noops)
+	{
+		st->max_noops = Max(4, st->max_noops * 2);
+		st->noops = st->noops == NULL ?
+			MemoryContextAlloc(st->txn_cxt, st->max_noops * sizeof(NoopCount)) :
+			repalloc(st->noops, st->max_noops * sizeof(NoopCount));
+	}
+	nc = &st->noops[st->n_noops++];
+	nc->stream_arn = MemoryContextAlloc(st->txn_cxt, info->stream_arn_len + 1);
+	memcpy(nc->stream_arn, info->stream_arn, info->stream_arn_len);
+	nc->stream_arn[info->stream_arn_len] = '\0';
+	nc->stream_arn_len = info->stream_arn_len;
+	nc->count = 1;
+}
+
+/* At commit: the transaction's no-op counts, one per stream (format=pump). */
+static void
+write_noops(LogicalDecodingContext *ctx, ReorderBufferTXN *txn)
+{
+	DecodeState *st = ctx->output_plugin_private;
+	int			i;
+
+	for (i = 0; i < st->n_noops; i++)
+	{
+		NoopCount  *nc = &st->noops[i];
+
+		if (st->sink != NULL)
+		{
+			st->sink->noops(st->sink, txn->final_lsn, DYNAMO_TXN_COMMIT_TIME(txn),
+							nc->stream_arn, nc->stream_arn_len, nc->count);
+			continue;
+		}
+		OutputPluginPrepareWrite(ctx, i == st->n_noops - 1);
+		dynamo_render_pump_noops(ctx->out, txn->final_lsn, txn->end_lsn,
+								 DYNAMO_TXN_COMMIT_TIME(txn),
+								 nc->stream_arn, nc->stream_arn_len, nc->count);
+		OutputPluginWrite(ctx, i == st->n_noops - 1);
+	}
+}
+
 /* Commit: close the transaction's BEGIN row, if one was written. */
 static void
 decode_commit(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
@@ -444,6 +544,8 @@ decode_commit(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	dynamo_release_settings();
 	if (st->include_transaction && st->begin_written)
 		write_txn_row(ctx, txn, true, true);
+	if (st->format == FORMAT_PUMP)
+		write_noops(ctx, txn);
 }
 
 /* Is this transaction a TTL sweeper's (replication origin)? */
@@ -675,12 +777,23 @@ try_render(StringInfo out, RecordParts *rp, DynamoRecord *rec, int flags,
 	return ok;
 }
 
+static void limit_pump(DecodeState *st, RecordParts *rp, DynamoRecord *rec);
+
 /*
  * Pump format: leave out what the Lambda rendering (the longer JSON form)
  * could not carry within max-record-bytes, then write the fields.
  */
 static void
 render_pump(StringInfo out, DecodeState *st, RecordParts *rp, DynamoRecord *rec)
+{
+	limit_pump(st, rp, rec);
+	if (out != NULL)
+		dynamo_render_pump(out, rec);
+}
+
+/* Leave out what the Lambda rendering could not carry within max-record-bytes. */
+static void
+limit_pump(DecodeState *st, RecordParts *rp, DynamoRecord *rec)
 {
 	while (rp->omit.level != DOMIT_ALL &&
 		   dynamo_render_json_len(rec, 0) > (Size) st->max_record_bytes)
@@ -692,7 +805,6 @@ render_pump(StringInfo out, DecodeState *st, RecordParts *rp, DynamoRecord *rec)
 		omit_more(rp, &why);
 		apply_omissions(rp, rec);
 	}
-	dynamo_render_pump(out, rec);
 }
 
 /* What the built row images of an ordinary table make the record leave out. */
@@ -798,6 +910,16 @@ write_record(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	rec.key_hash = dynamo_key_hash(rec.keys, rec.keys_len);
 	if (!slot_wanted(st, rec.key_hash))
 		return;
+	if (st->sink != NULL)
+	{
+		/* the in-process pump: the record itself, no text */
+		limit_pump(st, &rp, &rec);
+		if (rp.omit.level != DOMIT_NONE)
+			warn_omitted(st, info, &rp, &rec);
+		st->sink->record(st->sink, &rec);
+		st->records++;
+		return;
+	}
 	if (st->include_transaction && !st->begin_written)
 	{
 		write_txn_row(ctx, txn, false, false);
@@ -836,6 +958,20 @@ emit_update(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	{
 		if (st->include_noop)
 			write_record(ctx, txn, change, info, EV_MODIFY, im, 0, true);
+		else if (st->slot_count == 0)
+			count_noop(st, info, NULL);
+		else if (im->new_item != NULL)
+		{
+			StringInfoData keys;
+			bool		found;
+
+			initStringInfo(&keys);
+			dynamo_json_keys(&keys, im->new_item, info->hash_key,
+							 info->range_key, &found);
+			count_noop(st, info, &keys);
+		}
+		else
+			count_noop(st, info, &im->new_row->keys);
 	}
 	else if (have_old && !keys_same)
 	{
@@ -1015,7 +1151,17 @@ change_row_update(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	{
 		identical = dynamo_rows_identical(info, desc, newtup, oldtup, false);
 		if (identical && !st->include_noop)
+		{
+			/* a no-op: counted (by its Keys' hash slot with hash-slots) */
+			if (st->slot_count != 0)
+			{
+				build_image(st, info, desc, newtup, oldtup, true, &newimg);
+				count_noop(st, info, &newimg.keys);
+			}
+			else
+				count_noop(st, info, NULL);
 			return;
+		}
 	}
 	/* images are compared, unless identical or without an old row */
 	build_image(st, info, desc, newtup, oldtup,

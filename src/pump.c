@@ -31,7 +31,9 @@
 #include "replication/origin.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/array.h"
 #include "utils/jsonb.h"
+#include "utils/pg_lsn.h"
 
 #include "compat.h"
 #include "dynamo_streams.h"
@@ -136,32 +138,111 @@ dynamo_pump_ensure_slot(void)
 	return created;
 }
 
+/*
+ * The pump's map of streams: every stream with current shards, and the
+ * shard of each hash slot.  Read once per step, under the pump lock (shards
+ * change only under it).
+ */
+static PumpStreamMap *
+load_stream_map(MemoryContext cxt)
+{
+	PumpStreamMap *map = MemoryContextAllocZero(cxt, sizeof(PumpStreamMap));
+	PumpStream *s = NULL;
+	int			rc;
+	uint64		i;
+
+	rc = SPI_execute("SELECT s.stream_arn, s.stream_id, sh.slot_count, sh.hash_slot, sh.shard_no"
+					 "  FROM dynamo._streams s"
+					 "  JOIN dynamo._shards sh ON sh.stream_id OPERATOR(pg_catalog.=) s.stream_id AND sh.current"
+					 " ORDER BY s.stream_id, sh.hash_slot", true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "loading the pump's shard map failed: %s", SPI_result_code_string(rc));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int64		stream_id = DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
+		int			slot_count = DatumGetInt32(SPI_getbinval(tup, desc, 3, &isnull));
+		int			hash_slot = DatumGetInt32(SPI_getbinval(tup, desc, 4, &isnull));
+
+		if (s == NULL || s->stream_id != stream_id)
+		{
+			MemoryContext old = MemoryContextSwitchTo(cxt);
+			char	   *arn = TextDatumGetCString(SPI_getbinval(tup, desc, 1, &isnull));
+
+			s = palloc0(sizeof(PumpStream));
+			s->arn = arn;
+			s->arn_len = strlen(arn);
+			s->stream_id = stream_id;
+			s->slot_count = slot_count;
+			s->shard_nos = palloc0(slot_count * sizeof(int64));
+			s->next = map->streams;
+			map->streams = s;
+			MemoryContextSwitchTo(old);
+		}
+		/* the current shards of a stream share one slot count */
+		if (slot_count == s->slot_count && hash_slot >= 0 && hash_slot < slot_count)
+			s->shard_nos[hash_slot] = DatumGetInt64(SPI_getbinval(tup, desc, 5, &isnull));
+	}
+	return map;
+}
+
 /* See pump.h. */
 int64
 dynamo_pump_step(int64 max_changes, bool *more)
 {
-	Oid			argtypes[1] = {INT8OID};
-	Datum		args[1];
-	char		nulls[1];
+	Oid			argtypes[8] = {INT8OID, LSNOID, BOOLOID, LSNOID, BOOLOID,
+	INT8ARRAYOID, TIMESTAMPTZARRAYOID, INT8ARRAYOID};
+	Datum		args[8];
+	char		nulls[8] = "        ";
 	int			rc;
 	bool		isnull;
-	int64		pumped;
+	XLogRecPtr	done;
+	Oid			partition;
+	char	   *slot;
+	PumpStreamMap *map;
+	PumpResult	res;
+	MemoryContext caller = CurrentMemoryContext;
 
 	if (!IsTransactionState())
 		elog(ERROR, "dynamo_pump_step needs a transaction");
-	args[0] = Int64GetDatum(max_changes);
-	nulls[0] = max_changes > 0 ? ' ' : 'n';
-	SPI_connect();
 	pump_origin_begin();
-	rc = SPI_execute_with_args("SELECT pumped, more FROM dynamo._pump_step($1)",
-							   1, argtypes, args, nulls, false, 0);
+	/* lock, slot moved to the committed progress, shards, partition */
+	SPI_connect();
+	rc = SPI_execute("SELECT done, part, slot FROM dynamo._pump_begin()", false, 0);
 	if (rc != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "pump step failed: %s", SPI_result_code_string(rc));
-	pumped = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	if (more)
-		*more = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	done = DatumGetLSN(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	partition = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	/* (the slot's name and the map outlive this SPI connection) */
+	slot = MemoryContextStrdup(caller, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3));
+	map = load_stream_map(caller);
 	SPI_finish();
-	return pumped;
+	/* records and no-op counts of the transactions after done */
+	dynamo_pump_decode(slot, map, done, partition, max_changes, &res);
+	/* progress, shard upkeep, the pump's row, in this transaction */
+	SPI_connect();
+	args[0] = Int64GetDatum(res.pumped);
+	args[1] = LSNGetDatum(res.last_lsn);
+	nulls[1] = res.last_lsn != InvalidXLogRecPtr ? ' ' : 'n';
+	args[2] = BoolGetDatum(res.more);
+	args[3] = LSNGetDatum(res.upto);
+	args[4] = BoolGetDatum(res.last_lsn != InvalidXLogRecPtr);
+	args[5] = PointerGetDatum(construct_array(res.noop_streams, res.n_noop_rows, INT8OID,
+											  8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	args[6] = PointerGetDatum(construct_array(res.noop_buckets, res.n_noop_rows, TIMESTAMPTZOID,
+											  8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	args[7] = PointerGetDatum(construct_array(res.noop_counts, res.n_noop_rows, INT8OID,
+											  8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	rc = SPI_execute_with_args("SELECT dynamo._pump_end($1, $2, $3, $4, $5, $6, $7, $8)",
+							   8, argtypes, args, nulls, false, 0);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "pump step failed: %s", SPI_result_code_string(rc));
+	SPI_finish();
+	if (more)
+		*more = res.more;
+	return res.pumped;
 }
 
 /*

@@ -83,6 +83,26 @@ typedef struct DynamoRecord
 	DynamoOmitted omitted;
 } DynamoRecord;
 
+/*
+ * An in-process reader of the plugin's records: the stream log pump
+ * (pump.c) installs one in dynamo_decode_sink before it creates its
+ * decoding context, and the plugin then hands it each record (as
+ * format=pump would carry it) instead of writing text, and, at each
+ * commit, the writes of the transaction that were suppressed as no-ops
+ * (per stream).  Callbacks run inside decoding (historic snapshot,
+ * internal subtransaction): they may only copy what they are given.
+ */
+typedef struct DynamoRecordSink DynamoRecordSink;
+struct DynamoRecordSink
+{
+	void		(*record) (DynamoRecordSink *sink, const DynamoRecord *rec);
+	void		(*noops) (DynamoRecordSink *sink, XLogRecPtr commit_lsn,
+						  TimestampTz commit_time, const char *stream_arn,
+						  int stream_arn_len, int64 count);
+};
+
+extern PGDLLIMPORT DynamoRecordSink *dynamo_decode_sink;
+
 /* Renderer flags. */
 #define DYNAMO_RENDER_STREAMS	0x01	/* GetRecords record, not Lambda */
 #define DYNAMO_RENDER_PG_XID	0x02	/* "pg":{"xid"} */
@@ -93,6 +113,10 @@ typedef struct DynamoRecord
 /* record_render.c */
 extern void dynamo_render_json(StringInfo out, const DynamoRecord *rec, int flags);
 extern void dynamo_render_pump(StringInfo out, const DynamoRecord *rec);
+extern void dynamo_render_pump_noops(StringInfo out, XLogRecPtr commit_lsn,
+									 XLogRecPtr end_lsn, TimestampTz commit_time,
+									 const char *stream_arn, int stream_arn_len,
+									 int64 count);
 extern Size dynamo_render_json_len(const DynamoRecord *rec, int flags);
 extern void dynamo_render_lsn(StringInfo out, XLogRecPtr lsn);
 extern void dynamo_render_time(StringInfo out, TimestampTz t);

@@ -28,6 +28,14 @@
  * JSON string literal (relation names may hold a tab); keys the Keys JSON;
  * new and old the images, empty when the record does not carry them.
  *
+ * After the records of a transaction, one no-op row per stream that the
+ * transaction wrote without changing an item (writes that got no record):
+ *
+ *	 N1 commitLSN endLSN commitTime arn count
+ *
+ * The in-process pump (pump.c) gets the same two things as structs
+ * (DynamoRecordSink in record.h) and never sees this text.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -204,4 +212,22 @@ dynamo_render_pump(StringInfo out, const DynamoRecord *rec)
 	appendStringInfoCharMacro(out, '\t');
 	if (rec->old_image)
 		appendBinaryStringInfo(out, rec->old_image, rec->old_len);
+}
+
+/*
+ * Append a no-op trailer row of the pump format: the writes of one
+ * transaction to one stream that left their item unchanged (see the file
+ * header).
+ */
+void
+dynamo_render_pump_noops(StringInfo out, XLogRecPtr commit_lsn,
+						 XLogRecPtr end_lsn, TimestampTz commit_time,
+						 const char *stream_arn, int stream_arn_len,
+						 int64 count)
+{
+	appendStringInfo(out, "N1\t%X/%X\t%X/%X\t" INT64_FORMAT "\t",
+					 LSN_FORMAT_ARGS(commit_lsn), LSN_FORMAT_ARGS(end_lsn),
+					 (int64) commit_time);
+	dynamo_json_string(out, stream_arn, stream_arn_len);
+	appendStringInfo(out, "\t" INT64_FORMAT, count);
 }

@@ -312,25 +312,21 @@ END
 $$;
 REVOKE ALL ON FUNCTION @extschema@._pump_drop_slot() FROM PUBLIC;
 
--- One pump step, in the caller's transaction, with the pump's replication
--- origin set up for this session (dynamo_pump_step in src/pump.c does that
--- and then calls this): upkeep of shards and partitions, then up to
--- max_changes records (whole transactions) from the slot into _records,
--- skipping transactions whose commit LSN is at or below the origin's
--- progress, and the progress moved to the last commit LSN written, at commit.  Returns the
--- records written and whether the slot may hold more.
-CREATE FUNCTION @extschema@._pump_step(max_changes bigint, OUT pumped bigint, OUT more boolean)
+-- The start of a pump step (src/pump.c; the step runs in the caller's
+-- transaction, with the pump's replication origin set up for the session):
+-- the pump lock; the slot moved just past the last commit that an earlier
+-- step wrote (the origin's progress), so that decoding resumes with the next
+-- transaction; shard upkeep; the day's partition of _records.  Returns the
+-- progress (transactions that committed at or below it are skipped when
+-- decoded again), the partition and the slot.  The pump then decodes the
+-- slot in its own process and writes the records (src/pump_decode.c).
+CREATE FUNCTION @extschema@._pump_begin(OUT done pg_catalog.pg_lsn, OUT part pg_catalog.regclass, OUT slot text)
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    slot text := @extschema@._pump_slot_name();
     origin text := @extschema@._pump_origin_name();
-    done pg_catalog.pg_lsn;
     confirmed pg_catalog.pg_lsn;
-    upto pg_catalog.pg_lsn;
-    last_end pg_catalog.pg_lsn;
-    decoded bigint;
-    part text;
 BEGIN
+    slot := @extschema@._pump_slot_name();
     PERFORM @extschema@._pump_lock();
     done := COALESCE(pg_catalog.pg_replication_origin_progress(origin, true), '0/0');
     SELECT r.confirmed_flush_lsn INTO confirmed FROM pg_catalog.pg_replication_slots r
@@ -340,46 +336,42 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'dynamo.pump() and dynamo.start() create it.';
     END IF;
-    -- what earlier steps committed need not be decoded again: the slot
-    -- moves just past the start of the last commit written (the origin's
-    -- progress), so decoding resumes with the next transaction
     IF done OPERATOR(pg_catalog.>) '0/0' AND done OPERATOR(pg_catalog.>=) confirmed THEN
         PERFORM pg_catalog.pg_replication_slot_advance(slot, @extschema@._lsn_next(done));
     END IF;
     PERFORM @extschema@._maintain_shards();
-    part := @extschema@._records_partition(pg_catalog.now());
-    upto := pg_catalog.pg_current_wal_insert_lsn();
-    -- straight into the day's partition; the peek's rows are split once
-    -- each (OFFSET 0 keeps the subquery from being pulled up)
-    EXECUTE pg_catalog.format($q$
-    WITH ins AS (
-        INSERT INTO @extschema@.%I (stream_id, shard_no, sequence_number, commit_lsn, event_name,
-                                    created_at, key_hash, size_bytes, ttl, omitted, keys,
-                                    new_image, old_image)
-        SELECT s.stream_id, sh.shard_no, r.f[2], r.f[3]::pg_catalog.pg_lsn, r.f[5],
-               timestamptz '2000-01-01 00:00:00+00' OPERATOR(pg_catalog.+)
-                   (r.f[6]::bigint::float8 OPERATOR(pg_catalog.*) interval '1 microsecond'),
-               r.f[7]::bigint, r.f[8]::bigint, pg_catalog.strpos(r.f[9], 't') OPERATOR(pg_catalog.>) 0,
-               NULLIF(r.f[10], ''), r.f[12], NULLIF(r.f[13], ''), NULLIF(r.f[14], '')
-          FROM (SELECT pg_catalog.string_to_array(c.data, E'\t') f
-                  FROM pg_catalog.pg_logical_slot_peek_changes($1, $2, $3, 'format', 'pump') c
-                OFFSET 0) r
-          JOIN @extschema@._streams s
-            ON s.stream_arn OPERATOR(pg_catalog.=) pg_catalog.btrim(r.f[11], '"')
-          JOIN @extschema@._shards sh
-            ON sh.stream_id OPERATOR(pg_catalog.=) s.stream_id AND sh.current
-           AND sh.hash_slot OPERATOR(pg_catalog.=) @extschema@._hash_slot(r.f[7]::bigint, sh.slot_count)
-         WHERE r.f[3]::pg_catalog.pg_lsn OPERATOR(pg_catalog.>) $4
-        RETURNING commit_lsn)
-    SELECT pg_catalog.count(*), pg_catalog.max(ins.commit_lsn) FROM ins$q$, part)
-      INTO pumped, last_end
-     USING slot, upto, max_changes::integer, done;
-    -- (a transaction decoded again after a crash is skipped, not counted)
-    decoded := pumped;
-    more := max_changes IS NOT NULL AND decoded OPERATOR(pg_catalog.>=) max_changes;
-    IF pumped OPERATOR(pg_catalog.>) 0 THEN
+    part := pg_catalog.format('@extschema@.%I', @extschema@._records_partition(pg_catalog.now()))::pg_catalog.regclass;
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@._pump_begin() FROM PUBLIC;
+
+-- The end of a pump step, after its records are written: the no-op counts
+-- (per stream and hour of commit), the progress (last_lsn, the commit LSN
+-- of the last transaction taken) committing with them through the origin,
+-- closed shards that got late records, the pump's row; when caught up, the
+-- shards of disabled streams closed and, with nothing taken, the slot moved
+-- to upto (the end of the WAL read) at once.
+CREATE FUNCTION @extschema@._pump_end(pumped bigint, last_lsn pg_catalog.pg_lsn, more boolean,
+                                      upto pg_catalog.pg_lsn, taken boolean, noop_streams bigint[],
+                                      noop_buckets timestamptz[], noop_counts bigint[])
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    slot text := @extschema@._pump_slot_name();
+    confirmed pg_catalog.pg_lsn;
+BEGIN
+    IF taken THEN
         -- progress commits with the records (the session has the origin)
-        PERFORM pg_catalog.pg_replication_origin_xact_setup(last_end, pg_catalog.now());
+        PERFORM pg_catalog.pg_replication_origin_xact_setup(last_lsn, pg_catalog.now());
+    END IF;
+    IF pg_catalog.cardinality(noop_streams) OPERATOR(pg_catalog.>) 0 THEN
+        INSERT INTO @extschema@._noop_counts AS n (stream_id, bucket, suppressed)
+        SELECT u.s, u.b, u.c
+          FROM ROWS FROM (pg_catalog.unnest(noop_streams), pg_catalog.unnest(noop_buckets),
+                          pg_catalog.unnest(noop_counts)) u(s, b, c)
+            ON CONFLICT (stream_id, bucket) DO UPDATE
+           SET suppressed = n.suppressed OPERATOR(pg_catalog.+) excluded.suppressed;
+    END IF;
+    IF pumped OPERATOR(pg_catalog.>) 0 THEN
         -- a closed shard that got late records (a transaction that
         -- committed after its stream was disabled) ends at the last of them
         UPDATE @extschema@._shards sh
@@ -391,25 +383,26 @@ BEGIN
                           AND r.sequence_number OPERATOR(pg_catalog.>) sh.ending_seq);
     END IF;
     UPDATE @extschema@._pump p
-       SET pumped_through = CASE WHEN more THEN GREATEST(p.pumped_through, @extschema@._lsn_next(last_end))
+       SET pumped_through = CASE WHEN more THEN GREATEST(p.pumped_through, @extschema@._lsn_next(last_lsn))
                                  ELSE GREATEST(p.pumped_through, upto) END,
            last_step_at = pg_catalog.now(),
            records = p.records OPERATOR(pg_catalog.+) pumped;
     IF NOT more THEN
         -- caught up: close the shards of streams disabled before upto now
         PERFORM @extschema@._maintain_shards();
-    END IF;
-    IF NOT more AND decoded OPERATOR(pg_catalog.=) 0 THEN
-        -- nothing up to upto: let the slot release that WAL now
-        SELECT r.confirmed_flush_lsn INTO confirmed FROM pg_catalog.pg_replication_slots r
-         WHERE r.slot_name OPERATOR(pg_catalog.=) slot;
-        IF upto OPERATOR(pg_catalog.>) confirmed THEN
-            PERFORM pg_catalog.pg_replication_slot_advance(slot, upto);
+        IF NOT taken THEN
+            -- nothing up to upto: let the slot release that WAL now
+            SELECT r.confirmed_flush_lsn INTO confirmed FROM pg_catalog.pg_replication_slots r
+             WHERE r.slot_name OPERATOR(pg_catalog.=) slot;
+            IF upto OPERATOR(pg_catalog.>) confirmed THEN
+                PERFORM pg_catalog.pg_replication_slot_advance(slot, upto);
+            END IF;
         END IF;
     END IF;
 END
 $$;
-REVOKE ALL ON FUNCTION @extschema@._pump_step(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@._pump_end(bigint, pg_catalog.pg_lsn, boolean, pg_catalog.pg_lsn, boolean,
+                                             bigint[], timestamptz[], bigint[]) FROM PUBLIC;
 
 -- dynamo.pump(max_changes): one synchronous pump step (docs/functions/pump.md).
 CREATE FUNCTION @extschema@.pump(max_changes bigint DEFAULT NULL) RETURNS bigint

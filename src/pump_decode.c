@@ -1,0 +1,454 @@
+/*-------------------------------------------------------------------------
+ *
+ * pump_decode.c
+ *		The stream log pump's in-process decoding and bulk write.
+ *
+ * The pump does not read its slot through pg_logical_slot_peek_changes and
+ * parse text back: it creates a decoding context on its slot itself and
+ * runs the WAL reader loop of pg_logical_slot_get_changes_guts, with a
+ * DynamoRecordSink (record.h) installed, so that the output plugin hands it
+ * each record and each transaction's no-op counts as structs.
+ *
+ * Decoding callbacks run under a historic snapshot inside an internal
+ * subtransaction that is rolled back afterwards: nothing can be written
+ * from them.  The sink therefore only forms the dynamo._records row of
+ * each record (stream and shard from a map loaded before decoding, the
+ * records of transactions at or below the origin's progress skipped) into
+ * a tuplestore (which spills to disk past its memory budget, so a huge
+ * transaction decodes in bounded memory).  Between WAL records, once
+ * enough rows wait, they are written with PostgreSQL's bulk path as COPY
+ * FROM does: table_multi_insert into the day's partition, then the
+ * partition's constraints and index entries (ExecInsertIndexTuples).
+ * Catalog caches are cleared around each write, as the SQL decoding
+ * functions do around decoding, so that neither side sees the other's
+ * (time-travel or current) entries.
+ *
+ * The slot is only read (peeked): its confirmed position moves at the start
+ * of the next step, to the progress that committed (pump.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/heapam.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "access/xlogutils.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "replication/decode.h"
+#include "replication/logical.h"
+#include "replication/slot.h"
+#include "storage/lmgr.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+#include "utils/pg_lsn.h"
+#include "utils/rel.h"
+#include "utils/tuplestore.h"
+
+#include "compat.h"
+#include "pump.h"
+#include "record.h"
+
+/* Rows written per multi-insert call (as COPY FROM buffers them). */
+#define PUMP_MULTI_INSERT_ROWS	1000
+/* Rows that wait in the tuplestore before a write (between WAL records). */
+#define PUMP_FLUSH_ROWS			10000
+
+/* The columns of dynamo._records the pump fills, by name. */
+enum
+{
+	COL_STREAM_ID,
+	COL_SHARD_NO,
+	COL_SEQ,
+	COL_COMMIT_LSN,
+	COL_EVENT,
+	COL_CREATED_AT,
+	COL_KEY_HASH,
+	COL_SIZE,
+	COL_TTL,
+	COL_OMITTED,
+	COL_KEYS,
+	COL_NEW,
+	COL_OLD,
+	COL_ARRIVED_AT,
+	N_COLS
+};
+
+static const char *const col_names[N_COLS] = {
+	"stream_id", "shard_no", "sequence_number", "commit_lsn", "event_name",
+	"created_at", "key_hash", "size_bytes", "ttl", "omitted", "keys",
+	"new_image", "old_image", "arrived_at"
+};
+
+/* A no-op count: stream and hour. */
+typedef struct NoopKey
+{
+	int64		stream_id;
+	TimestampTz bucket;
+} NoopKey;
+
+typedef struct NoopEntry
+{
+	NoopKey		key;
+	int64		count;
+} NoopEntry;
+
+/* The pump's sink: the state of one step's decoding. */
+typedef struct PumpSink
+{
+	DynamoRecordSink base;
+	PumpStreamMap *map;
+	XLogRecPtr	done;			/* origin progress: skip commits at or below */
+	Oid			partition;
+	TupleDesc	desc;			/* the partition's */
+	int			attnum[N_COLS]; /* 0-based column of each, -1 if absent */
+	Datum	   *values;
+	bool	   *nulls;
+	Tuplestorestate *rows;
+	int64		waiting;		/* rows in the tuplestore */
+	PumpResult *result;
+	HTAB	   *noops;
+	TimestampTz arrived_at;
+} PumpSink;
+
+/* The stream of an ARN in the map, or NULL. */
+static PumpStream *
+map_find(PumpStreamMap *map, const char *arn, int len)
+{
+	PumpStream *s;
+
+	if (map->last != NULL && map->last->arn_len == len &&
+		memcmp(map->last->arn, arn, len) == 0)
+		return map->last;
+	for (s = map->streams; s != NULL; s = s->next)
+	{
+		if (s->arn_len == len && memcmp(s->arn, arn, len) == 0)
+		{
+			map->last = s;
+			return s;
+		}
+	}
+	return NULL;
+}
+
+/* A text datum of len bytes at p. */
+static inline Datum
+text_datum(const char *p, int len)
+{
+	return PointerGetDatum(cstring_to_text_with_len(p, len));
+}
+
+/* Set column c of the row being formed (if the partition has it). */
+static inline void
+set_col(PumpSink *ps, int c, Datum d, bool isnull)
+{
+	int			i = ps->attnum[c];
+
+	if (i < 0)
+		return;
+	ps->values[i] = d;
+	ps->nulls[i] = isnull;
+}
+
+/* Sink callback: one record; form its row (runs inside decoding). */
+static void
+sink_record(DynamoRecordSink *sink, const DynamoRecord *rec)
+{
+	PumpSink   *ps = (PumpSink *) sink;
+	PumpStream *s;
+	int64		shard_no;
+	int			i;
+
+	ps->result->decoded++;
+	if (rec->commit_lsn <= ps->done)
+		return;					/* written by an earlier step */
+	s = map_find(ps->map, rec->stream_arn, rec->stream_arn_len);
+	if (s == NULL)
+		return;					/* not a stream of the log (any more) */
+	shard_no = s->shard_nos[(int) (rec->key_hash % (uint64) s->slot_count)];
+	if (shard_no == 0)
+		return;
+	for (i = 0; i < ps->desc->natts; i++)
+	{
+		ps->values[i] = (Datum) 0;
+		ps->nulls[i] = true;
+	}
+	set_col(ps, COL_STREAM_ID, Int64GetDatum(s->stream_id), false);
+	set_col(ps, COL_SHARD_NO, Int64GetDatum(shard_no), false);
+	set_col(ps, COL_SEQ, text_datum(rec->seq, strlen(rec->seq)), false);
+	set_col(ps, COL_COMMIT_LSN, LSNGetDatum(rec->commit_lsn), false);
+	set_col(ps, COL_EVENT, CStringGetTextDatum(dynamo_event_names[rec->event]), false);
+	set_col(ps, COL_CREATED_AT, TimestampTzGetDatum(rec->commit_time), false);
+	set_col(ps, COL_KEY_HASH, Int64GetDatum((int64) rec->key_hash), false);
+	set_col(ps, COL_SIZE, Int64GetDatum(rec->size_bytes), false);
+	set_col(ps, COL_TTL, BoolGetDatum(rec->ttl), false);
+	if (rec->omitted != DYNAMO_OMITTED_NONE)
+		set_col(ps, COL_OMITTED, CStringGetTextDatum(dynamo_omitted_names[rec->omitted]), false);
+	set_col(ps, COL_KEYS, text_datum(rec->keys, rec->keys_len), false);
+	if (rec->new_image != NULL)
+		set_col(ps, COL_NEW, text_datum(rec->new_image, rec->new_len), false);
+	if (rec->old_image != NULL)
+		set_col(ps, COL_OLD, text_datum(rec->old_image, rec->old_len), false);
+	set_col(ps, COL_ARRIVED_AT, TimestampTzGetDatum(ps->arrived_at), false);
+	tuplestore_putvalues(ps->rows, ps->desc, ps->values, ps->nulls);
+	ps->waiting++;
+	ps->result->pumped++;
+	if (rec->commit_lsn > ps->result->last_lsn)
+		ps->result->last_lsn = rec->commit_lsn;
+}
+
+/* The hour (UTC) of a timestamp. */
+static TimestampTz
+hour_of(TimestampTz t)
+{
+	TimestampTz r = t % USECS_PER_HOUR;
+
+	return r < 0 ? t - r - USECS_PER_HOUR : t - r;
+}
+
+/* Sink callback: a transaction's no-ops on one stream (inside decoding). */
+static void
+sink_noops(DynamoRecordSink *sink, XLogRecPtr commit_lsn, TimestampTz commit_time,
+		   const char *arn, int arn_len, int64 count)
+{
+	PumpSink   *ps = (PumpSink *) sink;
+	PumpStream *s;
+	NoopKey		key;
+	NoopEntry  *e;
+	bool		found;
+
+	if (commit_lsn <= ps->done)
+		return;
+	s = map_find(ps->map, arn, arn_len);
+	if (s == NULL)
+		return;
+	memset(&key, 0, sizeof(key));
+	key.stream_id = s->stream_id;
+	key.bucket = hour_of(commit_time);
+	e = hash_search(ps->noops, &key, HASH_ENTER, &found);
+	if (!found)
+		e->count = 0;
+	e->count += count;
+	ps->result->noops += count;
+	if (commit_lsn > ps->result->last_lsn)
+		ps->result->last_lsn = commit_lsn;
+}
+
+/*
+ * Write the rows waiting in the tuplestore into the partition: multi-insert
+ * in batches, then constraints and index entries of each row (as COPY FROM).
+ */
+static void
+flush_rows(PumpSink *ps)
+{
+	Relation	rel;
+	EState	   *estate;
+	ResultRelInfo *rri;
+	BulkInsertState bistate;
+	TupleTableSlot *minslot;
+	TupleTableSlot *slots[PUMP_MULTI_INSERT_ROWS];
+	CommandId	cid = GetCurrentCommandId(true);
+	bool		more = true;
+	int			i;
+
+	if (ps->waiting == 0)
+		return;
+	/* no time-travel catalog entries from decoding in what follows */
+	InvalidateSystemCaches();
+	rel = table_open(ps->partition, RowExclusiveLock);
+	estate = CreateExecutorState();
+	rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(rri, rel, 0, NULL, 0);
+	ExecOpenIndices(rri, false);
+	DYNAMO_ESTATE_RESULT_REL(estate, rri);
+	bistate = GetBulkInsertState();
+	minslot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsMinimalTuple);
+	for (i = 0; i < PUMP_MULTI_INSERT_ROWS; i++)
+		slots[i] = table_slot_create(rel, NULL);
+	while (more)
+	{
+		int			n = 0;
+
+		while (n < PUMP_MULTI_INSERT_ROWS &&
+			   (more = tuplestore_gettupleslot(ps->rows, true, false, minslot)))
+		{
+			ExecClearTuple(slots[n]);
+			ExecCopySlot(slots[n], minslot);
+			if (rel->rd_att->constr)
+				ExecConstraints(rri, slots[n], estate);
+			n++;
+		}
+		if (n == 0)
+			break;
+		table_multi_insert(rel, slots, n, cid, 0, bistate);
+		for (i = 0; i < n; i++)
+		{
+			List	   *recheck;
+
+			if (rri->ri_NumIndices > 0)
+			{
+				recheck = DYNAMO_INSERT_INDEX_TUPLES(rri, slots[i], estate);
+				list_free(recheck);
+			}
+			ResetPerTupleExprContext(estate);
+		}
+		CHECK_FOR_INTERRUPTS();
+	}
+	for (i = 0; i < PUMP_MULTI_INSERT_ROWS; i++)
+		ExecDropSingleTupleTableSlot(slots[i]);
+	ExecDropSingleTupleTableSlot(minslot);
+	FreeBulkInsertState(bistate);
+	table_finish_bulk_insert(rel, 0);
+	ExecCloseIndices(rri);
+	FreeExecutorState(estate);
+	table_close(rel, NoLock);
+	tuplestore_clear(ps->rows);
+	ps->waiting = 0;
+	/* decoding goes on with clean (time-travel) caches */
+	InvalidateSystemCaches();
+}
+
+/* Set up the sink for the partition (opened once for its descriptor). */
+static void
+sink_init(PumpSink *ps, PumpStreamMap *map, XLogRecPtr done, Oid partition,
+		  PumpResult *result)
+{
+	Relation	rel;
+	HASHCTL		hctl;
+	int			c;
+
+	memset(ps, 0, sizeof(*ps));
+	ps->base.record = sink_record;
+	ps->base.noops = sink_noops;
+	ps->map = map;
+	ps->done = done;
+	ps->partition = partition;
+	ps->result = result;
+	ps->arrived_at = GetCurrentTransactionStartTimestamp();	/* now() */
+	rel = table_open(partition, RowExclusiveLock);
+	ps->desc = CreateTupleDescCopy(RelationGetDescr(rel));
+	table_close(rel, NoLock);	/* the lock stays until the end of the
+								 * transaction: the layout cannot change */
+	for (c = 0; c < N_COLS; c++)
+	{
+		int			i;
+
+		ps->attnum[c] = -1;
+		for (i = 0; i < ps->desc->natts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(ps->desc, i);
+
+			if (!att->attisdropped && strcmp(NameStr(att->attname), col_names[c]) == 0)
+				ps->attnum[c] = i;
+		}
+		if (ps->attnum[c] < 0)
+			elog(ERROR, "column \"%s\" of the stream log is missing", col_names[c]);
+	}
+	ps->values = palloc(ps->desc->natts * sizeof(Datum));
+	ps->nulls = palloc(ps->desc->natts * sizeof(bool));
+	ps->rows = tuplestore_begin_heap(false, false, Max(work_mem, 32 * 1024));
+	memset(&hctl, 0, sizeof(hctl));
+	hctl.keysize = sizeof(NoopKey);
+	hctl.entrysize = sizeof(NoopEntry);
+	hctl.hcxt = CurrentMemoryContext;
+	ps->noops = hash_create("dynamo_streams pump no-ops", 16, &hctl,
+							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+/* The no-op counts of the step as three arrays (for dynamo._pump_end). */
+static void
+noop_arrays(PumpSink *ps, PumpResult *result)
+{
+	HASH_SEQ_STATUS seq;
+	NoopEntry  *e;
+	long		n = hash_get_num_entries(ps->noops);
+	int			i = 0;
+
+	result->n_noop_rows = (int) n;
+	result->noop_streams = palloc(Max(n, 1) * sizeof(Datum));
+	result->noop_buckets = palloc(Max(n, 1) * sizeof(Datum));
+	result->noop_counts = palloc(Max(n, 1) * sizeof(Datum));
+	hash_seq_init(&seq, ps->noops);
+	while ((e = hash_seq_search(&seq)) != NULL)
+	{
+		result->noop_streams[i] = Int64GetDatum(e->key.stream_id);
+		result->noop_buckets[i] = TimestampTzGetDatum(e->key.bucket);
+		result->noop_counts[i] = Int64GetDatum(e->count);
+		i++;
+	}
+}
+
+/* See pump.h. */
+void
+dynamo_pump_decode(const char *slot, PumpStreamMap *map, XLogRecPtr done,
+				   Oid partition, int64 max_changes, PumpResult *result)
+{
+	PumpSink	ps;
+	LogicalDecodingContext *volatile ctx = NULL;
+	XLogRecPtr	end_of_wal;
+	List	   *options;
+
+	CheckSlotPermissions();
+	CheckLogicalDecodingRequirements();
+	memset(result, 0, sizeof(*result));
+	sink_init(&ps, map, done, partition, result);
+	options = list_make1(makeDefElem("format", (Node *) makeString("pump"), -1));
+	end_of_wal = DYNAMO_FLUSH_REC_PTR();
+	result->upto = end_of_wal;
+	DYNAMO_SLOT_ACQUIRE(slot);
+	PG_TRY();
+	{
+		dynamo_decode_sink = &ps.base;
+		ctx = CreateDecodingContext(InvalidXLogRecPtr, options, false,
+									XL_ROUTINE(.page_read = read_local_xlog_page,
+											   .segment_open = wal_segment_open,
+											   .segment_close = wal_segment_close),
+									NULL, NULL, NULL);
+		XLogBeginRead(ctx->reader, MyReplicationSlot->data.restart_lsn);
+		InvalidateSystemCaches();
+		while (ctx->reader->EndRecPtr < end_of_wal)
+		{
+			XLogRecord *record;
+			char	   *errm = NULL;
+
+			record = XLogReadRecord(ctx->reader, &errm);
+			if (errm)
+				elog(ERROR, "could not find record for logical decoding: %s", errm);
+			if (record != NULL)
+				LogicalDecodingProcessRecord(ctx, ctx->reader);
+			if (ps.waiting >= PUMP_FLUSH_ROWS)
+				flush_rows(&ps);
+			if (max_changes > 0 && result->decoded >= max_changes)
+			{
+				result->more = true;
+				break;
+			}
+			CHECK_FOR_INTERRUPTS();
+		}
+		FreeDecodingContext(ctx);
+		ctx = NULL;
+		dynamo_decode_sink = NULL;
+		ReplicationSlotRelease();
+		flush_rows(&ps);
+		InvalidateSystemCaches();
+	}
+	PG_CATCH();
+	{
+		dynamo_decode_sink = NULL;
+		if (MyReplicationSlot != NULL)
+			ReplicationSlotRelease();
+		InvalidateSystemCaches();
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	noop_arrays(&ps, result);
+	tuplestore_end(ps.rows);
+}
