@@ -141,7 +141,9 @@
 #define DYNAMO_ESTATE_RESULT_REL(estate, rri) ((void) 0)
 #else
 #define DYNAMO_ESTATE_RESULT_REL(estate, rri) ((estate)->es_result_relation_info = (rri))
+#endif
 
+/*
  * A running MD5 of an export file (export_files.c): pg_cryptohash from 14
  * on, whose final takes the digest length from 15 on; before 14 there is
  * no incremental MD5, so the finished file is read back and hashed whole.
