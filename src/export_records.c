@@ -15,6 +15,10 @@
  * to disk past work_mem.  The cursor is closed at the end, or by an
  * ExprContext callback when the caller stops early (LIMIT).
  *
+ * The cursor reads the log alone, without joining the shards (a join
+ * could hash the whole range): the shards' trim horizons, a handful, are
+ * loaded first and checked as the rows come.
+ *
  * Records are rendered by the plugin's own renderer (record_render.c), so
  * each row is byte-identical to what get_records, the plugin's format=lambda
  * / format=streams and dynamo.render_record give for the same record
@@ -56,6 +60,9 @@ typedef struct ExportState
 	char	   *arn;
 	char	   *region;
 	char	   *view;
+	int			n_shards;		/* the stream's shards with a trim horizon */
+	int64	   *shard_nos;
+	char	  **trimmed;		/* their horizons: records at or below are gone */
 	MemoryContext batch_cxt;	/* the rendered batch */
 	text	  **batch;
 	int			n;
@@ -109,6 +116,26 @@ export_close(Datum arg)
 		SPI_cursor_close(portal);
 }
 
+/* Is the record in tup (shard_no in column 10) at or below its shard's trim horizon? */
+static bool
+export_trimmed(ExportState *st, HeapTuple tup, TupleDesc desc)
+{
+	bool		isnull;
+	int64		shard_no = DatumGetInt64(SPI_getbinval(tup, desc, 10, &isnull));
+	int			i;
+
+	for (i = 0; i < st->n_shards; i++)
+		if (st->shard_nos[i] == shard_no)
+		{
+			char	   *seq = SPI_getvalue(tup, desc, 1);
+			bool		gone = strcmp(seq, st->trimmed[i]) <= 0;
+
+			pfree(seq);
+			return gone;
+		}
+	return false;
+}
+
 /* Fetch and render the next batch of records into st->batch. */
 static void
 export_fill(ExportState *st)
@@ -127,6 +154,7 @@ export_fill(ExportState *st)
 	SPI_cursor_fetch(portal, true, EXPORT_BATCH);
 	old = MemoryContextSwitchTo(st->batch_cxt);
 	st->batch = palloc(sizeof(text *) * Max(SPI_processed, 1));
+	st->n = 0;
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -139,6 +167,8 @@ export_fill(ExportState *st)
 		char	   *omitted;
 		int			ev;
 
+		if (st->n_shards > 0 && export_trimmed(st, tup, desc))
+			continue;
 		memset(&rec, 0, sizeof(rec));
 		rec.stream_arn = st->arn;
 		rec.stream_arn_len = strlen(st->arn);
@@ -172,10 +202,9 @@ export_fill(ExportState *st)
 		dynamo_event_id(rec.event_id, rec.stream_arn, rec.stream_arn_len, rec.seq);
 		initStringInfo(&out);
 		dynamo_render_json(&out, &rec, st->flags);
-		st->batch[i] = cstring_to_text_with_len(out.data, out.len);
+		st->batch[st->n++] = cstring_to_text_with_len(out.data, out.len);
 		pfree(out.data);
 	}
-	st->n = (int) SPI_processed;
 	if (SPI_processed < EXPORT_BATCH)
 		st->done = true;
 	MemoryContextSwitchTo(old);
@@ -198,6 +227,7 @@ export_begin(FunctionCallInfo fcinfo, MemoryContext mcxt)
 	bool		isnull;
 	ReturnSetInfo *rsi = (ReturnSetInfo *) fcinfo->resultinfo;
 	static uint64 counter = 0;
+	int			i;
 	MemoryContext old;
 
 	format = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
@@ -245,14 +275,34 @@ export_begin(FunctionCallInfo fcinfo, MemoryContext mcxt)
 	argtypes[0] = INT8OID;
 	args[1] = PG_ARGISNULL(1) ? TimestampTzGetDatum(DT_NOBEGIN) : PG_GETARG_DATUM(1);
 	args[2] = PG_ARGISNULL(2) ? TimestampTzGetDatum(DT_NOEND) : PG_GETARG_DATUM(2);
+	/* the trim horizons of the stream's shards (a handful of rows) */
+	if (SPI_execute_with_args("SELECT h.shard_no, h.trimmed_seq::text FROM " DYNAMO_SCHEMA "._shards h"
+							  " WHERE h.stream_id OPERATOR(pg_catalog.=) $1 AND h.trimmed_seq IS NOT NULL",
+							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the trim horizons");
+	old = MemoryContextSwitchTo(mcxt);
+	st->n_shards = (int) SPI_processed;
+	st->shard_nos = palloc(sizeof(int64) * Max(st->n_shards, 1));
+	st->trimmed = palloc(sizeof(char *) * Max(st->n_shards, 1));
+	for (i = 0; i < st->n_shards; i++)
+	{
+		st->shard_nos[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+		st->trimmed[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+	}
+	MemoryContextSwitchTo(old);
+
+	/*
+	 * The records, in sequence-number order: one stream's range through the
+	 * index on (stream_id, created_at) of each partition, then a sort, which
+	 * keeps to work_mem (and spills to disk past it).  No join: the trim
+	 * horizons are checked as the rows come.
+	 */
 	plan = SPI_prepare("SELECT r.sequence_number, r.event_name, r.created_at, r.keys, r.new_image,"
-					   " r.old_image, r.size_bytes, r.ttl, r.omitted"
+					   " r.old_image, r.size_bytes, r.ttl, r.omitted, r.shard_no"
 					   " FROM " DYNAMO_SCHEMA "._records r"
-					   " JOIN " DYNAMO_SCHEMA "._shards h ON h.shard_no OPERATOR(pg_catalog.=) r.shard_no"
 					   " WHERE r.stream_id OPERATOR(pg_catalog.=) $1"
 					   " AND r.created_at OPERATOR(pg_catalog.>=) $2"
 					   " AND r.created_at OPERATOR(pg_catalog.<) $3"
-					   " AND (h.trimmed_seq IS NULL OR r.sequence_number OPERATOR(pg_catalog.>) h.trimmed_seq)"
 					   " ORDER BY r.sequence_number",
 					   3, argtypes);
 	if (plan == NULL)
@@ -285,7 +335,8 @@ dynamo_sql_export_records(PG_FUNCTION_ARGS)
 	fctx = SRF_PERCALL_SETUP();
 	st = (ExportState *) fctx->user_fctx;
 
-	if (st->next >= st->n && !st->done)
+	/* (a whole batch can be trimmed records) */
+	while (st->next >= st->n && !st->done)
 		export_fill(st);
 	if (st->next < st->n)
 		SRF_RETURN_NEXT(fctx, PointerGetDatum(st->batch[st->next++]));
