@@ -15,17 +15,20 @@
  * to disk past work_mem.  The cursor is closed at the end, or by an
  * ExprContext callback when the caller stops early (LIMIT).
  *
- * The cursor reads the log alone, without joining the shards (a join
- * could hash the whole range): the shards' trim horizons, a handful, are
- * loaded first and checked as the rows come.
+ * The cursor merges the stream's shards, each read in sequence order
+ * through the index on (shard_no, sequence_number): no sort and no join
+ * (a join could hash the whole range), so memory stays flat however many
+ * records the range holds (test/bench/export.sh measures it).
  *
  * Records are rendered by the plugin's own renderer (record_render.c), so
  * each row is byte-identical to what get_records, the plugin's format=lambda
  * / format=streams and dynamo.render_record give for the same record
  * (sql/140_export_records.sql compares them).
  *
- * The function is SECURITY DEFINER (the log is not readable by PUBLIC);
- * the SPI statements name every object schema-qualified.
+ * The log is not readable by PUBLIC: the first call runs as the
+ * function's owner (export_begin, in effect SECURITY DEFINER with a pinned
+ * search_path), the later ones, which only fetch from the open cursor, as
+ * the caller.  The SPI statements name every object schema-qualified.
  *
  *-------------------------------------------------------------------------
  */
@@ -35,8 +38,11 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "catalog/pg_proc.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "decode.h"
@@ -60,9 +66,6 @@ typedef struct ExportState
 	char	   *arn;
 	char	   *region;
 	char	   *view;
-	int			n_shards;		/* the stream's shards with a trim horizon */
-	int64	   *shard_nos;
-	char	  **trimmed;		/* their horizons: records at or below are gone */
 	MemoryContext batch_cxt;	/* the rendered batch */
 	text	  **batch;
 	int			n;
@@ -116,24 +119,20 @@ export_close(Datum arg)
 		SPI_cursor_close(portal);
 }
 
-/* Is the record in tup (shard_no in column 10) at or below its shard's trim horizon? */
-static bool
-export_trimmed(ExportState *st, HeapTuple tup, TupleDesc desc)
+/* A text column of tup, in place (no copy; NULL when null), and its length. */
+static const char *
+text_column(HeapTuple tup, TupleDesc desc, int col, int *len)
 {
 	bool		isnull;
-	int64		shard_no = DatumGetInt64(SPI_getbinval(tup, desc, 10, &isnull));
-	int			i;
+	Datum		d = SPI_getbinval(tup, desc, col, &isnull);
+	text	   *t;
 
-	for (i = 0; i < st->n_shards; i++)
-		if (st->shard_nos[i] == shard_no)
-		{
-			char	   *seq = SPI_getvalue(tup, desc, 1);
-			bool		gone = strcmp(seq, st->trimmed[i]) <= 0;
-
-			pfree(seq);
-			return gone;
-		}
-	return false;
+	*len = 0;
+	if (isnull)
+		return NULL;
+	t = DatumGetTextPP(d);
+	*len = VARSIZE_ANY_EXHDR(t);
+	return VARDATA_ANY(t);
 }
 
 /* Fetch and render the next batch of records into st->batch. */
@@ -167,8 +166,6 @@ export_fill(ExportState *st)
 		char	   *omitted;
 		int			ev;
 
-		if (st->n_shards > 0 && export_trimmed(st, tup, desc))
-			continue;
 		memset(&rec, 0, sizeof(rec));
 		rec.stream_arn = st->arn;
 		rec.stream_arn_len = strlen(st->arn);
@@ -184,12 +181,9 @@ export_fill(ExportState *st)
 			elog(ERROR, "unexpected eventName \"%s\" in the stream log", event);
 		rec.event = (DynamoEvent) ev;
 		rec.commit_time = DatumGetTimestampTz(SPI_getbinval(tup, desc, 3, &isnull));
-		rec.keys = SPI_getvalue(tup, desc, 4);
-		rec.keys_len = strlen(rec.keys);
-		rec.new_image = SPI_getvalue(tup, desc, 5);
-		rec.new_len = rec.new_image ? strlen(rec.new_image) : 0;
-		rec.old_image = SPI_getvalue(tup, desc, 6);
-		rec.old_len = rec.old_image ? strlen(rec.old_image) : 0;
+		rec.keys = text_column(tup, desc, 4, &rec.keys_len);
+		rec.new_image = text_column(tup, desc, 5, &rec.new_len);
+		rec.old_image = text_column(tup, desc, 6, &rec.old_len);
 		rec.size_bytes = DatumGetInt64(SPI_getbinval(tup, desc, 7, &isnull));
 		rec.ttl = DatumGetBool(SPI_getbinval(tup, desc, 8, &isnull)) && !isnull;
 		omitted = SPI_getvalue(tup, desc, 9);
@@ -214,7 +208,7 @@ export_fill(ExportState *st)
 
 /* First call: check the arguments, find the stream, open the cursor. */
 static ExportState *
-export_begin(FunctionCallInfo fcinfo, MemoryContext mcxt)
+export_open(FunctionCallInfo fcinfo, MemoryContext mcxt)
 {
 	ExportState *st;
 	char	   *arn;
@@ -228,6 +222,7 @@ export_begin(FunctionCallInfo fcinfo, MemoryContext mcxt)
 	ReturnSetInfo *rsi = (ReturnSetInfo *) fcinfo->resultinfo;
 	static uint64 counter = 0;
 	int			i;
+	StringInfoData q;
 	MemoryContext old;
 
 	format = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
@@ -275,36 +270,48 @@ export_begin(FunctionCallInfo fcinfo, MemoryContext mcxt)
 	argtypes[0] = INT8OID;
 	args[1] = PG_ARGISNULL(1) ? TimestampTzGetDatum(DT_NOBEGIN) : PG_GETARG_DATUM(1);
 	args[2] = PG_ARGISNULL(2) ? TimestampTzGetDatum(DT_NOEND) : PG_GETARG_DATUM(2);
-	/* the trim horizons of the stream's shards (a handful of rows) */
-	if (SPI_execute_with_args("SELECT h.shard_no, h.trimmed_seq::text FROM " DYNAMO_SCHEMA "._shards h"
-							  " WHERE h.stream_id OPERATOR(pg_catalog.=) $1 AND h.trimmed_seq IS NOT NULL",
-							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the trim horizons");
-	old = MemoryContextSwitchTo(mcxt);
-	st->n_shards = (int) SPI_processed;
-	st->shard_nos = palloc(sizeof(int64) * Max(st->n_shards, 1));
-	st->trimmed = palloc(sizeof(char *) * Max(st->n_shards, 1));
-	for (i = 0; i < st->n_shards; i++)
-	{
-		st->shard_nos[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-		st->trimmed[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
-	}
-	MemoryContextSwitchTo(old);
+	/*
+	 * The shards that can hold records committed at or after "from" (a shard
+	 * closed before it cannot), each with its trim horizon.
+	 */
+	if (SPI_execute_with_args("SELECT h.shard_no, COALESCE(h.trimmed_seq, '')::text FROM " DYNAMO_SCHEMA "._shards h"
+							  " WHERE h.stream_id OPERATOR(pg_catalog.=) $1"
+							  " AND (h.closed_at IS NULL OR h.closed_at OPERATOR(pg_catalog.>=) $2)"
+							  " ORDER BY h.shard_no",
+							  2, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the stream's shards");
 
 	/*
-	 * The records, in sequence-number order: one stream's range through the
-	 * index on (stream_id, created_at) of each partition, then a sort, which
-	 * keeps to work_mem (and spills to disk past it).  No join: the trim
-	 * horizons are checked as the rows come.
+	 * The records in sequence-number order without sorting them: one branch
+	 * per shard, each read in order through the index on (shard_no,
+	 * sequence_number) of every daily partition from just past the shard's
+	 * trim horizon, merged (Merge Append).  A record committed at or after
+	 * "from" was pumped after it, so partitions of earlier days are pruned.
 	 */
-	plan = SPI_prepare("SELECT r.sequence_number, r.event_name, r.created_at, r.keys, r.new_image,"
-					   " r.old_image, r.size_bytes, r.ttl, r.omitted, r.shard_no"
-					   " FROM " DYNAMO_SCHEMA "._records r"
-					   " WHERE r.stream_id OPERATOR(pg_catalog.=) $1"
-					   " AND r.created_at OPERATOR(pg_catalog.>=) $2"
-					   " AND r.created_at OPERATOR(pg_catalog.<) $3"
-					   " ORDER BY r.sequence_number",
-					   3, argtypes);
+	initStringInfo(&q);
+	for (i = 0; i < (int) SPI_processed; i++)
+	{
+		char	   *shard_no = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		char	   *trimmed = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+
+		if (i > 0)
+			appendStringInfoString(&q, " UNION ALL ");
+		appendStringInfo(&q, "SELECT r.sequence_number, r.event_name, r.created_at, r.keys, r.new_image,"
+						 " r.old_image, r.size_bytes, r.ttl, r.omitted"
+						 " FROM " DYNAMO_SCHEMA "._records r"
+						 " WHERE r.shard_no OPERATOR(pg_catalog.=) %s"
+						 " AND r.sequence_number OPERATOR(pg_catalog.>) %s COLLATE \"C\""
+						 " AND r.created_at OPERATOR(pg_catalog.>=) $2"
+						 " AND r.created_at OPERATOR(pg_catalog.<) $3"
+						 " AND r.arrived_at OPERATOR(pg_catalog.>=) $2",
+						 shard_no, quote_literal_cstr(trimmed));
+	}
+	if (SPI_processed == 0)
+		appendStringInfoString(&q, "SELECT NULL::text, NULL::text, NULL::timestamptz, NULL::text, NULL::text,"
+							   " NULL::text, NULL::bigint, NULL::boolean, NULL::text WHERE false");
+	appendStringInfoString(&q, " ORDER BY 1");
+	/* a cursor plan: favour the merge of ordered scans that starts at once */
+	plan = SPI_prepare_cursor(q.data, 3, argtypes, CURSOR_OPT_FAST_PLAN);
 	if (plan == NULL)
 		elog(ERROR, "could not prepare the export query: %s", SPI_result_code_string(SPI_result));
 	portal = SPI_cursor_open(st->cursor_name, plan, args, NULL, true);
@@ -314,6 +321,48 @@ export_begin(FunctionCallInfo fcinfo, MemoryContext mcxt)
 	SPI_finish();
 
 	RegisterExprContextCallback(rsi->econtext, export_close, PointerGetDatum(st));
+	return st;
+}
+
+/*
+ * export_open as the function's owner (the extension's owner, who may read
+ * the log) with search_path pg_catalog, pg_temp: SECURITY DEFINER for the
+ * first call only.  The executor checks privileges when the cursor opens,
+ * so the later calls, which only fetch, run as the caller and pay nothing
+ * per row for switching users and settings.  _stream_for_read checks that
+ * the caller (_stream_caller) may read the stream.
+ */
+static ExportState *
+export_begin(FunctionCallInfo fcinfo, MemoryContext mcxt)
+{
+	Oid			save_userid;
+	int			save_sec;
+	int			nest;
+	HeapTuple	proc;
+	Oid			owner;
+	ExportState *volatile st = NULL;
+
+	proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(fcinfo->flinfo->fn_oid));
+	if (!HeapTupleIsValid(proc))
+		elog(ERROR, "cache lookup failed for function %u", fcinfo->flinfo->fn_oid);
+	owner = ((Form_pg_proc) GETSTRUCT(proc))->proowner;
+	ReleaseSysCache(proc);
+
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	nest = NewGUCNestLevel();
+	PG_TRY();
+	{
+		SetUserIdAndSecContext(owner, save_sec | SECURITY_LOCAL_USERID_CHANGE);
+		(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		st = export_open(fcinfo, mcxt);
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(save_userid, save_sec);
+	}
+	PG_END_TRY();
+	AtEOXact_GUC(true, nest);
 	return st;
 }
 
