@@ -286,7 +286,8 @@ export_open(FunctionCallInfo fcinfo, MemoryContext mcxt)
 	 * per shard, each read in order through the index on (shard_no,
 	 * sequence_number) of every daily partition from just past the shard's
 	 * trim horizon, merged (Merge Append).  A record committed at or after
-	 * "from" was pumped after it, so partitions of earlier days are pruned.
+	 * "from" was pumped after it (give or take the length of a pump step:
+	 * an hour's margin), so partitions of earlier days are pruned.
 	 */
 	initStringInfo(&q);
 	for (i = 0; i < (int) SPI_processed; i++)
@@ -303,7 +304,7 @@ export_open(FunctionCallInfo fcinfo, MemoryContext mcxt)
 						 " AND r.sequence_number OPERATOR(pg_catalog.>) %s COLLATE \"C\""
 						 " AND r.created_at OPERATOR(pg_catalog.>=) $2"
 						 " AND r.created_at OPERATOR(pg_catalog.<) $3"
-						 " AND r.arrived_at OPERATOR(pg_catalog.>=) $2",
+						 " AND r.arrived_at OPERATOR(pg_catalog.>=) ($2 OPERATOR(pg_catalog.-) interval '1 hour')",
 						 shard_no, quote_literal_cstr(trimmed));
 	}
 	if (SPI_processed == 0)

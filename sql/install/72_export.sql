@@ -91,10 +91,11 @@ RETURNS text LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
              WHERE r.stream_id OPERATOR(pg_catalog.=) ANY (%L::bigint[])
                AND r.created_at OPERATOR(pg_catalog.>=) %L::timestamptz
                AND r.created_at OPERATOR(pg_catalog.<) %L::timestamptz
+               AND r.arrived_at OPERATOR(pg_catalog.>=) (%L::timestamptz OPERATOR(pg_catalog.-) interval '1 hour')
                AND (h.trimmed_seq IS NULL OR r.sequence_number OPERATOR(pg_catalog.>) h.trimmed_seq)
              GROUP BY r.keys) c
      WHERE NOT (c.last_event OPERATOR(pg_catalog.=) 'REMOVE' AND c.first_event OPERATOR(pg_catalog.=) 'INSERT')
-     ORDER BY c.keys$q$, view_type, stream_ids, from_time, to_time)
+     ORDER BY c.keys$q$, view_type, stream_ids, from_time, to_time, from_time)
 $$;
 REVOKE ALL ON FUNCTION @extschema@._incremental_export_query(bigint[], timestamptz, timestamptz, text) FROM PUBLIC;
 
@@ -337,7 +338,10 @@ COMMENT ON FUNCTION @extschema@.export_table_to_point_in_time(text, text, timest
 
 -- Analytics.  Each function reads the streams of the tables the caller may
 -- read (SELECT), and restricts the log by (stream_id, created_at), the
--- index _records_stream_time, in every daily partition.
+-- index _records_stream_time of each daily partition; a record committed
+-- at or after "from" was pumped (arrived_at) after it (give or take the
+-- length of a pump step: an hour's margin), so the partitions of earlier
+-- days are pruned.
 
 -- The streams of table_name (all tables when NULL) that the caller may read.
 CREATE FUNCTION @extschema@._analytics_streams(table_name text) RETURNS SETOF @extschema@._streams
@@ -409,6 +413,7 @@ BEGIN
       JOIN @extschema@._records r ON r.stream_id OPERATOR(pg_catalog.=) s.stream_id
      WHERE r.created_at OPERATOR(pg_catalog.>=) COALESCE("from", '-infinity')
        AND r.created_at OPERATOR(pg_catalog.<) COALESCE("to", 'infinity')
+       AND r.arrived_at OPERATOR(pg_catalog.>=) COALESCE("from" OPERATOR(pg_catalog.-) interval '1 hour', '-infinity')
      GROUP BY 1, 2, 3
      ORDER BY 1, 2, 3;
 END
@@ -443,6 +448,7 @@ BEGIN
       JOIN @extschema@._records r ON r.stream_id OPERATOR(pg_catalog.=) s.stream_id
      WHERE r.created_at OPERATOR(pg_catalog.>=) COALESCE("from", '-infinity')
        AND r.created_at OPERATOR(pg_catalog.<) COALESCE("to", 'infinity')
+       AND r.arrived_at OPERATOR(pg_catalog.>=) COALESCE("from" OPERATOR(pg_catalog.-) interval '1 hour', '-infinity')
      GROUP BY r.keys
      ORDER BY 2 DESC, r.keys
      LIMIT "limit";
@@ -471,6 +477,7 @@ BEGIN
               JOIN @extschema@._records r ON r.stream_id OPERATOR(pg_catalog.=) s.stream_id
              WHERE r.created_at OPERATOR(pg_catalog.>=) COALESCE("from", '-infinity')
                AND r.created_at OPERATOR(pg_catalog.<) COALESCE("to", 'infinity')
+               AND r.arrived_at OPERATOR(pg_catalog.>=) COALESCE("from" OPERATOR(pg_catalog.-) interval '1 hour', '-infinity')
              GROUP BY r.keys) c
      GROUP BY c.n
      ORDER BY c.n;
@@ -489,7 +496,8 @@ SELECT s.table_name, s.stream_arn, n.bucket, n.suppressed,
        (SELECT pg_catalog.count(*) FROM @extschema@._records r
          WHERE r.stream_id OPERATOR(pg_catalog.=) n.stream_id
            AND r.created_at OPERATOR(pg_catalog.>=) n.bucket
-           AND r.created_at OPERATOR(pg_catalog.<) (n.bucket OPERATOR(pg_catalog.+) interval '1 hour')) AS records
+           AND r.created_at OPERATOR(pg_catalog.<) (n.bucket OPERATOR(pg_catalog.+) interval '1 hour')
+           AND r.arrived_at OPERATOR(pg_catalog.>=) (n.bucket OPERATOR(pg_catalog.-) interval '1 hour')) AS records
   FROM @extschema@._noop_counts n
   JOIN @extschema@._streams s ON s.stream_id OPERATOR(pg_catalog.=) n.stream_id
  WHERE pg_catalog.has_table_privilege(s.relid, 'SELECT');
