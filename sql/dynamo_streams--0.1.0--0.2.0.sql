@@ -3199,7 +3199,7 @@ COMMENT ON FUNCTION @extschema@.export_table_to_point_in_time(text, text, timest
 
 -- The streams of table_name (all tables when NULL) that the caller may read.
 CREATE FUNCTION @extschema@._analytics_streams(table_name text) RETURNS SETOF @extschema@._streams
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql STABLE ROWS 10 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ok boolean;
     s @extschema@._streams;
