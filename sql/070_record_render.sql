@@ -42,11 +42,13 @@ SELECT pg_replication_origin_session_reset();
 SELECT dynamo.delete_item('RrBoth', '{"pk":{"N":"7"}}') IS NOT NULL;
 DELETE FROM rr_rows;
 
--- the pump rows, split at tabs, and rendered again
+-- the pump rows, split at tabs, and rendered again (record rows only: the
+-- no-op rows, N1, are sql/086_pump_noops.sql's)
 CREATE FUNCTION rr_pump(VARIADIC opts text[] DEFAULT '{}') RETURNS TABLE (n bigint, f text[])
 LANGUAGE sql AS $$
-  SELECT row_number() OVER (), string_to_array(data, E'\t')
-    FROM pg_logical_slot_peek_changes('rr070', NULL, NULL, VARIADIC opts || '{format,pump}'::text[])
+  SELECT row_number() OVER (), string_to_array(c.data, E'\t')
+    FROM pg_logical_slot_peek_changes('rr070', NULL, NULL, VARIADIC opts || '{format,pump}'::text[]) c
+   WHERE c.data LIKE 'R1%'
 $$;
 CREATE FUNCTION rr_render(format text, f text[]) RETURNS text LANGUAGE sql AS $$
   SELECT dynamo.render_record(format, f[11]::json #>> '{}', s.stream_view_type, f[5], f[2],

@@ -143,6 +143,15 @@
 #define DYNAMO_ESTATE_RESULT_REL(estate, rri) ((estate)->es_result_relation_info = (rri))
 #endif
 
+/* LogLogicalMessage takes whether to flush from 17 on. */
+#if PG_VERSION_NUM >= 170000
+#define DYNAMO_LOG_LOGICAL_MESSAGE(prefix, msg, size, transactional) \
+	LogLogicalMessage((prefix), (msg), (size), (transactional), false)
+#else
+#define DYNAMO_LOG_LOGICAL_MESSAGE(prefix, msg, size, transactional) \
+	LogLogicalMessage((prefix), (msg), (size), (transactional))
+#endif
+
 /*
  * A running MD5 of an export file (export_files.c): pg_cryptohash from 14
  * on, whose final takes the digest length from 15 on; before 14 there is

@@ -27,7 +27,9 @@
  * and change numbers stay those of a reader without it.
  *
  * Writes that leave their item unchanged get no record; they are counted
- * per stream for each transaction, and format=pump ends the transaction's
+ * per stream for each transaction (UPDATEs whose rows are the same, and
+ * the puts of an identical item, which write no row but a logical message,
+ * item_noop.c), and format=pump ends the transaction's
  * records with one no-op row per stream (record_render.c), so that the
  * stream log can keep the counts (dynamo._noop_counts).  With hash-slots a
  * no-op is counted by the reader whose slots hold its key hash.
@@ -196,6 +198,7 @@ typedef struct RecordParts
 extern void _PG_output_plugin_init(OutputPluginCallbacks *cb);
 
 static inline bool slot_wanted(DecodeState *st, uint64 key_hash);
+static void count_noop_hash(DecodeState *st, DynamoRelInfo *info, uint64 key_hash);
 
 /* A bad option value. */
 static void
@@ -478,11 +481,19 @@ write_txn_row(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 static void
 count_noop(DecodeState *st, DynamoRelInfo *info, StringInfo keys)
 {
+	if (st->slot_count != 0 && keys == NULL)
+		return;
+	count_noop_hash(st, info, keys ? dynamo_key_hash(keys->data, keys->len) : 0);
+}
+
+/* Count a no-op write whose Keys have this key hash. */
+static void
+count_noop_hash(DecodeState *st, DynamoRelInfo *info, uint64 key_hash)
+{
 	NoopCount  *nc;
 	int			i;
 
-	if (st->slot_count != 0 &&
-		(keys == NULL || !slot_wanted(st, dynamo_key_hash(keys->data, keys->len))))
+	if (!slot_wanted(st, key_hash))
 		return;
 	for (i = 0; i < st->n_noops; i++)
 	{
@@ -507,6 +518,38 @@ count_noop(DecodeState *st, DynamoRelInfo *info, StringInfo keys)
 	nc->stream_arn[info->stream_arn_len] = '\0';
 	nc->stream_arn_len = info->stream_arn_len;
 	nc->count = 1;
+}
+
+/*
+ * A transactional message: a put that left its item unchanged wrote no row
+ * but this (item_noop.c); count it for the item table's stream.
+ */
+static void
+decode_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+			   XLogRecPtr message_lsn, bool transactional, const char *prefix,
+			   Size message_size, const char *message)
+{
+	DecodeState *st = ctx->output_plugin_private;
+	DynamoNoopMessage msg;
+	Relation	rel;
+	MemoryContext old;
+
+	if (!transactional || strcmp(prefix, DYNAMO_NOOP_PREFIX) != 0 ||
+		message_size != sizeof(msg))
+		return;
+	memcpy(&msg, message, sizeof(msg));
+	old = MemoryContextSwitchTo(st->change_cxt);
+	rel = RelationIdGetRelation(msg.relid);
+	if (RelationIsValid(rel))
+	{
+		DynamoRelInfo *info = dynamo_relinfo_get(rel);
+
+		if (info->streamed && info->is_item)
+			count_noop_hash(st, info, msg.key_hash);
+		RelationClose(rel);
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(st->change_cxt);
 }
 
 /* At commit: the transaction's no-op counts, one per stream (format=pump). */
@@ -1267,6 +1310,7 @@ _PG_output_plugin_init(OutputPluginCallbacks *cb)
 	cb->begin_cb = decode_begin;
 	cb->change_cb = decode_change;
 	cb->commit_cb = decode_commit;
+	cb->message_cb = decode_message;
 	cb->filter_by_origin_cb = decode_filter_origin;
 	cb->shutdown_cb = decode_shutdown;
 }

@@ -27,6 +27,7 @@
 #include "attrval.h"
 #include "item_read.h"
 #include "items.h"
+#include "record.h"
 
 PG_FUNCTION_INFO_V1(dynamo_put_item);
 PG_FUNCTION_INFO_V1(dynamo_get_item);
@@ -178,6 +179,9 @@ run_put_plan(DynamoItemTable *t, DynamoPlanKind kind, Jsonb *item, Datum *keys)
 	dynamo_trusted_item = NULL;
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "put_item upsert failed: %s", SPI_result_code_string(ret));
+	/* the upsert skipped an identical item: count it (item_noop.c) */
+	if (kind == DYNAMO_PLAN_PUT && SPI_processed == 0)
+		dynamo_log_noop(t->relid, item, t->ks.hash_key, t->ks.range_key);
 	return SPI_processed;
 }
 

@@ -51,6 +51,7 @@
 #include "utils/memutils.h"
 #include "utils/pg_lsn.h"
 #include "utils/rel.h"
+#include "utils/resowner.h"
 #include "utils/tuplestore.h"
 
 #include "compat.h"
@@ -395,6 +396,7 @@ dynamo_pump_decode(const char *slot, PumpStreamMap *map, XLogRecPtr done,
 	LogicalDecodingContext *volatile ctx = NULL;
 	XLogRecPtr	end_of_wal;
 	List	   *options;
+	ResourceOwner owner = CurrentResourceOwner;
 
 	CheckSlotPermissions();
 	CheckLogicalDecodingRequirements();
@@ -406,6 +408,17 @@ dynamo_pump_decode(const char *slot, PumpStreamMap *map, XLogRecPtr done,
 	DYNAMO_SLOT_ACQUIRE(slot);
 	PG_TRY();
 	{
+		/*
+		 * What earlier steps committed need not be decoded again: the slot
+		 * moves just past the last commit written (done, the origin's
+		 * progress), as a walsender client confirms what it has stored.
+		 */
+		if (done != InvalidXLogRecPtr &&
+			done + 1 > MyReplicationSlot->data.confirmed_flush)
+		{
+			LogicalConfirmReceivedLocation(done + 1);
+			ReplicationSlotMarkDirty();
+		}
 		dynamo_decode_sink = &ps.base;
 		ctx = CreateDecodingContext(InvalidXLogRecPtr, options, false,
 									XL_ROUTINE(.page_read = read_local_xlog_page,
@@ -423,7 +436,16 @@ dynamo_pump_decode(const char *slot, PumpStreamMap *map, XLogRecPtr done,
 			if (errm)
 				elog(ERROR, "could not find record for logical decoding: %s", errm);
 			if (record != NULL)
+			{
 				LogicalDecodingProcessRecord(ctx, ctx->reader);
+				/*
+				 * Replaying a transaction runs in an internal subtransaction,
+				 * whose end leaves the top transaction's resource owner
+				 * current; the caller's (a portal's, a procedure's) must be
+				 * current again for what it has registered.
+				 */
+				CurrentResourceOwner = owner;
+			}
 			if (ps.waiting >= PUMP_FLUSH_ROWS)
 				flush_rows(&ps);
 			if (max_changes > 0 && result->decoded >= max_changes)
@@ -432,6 +454,13 @@ dynamo_pump_decode(const char *slot, PumpStreamMap *map, XLogRecPtr done,
 				break;
 			}
 			CHECK_FOR_INTERRUPTS();
+		}
+		/* nothing taken: nothing waits for this commit, move on at once */
+		if (!result->more && result->last_lsn == InvalidXLogRecPtr &&
+			end_of_wal > MyReplicationSlot->data.confirmed_flush)
+		{
+			LogicalConfirmReceivedLocation(end_of_wal);
+			ReplicationSlotMarkDirty();
 		}
 		FreeDecodingContext(ctx);
 		ctx = NULL;

@@ -26,6 +26,7 @@
 #include "access/xlogdefs.h"
 #include "datatype/timestamp.h"
 #include "lib/stringinfo.h"
+#include "utils/jsonb.h"
 
 /* The record's eventName. */
 typedef enum DynamoEvent
@@ -102,6 +103,23 @@ struct DynamoRecordSink
 };
 
 extern PGDLLIMPORT DynamoRecordSink *dynamo_decode_sink;
+
+/*
+ * A put that left its item unchanged writes no row; it logs this as a
+ * transactional logical decoding message (prefix DYNAMO_NOOP_PREFIX) so
+ * that the plugin can count it (item_noop.c).
+ */
+#define DYNAMO_NOOP_PREFIX		"dynamo_streams.noop"
+
+typedef struct DynamoNoopMessage
+{
+	Oid			relid;			/* the item table */
+	uint64		key_hash;		/* of the item's Keys (dynamo_key_hash) */
+} DynamoNoopMessage;
+
+/* item_noop.c */
+extern void dynamo_log_noop(Oid relid, Jsonb *item, const char *hash_key,
+							const char *range_key);
 
 /* Renderer flags. */
 #define DYNAMO_RENDER_STREAMS	0x01	/* GetRecords record, not Lambda */

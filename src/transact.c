@@ -62,6 +62,7 @@
 #include "attrval.h"
 #include "expr.h"
 #include "items.h"
+#include "record.h"
 
 PG_FUNCTION_INFO_V1(dynamo_transact_write_items);
 PG_FUNCTION_INFO_V1(dynamo_transact_get_items);
@@ -569,6 +570,9 @@ tx_apply(TxAction *a, TxAction *actions, int n, MemoryContext cxt)
 				{
 					if (a->res.changed)
 						dynamo_put_normalized(a->table, a->res.item, a->keys);
+					else
+						dynamo_log_noop(a->table->relid, a->res.item,
+										a->table->ks.hash_key, a->table->ks.range_key);
 					return;
 				}
 				if (tx_insert(a, a->res.item))

@@ -28,6 +28,7 @@
 #include "attrval.h"
 #include "expr.h"
 #include "items.h"
+#include "record.h"
 
 PG_FUNCTION_INFO_V1(dynamo_update_item);
 
@@ -330,6 +331,8 @@ dynamo_update_item(PG_FUNCTION_ARGS)
 		{
 			if (res.changed)
 				dynamo_put_normalized(t, res.item, keys);
+			else
+				dynamo_log_noop(t->relid, res.item, t->ks.hash_key, t->ks.range_key);
 			break;
 		}
 		if (dynamo_run_put_plan(t, DYNAMO_PLAN_INSERT, res.item, keys) > 0)

@@ -314,12 +314,11 @@ REVOKE ALL ON FUNCTION @extschema@._pump_drop_slot() FROM PUBLIC;
 
 -- The start of a pump step (src/pump.c; the step runs in the caller's
 -- transaction, with the pump's replication origin set up for the session):
--- the pump lock; the slot moved just past the last commit that an earlier
--- step wrote (the origin's progress), so that decoding resumes with the next
--- transaction; shard upkeep; the day's partition of _records.  Returns the
+-- the pump lock, shard upkeep, the day's partition of _records.  Returns the
 -- progress (transactions that committed at or below it are skipped when
--- decoded again), the partition and the slot.  The pump then decodes the
--- slot in its own process and writes the records (src/pump_decode.c).
+-- decoded again), the partition and the slot.  The pump then moves the
+-- slot just past the progress, decodes it in its own process and writes the
+-- records (src/pump_decode.c).
 CREATE FUNCTION @extschema@._pump_begin(OUT done pg_catalog.pg_lsn, OUT part pg_catalog.regclass, OUT slot text)
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -336,9 +335,6 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'dynamo.pump() and dynamo.start() create it.';
     END IF;
-    IF done OPERATOR(pg_catalog.>) '0/0' AND done OPERATOR(pg_catalog.>=) confirmed THEN
-        PERFORM pg_catalog.pg_replication_slot_advance(slot, @extschema@._lsn_next(done));
-    END IF;
     PERFORM @extschema@._maintain_shards();
     part := pg_catalog.format('@extschema@.%I', @extschema@._records_partition(pg_catalog.now()))::pg_catalog.regclass;
 END
@@ -349,15 +345,11 @@ REVOKE ALL ON FUNCTION @extschema@._pump_begin() FROM PUBLIC;
 -- (per stream and hour of commit), the progress (last_lsn, the commit LSN
 -- of the last transaction taken) committing with them through the origin,
 -- closed shards that got late records, the pump's row; when caught up, the
--- shards of disabled streams closed and, with nothing taken, the slot moved
--- to upto (the end of the WAL read) at once.
+-- shards of disabled streams closed.
 CREATE FUNCTION @extschema@._pump_end(pumped bigint, last_lsn pg_catalog.pg_lsn, more boolean,
                                       upto pg_catalog.pg_lsn, taken boolean, noop_streams bigint[],
                                       noop_buckets timestamptz[], noop_counts bigint[])
 RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    slot text := @extschema@._pump_slot_name();
-    confirmed pg_catalog.pg_lsn;
 BEGIN
     IF taken THEN
         -- progress commits with the records (the session has the origin)
@@ -390,14 +382,6 @@ BEGIN
     IF NOT more THEN
         -- caught up: close the shards of streams disabled before upto now
         PERFORM @extschema@._maintain_shards();
-        IF NOT taken THEN
-            -- nothing up to upto: let the slot release that WAL now
-            SELECT r.confirmed_flush_lsn INTO confirmed FROM pg_catalog.pg_replication_slots r
-             WHERE r.slot_name OPERATOR(pg_catalog.=) slot;
-            IF upto OPERATOR(pg_catalog.>) confirmed THEN
-                PERFORM pg_catalog.pg_replication_slot_advance(slot, upto);
-            END IF;
-        END IF;
     END IF;
 END
 $$;
