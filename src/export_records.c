@@ -15,10 +15,9 @@
  * to disk past work_mem.  The cursor is closed at the end, or by an
  * ExprContext callback when the caller stops early (LIMIT).
  *
- * The cursor merges the stream's shards, each read in sequence order
- * through the index on (shard_no, sequence_number): no sort and no join
- * (a join could hash the whole range), so memory stays flat however many
- * records the range holds (test/bench/export.sh measures it).
+ * The cursor reads the stream's range and sorts it within work_mem (no
+ * join, no JIT), so memory stays flat however many records the range
+ * holds (test/bench/export.sh measures it).
  *
  * Records are rendered by the plugin's own renderer (record_render.c), so
  * each row is byte-identical to what get_records, the plugin's format=lambda
@@ -66,6 +65,9 @@ typedef struct ExportState
 	char	   *arn;
 	char	   *region;
 	char	   *view;
+	int			n_trimmed;		/* the stream's shards with a trim horizon */
+	int64	   *shard_nos;
+	char	  **trimmed;		/* their horizons: records at or below are gone */
 	MemoryContext batch_cxt;	/* the rendered batch */
 	text	  **batch;
 	int			n;
@@ -135,6 +137,28 @@ text_column(HeapTuple tup, TupleDesc desc, int col, int *len)
 	return VARDATA_ANY(t);
 }
 
+/* Is the record in tup at or below its shard's trim horizon? */
+static bool
+export_trimmed(ExportState *st, HeapTuple tup, TupleDesc desc)
+{
+	bool		isnull;
+	int64		shard_no = DatumGetInt64(SPI_getbinval(tup, desc, 10, &isnull));
+	int			i;
+
+	for (i = 0; i < st->n_trimmed; i++)
+		if (st->shard_nos[i] == shard_no)
+		{
+			int			len;
+			const char *seq = text_column(tup, desc, 1, &len);
+			int			tlen = strlen(st->trimmed[i]);
+
+			/* fixed-width digit strings: byte order is numeric order */
+			return memcmp(seq, st->trimmed[i], Min(len, tlen)) < 0 ||
+				(memcmp(seq, st->trimmed[i], Min(len, tlen)) == 0 && len <= tlen);
+		}
+	return false;
+}
+
 /* Fetch and render the next batch of records into st->batch. */
 static void
 export_fill(ExportState *st)
@@ -166,6 +190,8 @@ export_fill(ExportState *st)
 		char	   *omitted;
 		int			ev;
 
+		if (st->n_trimmed > 0 && export_trimmed(st, tup, desc))
+			continue;
 		memset(&rec, 0, sizeof(rec));
 		rec.stream_arn = st->arn;
 		rec.stream_arn_len = strlen(st->arn);
@@ -222,7 +248,6 @@ export_open(FunctionCallInfo fcinfo, MemoryContext mcxt)
 	ReturnSetInfo *rsi = (ReturnSetInfo *) fcinfo->resultinfo;
 	static uint64 counter = 0;
 	int			i;
-	StringInfoData q;
 	MemoryContext old;
 
 	format = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
@@ -270,50 +295,40 @@ export_open(FunctionCallInfo fcinfo, MemoryContext mcxt)
 	argtypes[0] = INT8OID;
 	args[1] = PG_ARGISNULL(1) ? TimestampTzGetDatum(DT_NOBEGIN) : PG_GETARG_DATUM(1);
 	args[2] = PG_ARGISNULL(2) ? TimestampTzGetDatum(DT_NOEND) : PG_GETARG_DATUM(2);
-	/*
-	 * The shards that can hold records committed at or after "from" (a shard
-	 * closed before it cannot), each with its trim horizon.
-	 */
-	if (SPI_execute_with_args("SELECT h.shard_no, COALESCE(h.trimmed_seq, '')::text FROM " DYNAMO_SCHEMA "._shards h"
-							  " WHERE h.stream_id OPERATOR(pg_catalog.=) $1"
-							  " AND (h.closed_at IS NULL OR h.closed_at OPERATOR(pg_catalog.>=) $2)"
-							  " ORDER BY h.shard_no",
-							  2, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the stream's shards");
-
-	/*
-	 * The records in sequence-number order without sorting them: one branch
-	 * per shard, each read in order through the index on (shard_no,
-	 * sequence_number) of every daily partition from just past the shard's
-	 * trim horizon, merged (Merge Append).  A record committed at or after
-	 * "from" was pumped after it (give or take the length of a pump step:
-	 * an hour's margin), so partitions of earlier days are pruned.
-	 */
-	initStringInfo(&q);
-	for (i = 0; i < (int) SPI_processed; i++)
+	/* the trim horizons of the stream's shards (a handful of rows) */
+	if (SPI_execute_with_args("SELECT h.shard_no, h.trimmed_seq::text FROM " DYNAMO_SCHEMA "._shards h"
+							  " WHERE h.stream_id OPERATOR(pg_catalog.=) $1 AND h.trimmed_seq IS NOT NULL",
+							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the trim horizons");
+	old = MemoryContextSwitchTo(mcxt);
+	st->n_trimmed = (int) SPI_processed;
+	st->shard_nos = palloc(sizeof(int64) * Max(st->n_trimmed, 1));
+	st->trimmed = palloc(sizeof(char *) * Max(st->n_trimmed, 1));
+	for (i = 0; i < st->n_trimmed; i++)
 	{
-		char	   *shard_no = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
-		char	   *trimmed = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
-
-		if (i > 0)
-			appendStringInfoString(&q, " UNION ALL ");
-		appendStringInfo(&q, "SELECT r.sequence_number, r.event_name, r.created_at, r.keys, r.new_image,"
-						 " r.old_image, r.size_bytes, r.ttl, r.omitted"
-						 " FROM " DYNAMO_SCHEMA "._records r"
-						 " WHERE r.stream_id OPERATOR(pg_catalog.=) $1"
-						 " AND r.shard_no OPERATOR(pg_catalog.=) %s"
-						 " AND r.sequence_number OPERATOR(pg_catalog.>) %s COLLATE \"C\""
-						 " AND r.created_at OPERATOR(pg_catalog.>=) $2"
-						 " AND r.created_at OPERATOR(pg_catalog.<) $3"
-						 " AND r.arrived_at OPERATOR(pg_catalog.>=) ($2 OPERATOR(pg_catalog.-) interval '1 hour')",
-						 shard_no, quote_literal_cstr(trimmed));
+		st->shard_nos[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+		st->trimmed[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
 	}
-	if (SPI_processed == 0)
-		appendStringInfoString(&q, "SELECT NULL::text, NULL::text, NULL::timestamptz, NULL::text, NULL::text,"
-							   " NULL::text, NULL::bigint, NULL::boolean, NULL::text WHERE false");
-	appendStringInfoString(&q, " ORDER BY 1");
-	/* a cursor plan: favour the merge of ordered scans that starts at once */
-	plan = SPI_prepare_cursor(q.data, 3, argtypes, CURSOR_OPT_FAST_PLAN);
+	MemoryContextSwitchTo(old);
+
+	/*
+	 * The records in sequence-number order: the stream's range through the
+	 * index on (stream_id, created_at) of each daily partition (or all of
+	 * it), sorted in work_mem (spilling to disk past it).  A record
+	 * committed at or after "from" was pumped after it (give or take the
+	 * length of a pump step: an hour's margin), so the partitions of earlier
+	 * days are pruned.  No join with the shards (a hash join could hold the
+	 * range in memory): their trim horizons are checked as rows come.
+	 */
+	plan = SPI_prepare("SELECT r.sequence_number, r.event_name, r.created_at, r.keys, r.new_image,"
+					   " r.old_image, r.size_bytes, r.ttl, r.omitted, r.shard_no"
+					   " FROM " DYNAMO_SCHEMA "._records r"
+					   " WHERE r.stream_id OPERATOR(pg_catalog.=) $1"
+					   " AND r.created_at OPERATOR(pg_catalog.>=) $2"
+					   " AND r.created_at OPERATOR(pg_catalog.<) $3"
+					   " AND r.arrived_at OPERATOR(pg_catalog.>=) ($2 OPERATOR(pg_catalog.-) interval '1 hour')"
+					   " ORDER BY r.sequence_number",
+					   3, argtypes);
 	if (plan == NULL)
 		elog(ERROR, "could not prepare the export query: %s", SPI_result_code_string(SPI_result));
 	portal = SPI_cursor_open(st->cursor_name, plan, args, NULL, true);
@@ -356,6 +371,9 @@ export_begin(FunctionCallInfo fcinfo, MemoryContext mcxt)
 	{
 		SetUserIdAndSecContext(owner, save_sec | SECURITY_LOCAL_USERID_CHANGE);
 		(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		/* a long range costs enough to be JIT-compiled: time and memory for nothing */
+		(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
 		st = export_open(fcinfo, mcxt);
 	}
