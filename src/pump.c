@@ -3,21 +3,24 @@
  * pump.c
  *		The stream log pump (docs/stream-log.md).
  *
- * A step reads the output plugin's records (format=pump) from the pump's
- * own logical slot and writes them into dynamo._records, in the caller's
- * transaction, together with the pump's progress: the commit LSN (start of
- * the commit record) of the last transaction written, as the progress of
- * the replication origin dynamo_streams_pump_<database oid>, which the
- * commit record carries (pg_replication_origin_xact_setup).  Reading a
- * slot is not transactional, so the slot is only advanced, at the start of
- * the next step, to the progress that committed; transactions decoded
- * again whose commit is at or below it are skipped.  Whole transactions,
- * by commit LSN: a later-committing transaction can have lower row LSNs.
+ * A step writes the output plugin's records from the pump's own logical
+ * slot into dynamo._records, in the caller's transaction, together with
+ * the pump's progress: the commit LSN (start of the commit record) of the
+ * last transaction taken, as the progress of the replication origin
+ * dynamo_streams_pump_<database oid>, which the commit record carries
+ * (pg_replication_origin_xact_setup).  Reading a slot is not transactional,
+ * so the slot is only moved, at the start of the next step, to the progress
+ * that committed; transactions decoded again whose commit is at or below it
+ * are skipped.  Whole transactions, by commit LSN: a later-committing
+ * transaction can have lower row LSNs.
  *
- * The SQL side (dynamo._pump_step, sql/install/06_stream_log.sql) does the
- * work; this file sets up the replication origin for the session, which
- * only C can reset after the commit (a transaction callback), so that no
- * later transaction of the session is marked as the pump's.
+ * This file runs a step: dynamo._pump_begin (SQL: the pump lock, shard
+ * upkeep, the day's partition), the map of streams and shards, the
+ * in-process decoding and bulk write (pump_decode.c), then dynamo._pump_end
+ * (SQL: no-op counts, progress, shard upkeep).  It also sets up the
+ * replication origin for the session, which only C can reset after the
+ * commit (a transaction callback), so that no later transaction of the
+ * session is marked as the pump's.
  *
  *-------------------------------------------------------------------------
  */
@@ -141,7 +144,8 @@ dynamo_pump_ensure_slot(void)
 /*
  * The pump's map of streams: every stream with current shards, and the
  * shard of each hash slot.  Read once per step, under the pump lock (shards
- * change only under it).
+ * change only under it), after the shard upkeep of _pump_begin (not read
+ * only: a read-only query would not see that upkeep).
  */
 static PumpStreamMap *
 load_stream_map(MemoryContext cxt)
@@ -154,7 +158,7 @@ load_stream_map(MemoryContext cxt)
 	rc = SPI_execute("SELECT s.stream_arn, s.stream_id, sh.slot_count, sh.hash_slot, sh.shard_no"
 					 "  FROM dynamo._streams s"
 					 "  JOIN dynamo._shards sh ON sh.stream_id OPERATOR(pg_catalog.=) s.stream_id AND sh.current"
-					 " ORDER BY s.stream_id, sh.hash_slot", true, 0);
+					 " ORDER BY s.stream_id, sh.hash_slot", false, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "loading the pump's shard map failed: %s", SPI_result_code_string(rc));
 	for (i = 0; i < SPI_processed; i++)
@@ -203,6 +207,7 @@ dynamo_pump_step(int64 max_changes, bool *more)
 	char	   *slot;
 	PumpStreamMap *map;
 	PumpResult	res;
+	XLogRecPtr	pending;
 	MemoryContext caller = CurrentMemoryContext;
 
 	if (!IsTransactionState())
@@ -220,7 +225,15 @@ dynamo_pump_step(int64 max_changes, bool *more)
 	map = load_stream_map(caller);
 	SPI_finish();
 	/* records and no-op counts of the transactions after done */
-	dynamo_pump_decode(slot, map, done, partition, max_changes, &res);
+	/*
+	 * An earlier step of this transaction took transactions up to the
+	 * session's origin LSN, not committed yet: skip them too, but move the
+	 * slot only past what committed.
+	 */
+	pending = (replorigin_session_origin_lsn != InvalidXLogRecPtr &&
+			   replorigin_session_origin_lsn > done) ?
+		replorigin_session_origin_lsn : InvalidXLogRecPtr;
+	dynamo_pump_decode(slot, map, done, pending, partition, max_changes, &res);
 	/* progress, shard upkeep, the pump's row, in this transaction */
 	SPI_connect();
 	args[0] = Int64GetDatum(res.pumped);

@@ -52,7 +52,7 @@ typedef struct PumpStreamMap
 /* What one step decoded and wrote. */
 typedef struct PumpResult
 {
-	int64		decoded;		/* records the plugin gave */
+	int64		decoded;		/* records the plugin gave, past done */
 	int64		pumped;			/* records written */
 	int64		noops;			/* no-op writes counted */
 	XLogRecPtr	last_lsn;		/* commit LSN of the last transaction taken */
@@ -65,15 +65,18 @@ typedef struct PumpResult
 } PumpResult;
 
 /*
- * Decode the pump's slot in this process, from its confirmed position to
- * the end of the flushed WAL (or past max_changes records, whole
- * transactions, when max_changes > 0), and write the records of
- * transactions that committed after done into the partition of
- * dynamo._records; the no-op counts are returned for the caller to store.
+ * Decode the pump's slot in this process, from just past done (the
+ * committed progress) to the end of the flushed WAL (or past max_changes
+ * records, whole transactions, when max_changes > 0), and write the records
+ * of transactions that committed after done and after pending (what an
+ * earlier step of this transaction took, or InvalidXLogRecPtr) into the
+ * partition of dynamo._records; the no-op counts are returned for the
+ * caller to store.
  */
 extern void dynamo_pump_decode(const char *slot, PumpStreamMap *map,
-							   XLogRecPtr done, Oid partition,
-							   int64 max_changes, PumpResult *result);
+							   XLogRecPtr done, XLogRecPtr pending,
+							   Oid partition, int64 max_changes,
+							   PumpResult *result);
 
 /* Define the pump's settings (called by _PG_init). */
 extern void dynamo_pump_define_settings(void);

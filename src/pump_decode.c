@@ -168,9 +168,9 @@ sink_record(DynamoRecordSink *sink, const DynamoRecord *rec)
 	int64		shard_no;
 	int			i;
 
-	ps->result->decoded++;
 	if (rec->commit_lsn <= ps->done)
-		return;					/* written by an earlier step */
+		return;					/* written by an earlier step: not counted */
+	ps->result->decoded++;
 	s = map_find(ps->map, rec->stream_arn, rec->stream_arn_len);
 	if (s == NULL)
 		return;					/* not a stream of the log (any more) */
@@ -390,7 +390,8 @@ noop_arrays(PumpSink *ps, PumpResult *result)
 /* See pump.h. */
 void
 dynamo_pump_decode(const char *slot, PumpStreamMap *map, XLogRecPtr done,
-				   Oid partition, int64 max_changes, PumpResult *result)
+				   XLogRecPtr pending, Oid partition, int64 max_changes,
+				   PumpResult *result)
 {
 	PumpSink	ps;
 	LogicalDecodingContext *volatile ctx = NULL;
@@ -401,7 +402,7 @@ dynamo_pump_decode(const char *slot, PumpStreamMap *map, XLogRecPtr done,
 	CheckSlotPermissions();
 	CheckLogicalDecodingRequirements();
 	memset(result, 0, sizeof(*result));
-	sink_init(&ps, map, done, partition, result);
+	sink_init(&ps, map, Max(done, pending), partition, result);
 	options = list_make1(makeDefElem("format", (Node *) makeString("pump"), -1));
 	end_of_wal = DYNAMO_FLUSH_REC_PTR();
 	result->upto = end_of_wal;
@@ -457,6 +458,7 @@ dynamo_pump_decode(const char *slot, PumpStreamMap *map, XLogRecPtr done,
 		}
 		/* nothing taken: nothing waits for this commit, move on at once */
 		if (!result->more && result->last_lsn == InvalidXLogRecPtr &&
+			pending == InvalidXLogRecPtr &&
 			end_of_wal > MyReplicationSlot->data.confirmed_flush)
 		{
 			LogicalConfirmReceivedLocation(end_of_wal);
