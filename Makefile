@@ -35,7 +35,8 @@ JANSSON_CFLAGS := $(shell pkg-config --cflags jansson 2>/dev/null)
 JANSSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null)
 
 PG_CPPFLAGS = -Isrc $(CURL_CFLAGS) $(JANSSON_CFLAGS)
-SHLIB_LINK = $(CURL_LIBS) $(JANSSON_LIBS)
+# zlib: the gzip-compressed data files of table exports (src/export_files.c)
+SHLIB_LINK = $(CURL_LIBS) $(JANSSON_LIBS) -lz
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)

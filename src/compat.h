@@ -152,4 +152,74 @@
 	LogLogicalMessage((prefix), (msg), (size), (transactional))
 #endif
 
+/*
+ * A running MD5 of an export file (export_files.c): pg_cryptohash from 14
+ * on, whose final takes the digest length from 15 on; before 14 there is
+ * no incremental MD5, so the finished file is read back and hashed whole.
+ */
+#if PG_VERSION_NUM >= 140000
+#include "common/cryptohash.h"
+typedef struct DynamoMd5
+{
+	pg_cryptohash_ctx *ctx;
+} DynamoMd5;
+
+static inline void
+dynamo_md5_init(DynamoMd5 *m)
+{
+	m->ctx = pg_cryptohash_create(PG_MD5);
+	if (m->ctx == NULL || pg_cryptohash_init(m->ctx) < 0)
+		elog(ERROR, "could not initialise an MD5 context");
+}
+
+static inline void
+dynamo_md5_update(DynamoMd5 *m, const void *data, size_t n)
+{
+	if (pg_cryptohash_update(m->ctx, (const uint8 *) data, n) < 0)
+		elog(ERROR, "could not update an MD5 context");
+}
+
+static inline void
+dynamo_md5_final(DynamoMd5 *m, uint8 *digest, const char *path)
+{
+#if PG_VERSION_NUM >= 150000
+	if (pg_cryptohash_final(m->ctx, digest, 16) < 0)
+#else
+	if (pg_cryptohash_final(m->ctx, digest) < 0)
+#endif
+		elog(ERROR, "could not finish an MD5 context");
+	pg_cryptohash_free(m->ctx);
+	m->ctx = NULL;
+}
+#else
+#include "common/md5.h"
+#include "storage/fd.h"
+typedef struct DynamoMd5
+{
+	int			unused;
+} DynamoMd5;
+
+#define dynamo_md5_init(m) ((void) (m))
+#define dynamo_md5_update(m, data, n) ((void) 0)
+
+static inline void
+dynamo_md5_final(DynamoMd5 *m, uint8 *digest, const char *path)
+{
+	StringInfoData buf;
+	char		chunk[8192];
+	size_t		n;
+	FILE	   *fp = AllocateFile(path, PG_BINARY_R);
+
+	if (fp == NULL)
+		elog(ERROR, "could not read back \"%s\": %m", path);
+	initStringInfo(&buf);
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		appendBinaryStringInfo(&buf, chunk, n);
+	FreeFile(fp);
+	if (!pg_md5_binary(buf.data, buf.len, digest))
+		elog(ERROR, "could not compute an MD5");
+	pfree(buf.data);
+}
+#endif
+
 #endif							/* DYNAMO_COMPAT_H */

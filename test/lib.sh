@@ -44,7 +44,7 @@ ds_need_packages() {
 ds_base_packages() {
 	ds_need_packages postgresql-$DS_PG_MAJOR postgresql-server-dev-$DS_PG_MAJOR \
 		postgresql-client-$DS_PG_MAJOR make gcc libc6-dev pkg-config \
-		libcurl4-openssl-dev libjansson-dev
+		libcurl4-openssl-dev libjansson-dev zlib1g-dev
 }
 
 # ds_as_user CMD...: run CMD as the unprivileged server user.
