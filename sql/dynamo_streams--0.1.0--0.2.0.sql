@@ -6400,3 +6400,50 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- ---------------------------------------------------------------------
+-- A pump slot left by an earlier install (lead)
+-- ---------------------------------------------------------------------
+-- DROP EXTENSION keeps the pump's slot and origin; the next install's
+-- first pump drops them instead of decoding WAL of tables gone since.
+
+ALTER TABLE @extschema@._pump ADD COLUMN slot_created_lsn pg_catalog.pg_lsn;
+
+CREATE OR REPLACE FUNCTION @extschema@._pump_ensure_slot() RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    slot text := @extschema@._pump_slot_name();
+    origin text := @extschema@._pump_origin_name();
+    mine boolean := (SELECT p.slot_created_lsn IS NOT NULL FROM @extschema@._pump p);
+    stale boolean := false;
+BEGIN
+    IF NOT mine AND EXISTS (SELECT FROM pg_catalog.pg_replication_slots r
+                             WHERE r.slot_name OPERATOR(pg_catalog.=) slot) THEN
+        -- DROP EXTENSION keeps slots and origins: this one was made by an
+        -- earlier install, its WAL and progress are of tables gone since
+        -- (decoding them fails), and nothing of this install is in it
+        -- (the origin after the new slot: dropping it writes, and a
+        -- logical slot cannot be made in a transaction that has written)
+        PERFORM pg_catalog.pg_drop_replication_slot(slot);
+        stale := true;
+        RAISE NOTICE 'dropped the replication slot % left by an earlier install of dynamo_streams', slot;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_replication_slots r WHERE r.slot_name OPERATOR(pg_catalog.=) slot) THEN
+        IF pg_catalog.txid_current_if_assigned() IS NOT NULL THEN
+            RAISE EXCEPTION 'the pump''s replication slot does not exist'
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = 'A logical slot cannot be created in a transaction that has written: call dynamo.pump() or dynamo.start() first in a transaction of its own.';
+        END IF;
+        PERFORM pg_catalog.pg_create_logical_replication_slot(slot, 'dynamo_streams');
+        UPDATE @extschema@._pump p SET slot_created_lsn = r.confirmed_flush_lsn
+          FROM pg_catalog.pg_replication_slots r WHERE r.slot_name OPERATOR(pg_catalog.=) slot;
+    END IF;
+    IF stale AND EXISTS (SELECT FROM pg_catalog.pg_replication_origin o WHERE o.roname OPERATOR(pg_catalog.=) origin) THEN
+        PERFORM pg_catalog.pg_replication_origin_drop(origin);
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_replication_origin o WHERE o.roname OPERATOR(pg_catalog.=) origin) THEN
+        PERFORM pg_catalog.pg_replication_origin_create(origin);
+    END IF;
+    RETURN slot;
+END
+$$;

@@ -5,7 +5,8 @@
 # (test/e2e/).  Run as root on a fresh Debian 12 machine, or as a user who
 # has the packages already.  DS_ONLY=regress|isolation|docs|tap|e2e runs one
 # part (docs: the examples of docs/functions/, test/docs/run-examples.pl);
-# REGRESS="a b" narrows pg_regress to those suites.  The pg_regress suites
+# REGRESS="a b" narrows pg_regress to those suites, DS_TAP="091_x 003_y" the
+# TAP tests to those files.  The pg_regress suites
 # and isolation specs run through `make installcheck`.
 source "$(dirname "$0")/lib.sh"
 
@@ -54,7 +55,7 @@ run_tap() {
 	(cd "$DS_WORK/tap" && ds_as_user env TESTDIR="$DS_WORK/tap" \
 		PG_REGRESS="$DS_PGXS_DIR/src/test/regress/pg_regress" \
 		DS_TEST_CONF="$DS_SRC/test/postgresql.conf" \
-		prove -I "$DS_PGXS_DIR/src/test/perl" -I "$DS_SRC/test/t" "$DS_SRC"/test/t/*.pl) ||
+		prove -I "$DS_PGXS_DIR/src/test/perl" -I "$DS_SRC/test/t" $(for t in ${DS_TAP:-*}; do echo "$DS_SRC/test/t/$t.pl"; done)) ||
 		{ tail -n 80 "$DS_WORK"/tap/tmp_check/log/regress_log_* 2>/dev/null; failed+=(tap); }
 }
 

@@ -86,7 +86,10 @@ CREATE TABLE @extschema@._pump (
     singleton         boolean PRIMARY KEY DEFAULT true CHECK (singleton),
     pumped_through    pg_catalog.pg_lsn,
     last_step_at      timestamptz,
-    records           bigint NOT NULL DEFAULT 0
+    records           bigint NOT NULL DEFAULT 0,
+    -- where the slot this install made started (NULL: none made yet), so
+    -- that a slot left by an earlier install is told apart (_pump_ensure_slot)
+    slot_created_lsn  pg_catalog.pg_lsn
 );
 INSERT INTO @extschema@._pump DEFAULT VALUES;
 
@@ -286,7 +289,20 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     slot text := @extschema@._pump_slot_name();
     origin text := @extschema@._pump_origin_name();
+    mine boolean := (SELECT p.slot_created_lsn IS NOT NULL FROM @extschema@._pump p);
+    stale boolean := false;
 BEGIN
+    IF NOT mine AND EXISTS (SELECT FROM pg_catalog.pg_replication_slots r
+                             WHERE r.slot_name OPERATOR(pg_catalog.=) slot) THEN
+        -- DROP EXTENSION keeps slots and origins: this one was made by an
+        -- earlier install, its WAL and progress are of tables gone since
+        -- (decoding them fails), and nothing of this install is in it
+        -- (the origin after the new slot: dropping it writes, and a
+        -- logical slot cannot be made in a transaction that has written)
+        PERFORM pg_catalog.pg_drop_replication_slot(slot);
+        stale := true;
+        RAISE NOTICE 'dropped the replication slot % left by an earlier install of dynamo_streams', slot;
+    END IF;
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_replication_slots r WHERE r.slot_name OPERATOR(pg_catalog.=) slot) THEN
         IF pg_catalog.txid_current_if_assigned() IS NOT NULL THEN
             RAISE EXCEPTION 'the pump''s replication slot does not exist'
@@ -294,6 +310,11 @@ BEGIN
                       HINT = 'A logical slot cannot be created in a transaction that has written: call dynamo.pump() or dynamo.start() first in a transaction of its own.';
         END IF;
         PERFORM pg_catalog.pg_create_logical_replication_slot(slot, 'dynamo_streams');
+        UPDATE @extschema@._pump p SET slot_created_lsn = r.confirmed_flush_lsn
+          FROM pg_catalog.pg_replication_slots r WHERE r.slot_name OPERATOR(pg_catalog.=) slot;
+    END IF;
+    IF stale AND EXISTS (SELECT FROM pg_catalog.pg_replication_origin o WHERE o.roname OPERATOR(pg_catalog.=) origin) THEN
+        PERFORM pg_catalog.pg_replication_origin_drop(origin);
     END IF;
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_replication_origin o WHERE o.roname OPERATOR(pg_catalog.=) origin) THEN
         PERFORM pg_catalog.pg_replication_origin_create(origin);
