@@ -36,6 +36,7 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "access/xlog_internal.h"
 #include "access/xlogutils.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
@@ -472,6 +473,8 @@ dynamo_pump_decode(const char *slot, PumpStreamMap *map, XLogRecPtr done,
 	PumpSink	ps;
 	LogicalDecodingContext *volatile ctx = NULL;
 	XLogRecPtr	end_of_wal;
+	XLogRecPtr	insert_at;
+	XLogRecPtr	flush_to;
 	List	   *options;
 	ResourceOwner owner = CurrentResourceOwner;
 	PumpCandidates safe = {0};
@@ -492,9 +495,17 @@ dynamo_pump_decode(const char *slot, PumpStreamMap *map, XLogRecPtr done,
 	 * disabled stream's closing point at the insert position, and one step
 	 * must reach it.  (The step's own commit flushes this far anyway.)
 	 */
-	XLogFlush(GetXLogInsertRecPtr());
+	insert_at = GetXLogInsertRecPtr();
+	flush_to = insert_at;
+	/* at a page start the insert position is past the (empty) page's header */
+	if (flush_to % XLOG_BLCKSZ == SizeOfXLogShortPHD)
+		flush_to -= SizeOfXLogShortPHD;
+	else if (flush_to % XLOG_BLCKSZ == SizeOfXLogLongPHD)
+		flush_to -= SizeOfXLogLongPHD;
+	XLogFlush(flush_to);
 	end_of_wal = DYNAMO_FLUSH_REC_PTR();
-	result->upto = end_of_wal;
+	/* (no record lies between flush_to and insert_at: the step reached it) */
+	result->upto = end_of_wal >= flush_to ? Max(end_of_wal, insert_at) : end_of_wal;
 	DYNAMO_SLOT_ACQUIRE(slot);
 	PG_TRY();
 	{
