@@ -111,4 +111,87 @@
 #define DYNAMO_LOCAL_BEENTRY(i) pgstat_fetch_stat_local_beentry(i)
 #endif
 
+
+/*
+ * SHA-256 and HMAC-SHA-256 for SigV4 signing (src/http_sigv4.c): the
+ * server's own pg_cryptohash and pg_hmac (OpenSSL when the server was built
+ * with it) from 14 on; before 14, pg_sha256 with HMAC built on it.  With
+ * OpenSSL the contexts are tracked by the current resource owner, so call
+ * these inside a transaction.  Both return false on failure.
+ */
+#if PG_VERSION_NUM >= 140000
+#include "common/cryptohash.h"
+#include "common/hmac.h"
+static inline bool
+dynamo_sha256(const uint8 *data, size_t len, uint8 *out)
+{
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+	bool		ok;
+
+	if (ctx == NULL)
+		return false;
+#if PG_VERSION_NUM >= 150000
+	ok = pg_cryptohash_init(ctx) == 0 && pg_cryptohash_update(ctx, data, len) == 0 &&
+		pg_cryptohash_final(ctx, out, PG_SHA256_DIGEST_LENGTH) == 0;
+#else
+	ok = pg_cryptohash_init(ctx) == 0 && pg_cryptohash_update(ctx, data, len) == 0 &&
+		pg_cryptohash_final(ctx, out) == 0;
+#endif
+	pg_cryptohash_free(ctx);
+	return ok;
+}
+static inline bool
+dynamo_hmac_sha256(const uint8 *key, size_t klen, const uint8 *data, size_t len, uint8 *out)
+{
+	pg_hmac_ctx *ctx = pg_hmac_create(PG_SHA256);
+	bool		ok;
+
+	if (ctx == NULL)
+		return false;
+	ok = pg_hmac_init(ctx, key, klen) == 0 && pg_hmac_update(ctx, data, len) == 0 &&
+		pg_hmac_final(ctx, out, PG_SHA256_DIGEST_LENGTH) == 0;
+	pg_hmac_free(ctx);
+	return ok;
+}
+#else
+#include "common/sha2.h"
+static inline bool
+dynamo_sha256(const uint8 *data, size_t len, uint8 *out)
+{
+	pg_sha256_ctx ctx;
+
+	pg_sha256_init(&ctx);
+	pg_sha256_update(&ctx, data, len);
+	pg_sha256_final(&ctx, out);
+	return true;
+}
+static inline bool
+dynamo_hmac_sha256(const uint8 *key, size_t klen, const uint8 *data, size_t len, uint8 *out)
+{
+	uint8		k[PG_SHA256_BLOCK_LENGTH] = {0};
+	uint8		pad[PG_SHA256_BLOCK_LENGTH];
+	uint8		inner[PG_SHA256_DIGEST_LENGTH];
+	pg_sha256_ctx ctx;
+	int			i;
+
+	if (klen > PG_SHA256_BLOCK_LENGTH)
+		dynamo_sha256(key, klen, k);
+	else
+		memcpy(k, key, klen);
+	for (i = 0; i < PG_SHA256_BLOCK_LENGTH; i++)
+		pad[i] = k[i] ^ 0x36;
+	pg_sha256_init(&ctx);
+	pg_sha256_update(&ctx, pad, sizeof(pad));
+	pg_sha256_update(&ctx, data, len);
+	pg_sha256_final(&ctx, inner);
+	for (i = 0; i < PG_SHA256_BLOCK_LENGTH; i++)
+		pad[i] = k[i] ^ 0x5c;
+	pg_sha256_init(&ctx);
+	pg_sha256_update(&ctx, pad, sizeof(pad));
+	pg_sha256_update(&ctx, inner, sizeof(inner));
+	pg_sha256_final(&ctx, out);
+	return true;
+}
+#endif
+
 #endif							/* DYNAMO_COMPAT_H */
