@@ -43,15 +43,20 @@ CREATE TABLE @extschema@._event_source_mappings (
     -- State as AWS shows it: Creating, Enabling, Enabled, Disabling,
     -- Disabled, Updating, Deleting
     state             text NOT NULL DEFAULT 'Enabled',
-    state_transition_reason text NOT NULL DEFAULT 'USER_INITIATED',
+    -- StateTransitionReason: 'User action' (the only one so far)
+    state_transition_reason text NOT NULL DEFAULT 'User action',
     -- 'No records processed', 'OK', 'PROBLEM: ...'
     last_processing_result text NOT NULL DEFAULT 'No records processed',
     last_modified     timestamptz NOT NULL DEFAULT pg_catalog.now(),
     -- the role that created it; delivery reads the stream as this role
     owner             pg_catalog.regrole NOT NULL DEFAULT CURRENT_USER::pg_catalog.regrole,
-    CHECK ((starting_position = 'AT_TIMESTAMP') = (starting_position_timestamp IS NOT NULL))
+    CHECK ((starting_position = 'AT_TIMESTAMP') = (starting_position_timestamp IS NOT NULL)),
+    -- when create_event_source_mapping made it (LATEST starts after the
+    -- records of this moment; list_event_source_mappings pages in this order)
+    created_at        timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
-CREATE INDEX _event_source_mappings_function ON @extschema@._event_source_mappings (function_name);
+-- one mapping per function and stream (ResourceConflictException)
+CREATE UNIQUE INDEX _event_source_mappings_function ON @extschema@._event_source_mappings (function_name, stream_id);
 CREATE INDEX _event_source_mappings_stream ON @extschema@._event_source_mappings (stream_id);
 
 COMMENT ON TABLE @extschema@._event_source_mappings IS
