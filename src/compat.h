@@ -122,6 +122,7 @@
 #if PG_VERSION_NUM >= 140000
 #include "common/cryptohash.h"
 #include "common/hmac.h"
+#include "common/sha2.h"
 static inline bool
 dynamo_sha256(const uint8 *data, size_t len, uint8 *out)
 {

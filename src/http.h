@@ -65,6 +65,16 @@ extern int	dynamo_http_max_response_bytes;
 /* Largest response body of a function (Lambda's synchronous payload limit). */
 #define DYNAMO_HTTP_MAX_RESPONSE (6 * 1024 * 1024)
 
+/* http_sql.c */
+extern void dynamo_http_define_settings(void);
+
+/* http_worker.c */
+struct DynamoWorkerArgs;
+extern void dynamo_http_worker_launch(const struct DynamoWorkerArgs *args);
+extern void dynamo_http_worker_wake(void);
+extern void dynamo_http_worker_shutdown(void);
+extern PGDLLEXPORT void dynamo_http_worker_main(Datum arg);
+
 /* http_sigv4.c */
 extern List *dynamo_sigv4_sign(const char *method, const DynamoHttpUrl *url,
 							   List *headers, const char *body, size_t body_len,

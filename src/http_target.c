@@ -231,9 +231,8 @@ static void
 refuse(const char *url, const char *why, const char *hint)
 {
 	ereport(ERROR,
-			errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			errmsg("function_url \"%s\" is not an allowed target", url),
-			errdetail("InvalidParameterValueException: %s", why),
+			dynamo_exception_detail(DYNAMO_EXC_INVALID_PARAMETER_VALUE, "%s", why),
 			hint ? errhint("%s", hint) : 0);
 }
 
