@@ -39,8 +39,8 @@ typedef enum DynamoException
 	DYNAMO_EXC_TRANSACTION_CANCELED,	/* TransactionCanceledException, 23000 */
 	DYNAMO_EXC_TRIMMED,			/* TrimmedDataAccessException, 72000 */
 	DYNAMO_EXC_EXPIRED_ITERATOR,	/* ExpiredIteratorException, 55000 */
-	/* Lambda's exceptions (event source mappings, docs/consumers.md) */
-	DYNAMO_EXC_INVALID_PARAMETER_VALUE, /* InvalidParameterValueException, 22023 */
+	/* Lambda's exceptions (event source mappings, filters) */
+	DYNAMO_EXC_INVALID_PARAMETER,	/* InvalidParameterValueException, 22023 */
 	DYNAMO_EXC_INVALID_PARAMETER_ACCESS,	/* InvalidParameterValueException, 42501 */
 	DYNAMO_EXC_RESOURCE_CONFLICT	/* ResourceConflictException, 42710 */
 } DynamoException;
@@ -68,8 +68,8 @@ extern int	dynamo_exception_detail(DynamoException exc, const char *fmt,...)
 /* data past the stream log's trim horizon: PostgreSQL's "snapshot too old" */
 #define ERRCODE_DYNAMO_TRIMMED		ERRCODE_SNAPSHOT_TOO_OLD	/* 72000 */
 #define ERRCODE_DYNAMO_EXPIRED_ITERATOR	ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE	/* 55000 */
-/* Lambda: a bad parameter value (a filter pattern, a starting position) */
-#define ERRCODE_DYNAMO_INVALID_PARAMETER_VALUE	ERRCODE_INVALID_PARAMETER_VALUE /* 22023 */
+/* Lambda's bad-parameter exception (event source mappings, filters) */
+#define ERRCODE_DYNAMO_INVALID_PARAMETER	ERRCODE_INVALID_PARAMETER_VALUE	/* 22023 */
 /* Lambda: "Cannot access stream": the caller may not read the stream */
 #define ERRCODE_DYNAMO_INVALID_PARAMETER_ACCESS	ERRCODE_INSUFFICIENT_PRIVILEGE	/* 42501 */
 /* Lambda: a mapping of that function and stream exists already */

@@ -153,7 +153,7 @@ BEGIN
        OR (destination_config - 'OnFailure') <> '{}'
        OR (destination_config ? 'OnFailure'
            AND (pg_catalog.jsonb_typeof(destination_config -> 'OnFailure') IS DISTINCT FROM 'object'
-                OR (destination_config -> 'OnFailure' - 'Destination') <> '{}'
+                OR ((destination_config -> 'OnFailure') - 'Destination') <> '{}'
                 OR pg_catalog.jsonb_typeof(destination_config -> 'OnFailure' -> 'Destination') NOT IN ('string', 'null'))) THEN
         ok := @extschema@._raise('InvalidParameterValueException',
             pg_catalog.format('Invalid DestinationConfig: %s', destination_config),
@@ -349,7 +349,7 @@ BEGIN
     m.maximum_record_age_in_seconds := COALESCE(maximum_record_age_in_seconds, -1);
     m.bisect_batch_on_function_error := COALESCE(bisect_batch_on_function_error, false);
     m.function_response_types := COALESCE(function_response_types, '{}');
-    m.filter_criteria := filter_criteria;
+    m.filter_criteria := CASE WHEN filter_criteria IN ('{}', '{"Filters": []}') THEN NULL ELSE filter_criteria END;
     m.destination_on_failure := NULLIF(@extschema@._esm_destination(destination_config), '');
     m.tumbling_window_in_seconds := COALESCE(tumbling_window_in_seconds, 0);
     m.function_url := NULLIF(function_url, '');
@@ -544,3 +544,87 @@ REVOKE ALL ON FUNCTION @extschema@.list_event_source_mappings(text, text, text, 
 GRANT EXECUTE ON FUNCTION @extschema@.list_event_source_mappings(text, text, text, integer) TO PUBLIC;
 COMMENT ON FUNCTION @extschema@.list_event_source_mappings(text, text, text, integer) IS
     'ListEventSourceMappings: the mappings of a stream or function, a page at a time';
+
+-- Rewind (beyond AWS): move the checkpoints of every mapping of function
+-- function_name back, on every shard and lane, to just before the first
+-- record created at or after "to", or to just before sequence number
+-- sequence_number (exactly one of the two), so that the records from there
+-- on are delivered again, with their original images (OldImage included).
+-- A checkpoint already before that point stays; a lane moved back loses
+-- its batch in flight (complete_batch and fail_batch of it then fail),
+-- its retry count, bisect halves and tumbling window state.  Records
+-- trimmed from the stream log cannot come again.  Returns the number of
+-- shards moved back.  Needs membership in each mapping's owner.
+CREATE FUNCTION @extschema@.rewind(function_name text, "to" timestamptz DEFAULT NULL,
+                                   sequence_number text DEFAULT NULL)
+RETURNS integer LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ok boolean;
+    fname text := (@extschema@._esm_function(function_name)).name;
+    seq text;
+    m @extschema@._event_source_mappings;
+    found_one boolean := false;
+    moved integer := 0;
+    n integer;
+BEGIN
+    IF ("to" IS NULL) = (sequence_number IS NULL) THEN
+        ok := @extschema@._raise('InvalidParameterValueException',
+            'Exactly one of to and sequence_number must be provided',
+            'rewind(function_name, to => <timestamptz>) or rewind(function_name, sequence_number => <text>).');
+    END IF;
+    IF sequence_number IS NOT NULL THEN
+        IF pg_catalog.length(sequence_number) < 21 THEN
+            ok := @extschema@._invalid_parameter(sequence_number, 'sequenceNumber',
+                'Member must have length greater than or equal to 21');
+        ELSIF pg_catalog.length(sequence_number) > 40 THEN
+            ok := @extschema@._invalid_parameter(sequence_number, 'sequenceNumber',
+                'Member must have length less than or equal to 40');
+        ELSIF sequence_number !~ '^[0-9]+$' THEN
+            ok := @extschema@._raise('ValidationException', 'Invalid SequenceNumber: ' || sequence_number,
+                'A SequenceNumber is a string of 21 to 40 digits.');
+        END IF;
+        seq := @extschema@._log_seq(sequence_number::numeric);
+    END IF;
+    FOR m IN SELECT * FROM @extschema@._event_source_mappings x
+              WHERE x.function_name = fname ORDER BY x.created_at, x.uuid LOOP
+        CONTINUE WHEN NOT @extschema@._esm_visible(m);
+        m := @extschema@._esm_by_uuid(m.uuid::text, 'Rewind');
+        found_one := true;
+        -- the lane rows, made now if delivery has not started
+        PERFORM @extschema@._esm_init_shards(m.uuid);
+        WITH target AS (
+            SELECT e.shard_id, e.lane,
+                   LEAST(e.checkpoint_seq,
+                         COALESCE((SELECT pg_catalog.max(r.sequence_number) FROM @extschema@._records r
+                                    WHERE r.shard_no = e.shard_no
+                                      AND CASE WHEN seq IS NULL THEN r.created_at < "to"
+                                               ELSE r.sequence_number < seq COLLATE "C" END), '')) AS checkpoint_seq
+              FROM @extschema@._esm_shards e
+             WHERE e.mapping = m.uuid
+               FOR UPDATE),
+        back AS (
+            UPDATE @extschema@._esm_shards e
+               SET checkpoint_seq = t.checkpoint_seq, done = false,
+                   batch_id = NULL, leased_until = NULL, attempts = 0, bisect_ends = '{}',
+                   window_start = NULL, window_state = NULL, window_early = false
+              FROM target t
+             WHERE e.mapping = m.uuid AND e.shard_id = t.shard_id AND e.lane = t.lane
+               AND t.checkpoint_seq < e.checkpoint_seq
+            RETURNING e.shard_id, e.lane),
+        dropped AS (
+            DELETE FROM @extschema@._esm_batches b USING back k
+             WHERE b.mapping = m.uuid AND b.shard_id = k.shard_id AND b.lane = k.lane)
+        SELECT pg_catalog.count(DISTINCT k.shard_id) INTO n FROM back k;
+        moved := moved + n;
+    END LOOP;
+    IF NOT found_one THEN
+        ok := @extschema@._raise('ResourceNotFoundException', 'The resource you requested does not exist.',
+            pg_catalog.format('Function %s has no event source mapping.', fname));
+    END IF;
+    RETURN moved;
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@.rewind(text, timestamptz, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.rewind(text, timestamptz, text) TO PUBLIC;
+COMMENT ON FUNCTION @extschema@.rewind(text, timestamptz, text) IS
+    'move the checkpoints of a function''s mappings back to a time or sequence number (beyond AWS)';
