@@ -232,7 +232,7 @@ refuse(const char *url, const char *why, const char *hint)
 {
 	ereport(ERROR,
 			errmsg("function_url \"%s\" is not an allowed target", url),
-			dynamo_exception_detail(DYNAMO_EXC_INVALID_PARAMETER_VALUE, "%s", why),
+			dynamo_exception_detail(DYNAMO_EXC_INVALID_PARAMETER, "%s", why),
 			hint ? errhint("%s", hint) : 0);
 }
 
