@@ -59,12 +59,12 @@ BEGIN
     IF NOT @extschema@._http_target_right(who) THEN
         ok := @extschema@._raise('AccessDeniedException',
             pg_catalog.format('User: %s is not authorized to create or change an event source mapping with a function_url', who),
-            'Only superusers and members of the role dynamo_http_targets may; see docs/security.md.');
+            NULL, 'Only superusers and members of the role dynamo_http_targets may; see docs/security.md.');
     END IF;
     IF NOT @extschema@._http_target_right(NEW.owner::name) THEN
         ok := @extschema@._raise('AccessDeniedException',
             pg_catalog.format('User: %s is not authorized to own an event source mapping with a function_url', NEW.owner),
-            'The mapping''s owner must be a superuser or a member of the role dynamo_http_targets; see docs/security.md.');
+            NULL, 'The mapping''s owner must be a superuser or a member of the role dynamo_http_targets; see docs/security.md.');
     END IF;
     IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' OR NEW.function_url IS DISTINCT FROM OLD.function_url THEN
         PERFORM @extschema@._http_target_check(NEW.function_url);
@@ -99,7 +99,7 @@ BEGIN
     IF NOT @extschema@._http_target_right(who) THEN
         ok := @extschema@._raise('AccessDeniedException',
             pg_catalog.format('User: %s is not authorized to perform: lambda:UpdateFunctionConfiguration on resource: %s', who, name),
-            'Only superusers and members of the role dynamo_http_targets may; see docs/security.md.');
+            NULL, 'Only superusers and members of the role dynamo_http_targets may; see docs/security.md.');
     END IF;
     IF name IS NULL OR name OPERATOR(pg_catalog.=) '' THEN
         ok := @extschema@._raise('InvalidParameterValueException', 'FunctionName must not be empty.');
@@ -142,7 +142,7 @@ DECLARE
 BEGIN
     IF NOT (SELECT a.rolsuper FROM pg_catalog.pg_roles a WHERE a.rolname OPERATOR(pg_catalog.=) CURRENT_USER) THEN
         ok := @extschema@._raise('AccessDeniedException',
-            'Only superusers may set HTTP signing credentials', 'See docs/security.md.');
+            'Only superusers may set HTTP signing credentials', NULL, 'See docs/security.md.');
     END IF;
     IF h IS NULL OR h OPERATOR(pg_catalog.=) '' THEN
         ok := @extschema@._raise('InvalidParameterValueException', 'host must name a host or be ''*''.');
