@@ -346,7 +346,8 @@ read_targets(void)
 	uint64		i;
 
 	if (SPI_execute("SELECT m.uuid::text, m.function_url, COALESCE(f.timeout, 3),"
-					"       dynamo._http_target_right(m.owner::name)"
+					"       COALESCE((SELECT dynamo._http_target_right(a.rolname) FROM pg_catalog.pg_roles a"
+					"                  WHERE a.oid = m.owner), false)"
 					"  FROM dynamo._event_source_mappings m"
 					"  LEFT JOIN dynamo._function_config f USING (function_name)"
 					" WHERE m.function_url IS NOT NULL AND m.enabled ORDER BY m.uuid",

@@ -70,6 +70,7 @@ async function verifySignature(req, body, creds) {
 export function startStub({ port = 0, handlers = {}, credentials = null, logFile = null } = {}) {
   const log = [];
   const sockets = new Set();
+  let opened = 0;
   const server = http.createServer(async (req, res) => {
     const chunks = [];
     for await (const c of req) chunks.push(c);
@@ -128,7 +129,8 @@ export function startStub({ port = 0, handlers = {}, credentials = null, logFile
       res.end(text);
     }
   });
-  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  server.keepAliveTimeout = 60000;
+  server.on('connection', (s) => { opened += 1; sockets.add(s); s.on('close', () => sockets.delete(s)); });
   return new Promise((resolve) => {
     server.listen(port, '127.0.0.1', () => {
       resolve({
@@ -136,6 +138,7 @@ export function startStub({ port = 0, handlers = {}, credentials = null, logFile
         log,
         server,
         connections: () => sockets.size,
+        connectionsOpened: () => opened,
         close: () => new Promise((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
       });
     });
