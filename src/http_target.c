@@ -404,8 +404,7 @@ dynamo_http_send(void *owner, const DynamoHttpUrl *url, List *headers,
 	memcpy(r->body, body, body_len);
 	r->body[body_len] = '\0';
 
-	r->headers = curl_slist_append(NULL, "Content-Type: application/json");
-	r->headers = curl_slist_append(r->headers, "Expect:");
+	r->headers = curl_slist_append(NULL, "Expect:");
 	foreach(lc, headers)
 	{
 		DynamoHttpHeader *h = lfirst(lc);

@@ -558,6 +558,7 @@ send_due(TimestampTz *next)
 			p->send_error = MemoryContextStrdup(p->cxt, "connection error: invalid URL");
 			continue;
 		}
+		headers = lappend(headers, header("Content-Type", "application/json"));
 		if (p->url->type == DYNAMO_HTTP_INVOKE)
 			headers = lappend(headers, header("X-Amz-Invocation-Type", "RequestResponse"));
 		creds = credentials_for(p->url->host);
