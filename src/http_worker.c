@@ -300,7 +300,7 @@ lease_one(Target *t)
 {
 	Oid			types[2] = {UUIDOID, INT4OID};
 	Datum		values[2];
-	int			lease_s = t->timeout_s + dynamo_http_retry_max_backoff / 1000 + 30;
+	int			lease_s = t->timeout_s + dynamo_http_retry_max_backoff / 1000 + 10;
 	Push	   *p;
 	MemoryContext old;
 	ShardBackoff *b;

@@ -15,15 +15,11 @@
 // from the headers the request signed; otherwise the stub answers 403 like
 // Lambda (InvalidSignatureException).  Every request is logged.
 //
-// Run standalone (for the TAP tests): node lambda-stub.mjs PORT LOGFILE
-// serves a Powertools handler "ok" that succeeds and writes one JSON line
-// per request to LOGFILE.
+// Run standalone for the TAP tests (see the end of this file).
 
 import http from 'node:http';
 import { createHash } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { Sha256 } from '@aws-crypto/sha256-js';
 
 const RAW = Symbol('raw');
 
@@ -55,6 +51,10 @@ async function verifySignature(req, body, creds) {
   }
   const query = {};
   for (const [k, v] of url.searchParams) query[k] = v;
+  // the SDK's signer, loaded only when signing is tested (the standalone
+  // stub of the TAP tests runs without node_modules)
+  const { SignatureV4 } = await import('@smithy/signature-v4');
+  const { Sha256 } = await import('@aws-crypto/sha256-js');
   const signer = new SignatureV4({
     credentials: { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken },
     region: creds.region || region, service: 'lambda', sha256: Sha256,
@@ -67,7 +67,7 @@ async function verifySignature(req, body, creds) {
 }
 
 // Start the stub; handlers: { name: async (event, info) => response }.
-export function startStub({ port = 0, handlers = {}, credentials = null, logFile = null } = {}) {
+export function startStub({ port = 0, handlers = {}, credentials = null } = {}) {
   const log = [];
   const sockets = new Set();
   let opened = 0;
@@ -82,7 +82,6 @@ export function startStub({ port = 0, handlers = {}, credentials = null, logFile
     const entry = { at: Date.now(), method: req.method, path: url.pathname, name, headers: req.headers };
     try { entry.event = JSON.parse(body); } catch { entry.event = body; }
     log.push(entry);
-    if (logFile) appendFileSync(logFile, `${JSON.stringify({ name, event: entry.event })}\n`);
     if (credentials) {
       entry.signatureError = await verifySignature(req, body, credentials);
       if (entry.signatureError) {
@@ -126,7 +125,7 @@ export function startStub({ port = 0, handlers = {}, credentials = null, logFile
       }
       res.end();
     } else {
-      res.end(text);
+      res.end(text, () => { if (out.onAnswered) out.onAnswered(); });
     }
   });
   server.keepAliveTimeout = 60000;
@@ -145,14 +144,22 @@ export function startStub({ port = 0, handlers = {}, credentials = null, logFile
   });
 }
 
-// Standalone: node lambda-stub.mjs PORT LOGFILE
+// Standalone (TAP tests, no node_modules needed): node lambda-stub.mjs
+// PORT LOGFILE DELAYMS serves the function "ok", which answers {} after
+// DELAYMS; LOGFILE gets a line when a request arrives ("recv", with the
+// batch's sequence numbers) and when its answer has been handed to the
+// kernel ("answered").
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [port, logFile] = process.argv.slice(2);
-  const { BatchProcessor, EventType, processPartialResponse } = await import('@aws-lambda-powertools/batch');
-  const processor = new BatchProcessor(EventType.DynamoDBStreams);
-  const ok = async (event) => processPartialResponse(event, async () => {}, processor);
-  const slow = async (event) => { await new Promise((r) => setTimeout(r, 200)); return ok(event); };
-  const stub = await startStub({ port: Number(port), handlers: { ok, slow }, logFile });
+  const [port, logFile, delayMs] = process.argv.slice(2);
+  let n = 0;
+  const line = (o) => appendFileSync(logFile, `${JSON.stringify(o)}\n`);
+  const ok = async (event) => {
+    const id = `${process.pid}-${++n}`;
+    line({ ev: 'recv', id, t: Date.now(), seqs: event.Records.map((r) => r.dynamodb.SequenceNumber) });
+    await new Promise((r) => setTimeout(r, Number(delayMs || 0)));
+    return raw({ body: '{}', onAnswered: () => line({ ev: 'answered', id, t: Date.now() }) });
+  };
+  const stub = await startStub({ port: Number(port), handlers: { ok } });
   process.stdout.write(`listening ${stub.port}\n`);
   process.on('SIGTERM', () => process.exit(0));
 }
