@@ -30,6 +30,7 @@ use Time::HiRes qw(usleep time);
 my $stub_js = "$FindBin::RealBin/../e2e/lib/lambda-stub.mjs";
 my $log = "${PostgreSQL::Test::Utils::tmp_check}/stub120.log";
 my $port = PostgreSQL::Test::Cluster::get_free_port();
+unlink $log, "$log.out";
 
 my $node = ds_new_node('http120', extra_conf => qq{
 dynamo_streams.worker_naptime = 100
@@ -180,7 +181,11 @@ for my $id (sort { $answered{$a} <=> $answered{$b} } keys %answered)
 	my $list = $shard_seqs{$shard};
 	my ($first) = grep { $list->[$_] eq $seqs[0] } 0 .. $#$list;
 	my $p = $prefix{$shard} // 0;
-	$skips++ if $first > $p;
+	if ($first > $p)
+	{
+		$skips++;
+		diag("batch $id of $shard starts at record $first of the shard, answered so far up to $p; recv at $recv{$id}{t}, answered at $answered{$id}");
+	}
 	$prefix{$shard} = $first + @seqs if $first + @seqs > $p;
 }
 is($skips, 0, 'none skipped: every answered batch starts within the answered prefix of its shard');
@@ -193,7 +198,11 @@ for my $seq (@twice)
 	my @times = sort { $a <=> $b } map { $recv{$_}{t} }
 	  grep { grep { $_ eq $seq } @{ $recv{$_}{seqs} } } keys %answered;
 	# all but the last answered delivery were in flight at the crash
-	$unexplained++ if grep { $_ < $crash_at - 3000 || $_ > $crash_at } @times[ 0 .. $#times - 1 ];
+	if (grep { $_ < $crash_at - 3000 || $_ > $crash_at } @times[ 0 .. $#times - 1 ])
+	{
+		$unexplained++;
+		diag("record $seq answered at deliveries received at @times (crash at $crash_at)") if $unexplained < 5;
+	}
 }
 is($unexplained, 0, 'records answered twice were only those in flight when PostgreSQL stopped ('
 	  . scalar(@twice) . ' records)');
