@@ -25,24 +25,23 @@ command -v node >/dev/null 2>&1 || ds_need_packages nodejs
 ds_setup_work
 ds_build_install
 ds_start_server
+echo "dynamo_streams.http_allowed_hosts = '127.0.0.1'" >>"$DS_DATA/postgresql.conf"
+ds_as_user "$DS_BIN/pg_ctl" -D "$DS_DATA" reload >/dev/null
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 LOG=$DS_WORK/stub.log
 touch "$LOG"; chmod 666 "$LOG"
-node "$DS_ROOT/test/e2e/lib/lambda-stub.mjs" "$PORT" "$LOG" 0 >"$DS_WORK/stub.out" 2>&1 &
+setsid node "$DS_ROOT/test/e2e/lib/lambda-stub.mjs" "$PORT" "$LOG" 0 >"$DS_WORK/stub.out" 2>&1 </dev/null &
 STUB=$!
 trap 'kill $STUB 2>/dev/null; ds_cleanup' EXIT
 for _ in $(seq 100); do grep -q listening "$DS_WORK/stub.out" && break; sleep 0.05; done
 
 ds_psql -q <<SQL
-ALTER SYSTEM SET dynamo_streams.http_allowed_hosts = '127.0.0.1';
-SELECT pg_reload_conf() \g /dev/null
 CREATE EXTENSION dynamo_streams;
 SELECT dynamo.create_table('bench', 'pk', stream_view_type => 'NEW_IMAGE') \g /dev/null
 SELECT dynamo.pump() \g /dev/null
 SELECT dynamo.put_item('bench', jsonb_build_object('pk', jsonb_build_object('S', 'k' || g),
          'v', jsonb_build_object('S', repeat('x', 100)))) FROM generate_series(1, $RECORDS) g \g /dev/null
-DO \$\$ BEGIN WHILE (SELECT dynamo.pump()) > 0 LOOP END LOOP; END \$\$;
 SELECT dynamo.create_event_source_mapping('pull', dynamo.describe_table('bench')->'Table'->>'LatestStreamArn',
          'TRIM_HORIZON', batch_size => 100) \g /dev/null
 SELECT dynamo.create_event_source_mapping('ok', dynamo.describe_table('bench')->'Table'->>'LatestStreamArn',
@@ -62,6 +61,7 @@ BEGIN
 END \$\$;
 SQL
 
+until [ "$(ds_psql -At -c 'SELECT dynamo.pump()')" = 0 ]; do :; done
 caught_up="SELECT bool_and(state IN ('CaughtUp', 'Done')) FROM dynamo.event_source_mapping_checkpoints WHERE function_name = 'ok'"
 t0=$(date +%s.%N)
 pulled=$(ds_psql -At -c 'CALL bench_pull()')
