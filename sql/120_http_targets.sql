@@ -6,6 +6,8 @@
 -- superuser-only and never shown.  Delivery itself is tested over real
 -- HTTP in test/e2e/http-*.test.mjs and test/t/120_http_push_restart.pl.
 \set VERBOSITY terse
+-- suites from 100 on run after 099_drop_extension
+CREATE EXTENSION IF NOT EXISTS dynamo_streams;
 -- an error as "SQLSTATE exception: message"
 CREATE FUNCTION ht_err(q text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE st text; msg text; det text;

@@ -98,7 +98,9 @@ test('bisect over HTTP: only the poison record is discarded', async () => {
     starting_position: 'LATEST', batch_size: 8, bisect_batch_on_function_error: true,
     maximum_retry_attempts: 1, function_url: invokeUrl('poison'),
   });
-  // LATEST: the mapping starts after the records written so far; write again
+  // LATEST: the mapping starts after the records there are when it first
+  // reads its shards; wait for that, then write again
+  await waitFor(() => checkpoints(DB, uuid).length > 0, 20000, 'the mapping to start');
   const seen = before + 8;
   putItems(DB, TABLE, Array.from({ length: 8 }, (_, i) => ({ id: `p${i + 1}`, v: 'again' })));
   await waitForRecords(DB, TABLE, seen + 8);
