@@ -195,4 +195,10 @@ dynamo_hmac_sha256(const uint8 *key, size_t klen, const uint8 *data, size_t len,
 }
 #endif
 
+
+/* String keys of dynahash tables need HASH_STRINGS from 14 on (the default before). */
+#if PG_VERSION_NUM < 140000
+#define HASH_STRINGS 0
+#endif
+
 #endif							/* DYNAMO_COMPAT_H */

@@ -317,7 +317,7 @@ lease_one(Target *t)
 	p->cxt = AllocSetContextCreate(TopMemoryContext, "dynamo_streams push", ALLOCSET_SMALL_SIZES);
 	old = MemoryContextSwitchTo(p->cxt);
 	strlcpy(p->mapping, t->mapping, sizeof(p->mapping));
-	p->batch_id = pg_strtoint64(spi_text(0, 1));
+	p->batch_id = strtoi64(spi_text(0, 1), NULL, 10);
 	p->shard_id = pstrdup(spi_text(0, 2));
 	body = spi_text(0, 3);
 	p->body = pstrdup(body ? body : "{}");
