@@ -10,6 +10,10 @@
 -- provider for "Invalid filter pattern definition." and the duplicate
 -- mapping's ResourceConflictException).
 \set VERBOSITY terse
+-- 100_readopt drops the extension at its end
+CREATE EXTENSION dynamo_streams;
+-- and the pump's slot it leaves behind decodes WAL of the dropped catalog
+SELECT dynamo._pump_drop_slot() IS NOT NULL AS fresh_slot;
 CREATE FUNCTION em_arn(t text) RETURNS text LANGUAGE sql AS $$
   SELECT stream_arn FROM dynamo._streams WHERE table_name = t ORDER BY stream_id DESC LIMIT 1
 $$;

@@ -2814,6 +2814,8 @@ CREATE TABLE @extschema@._esm_shards (
     PRIMARY KEY (mapping, shard_id, lane),
     CHECK (lane >= 0 AND lane < lanes)
 );
+-- the lanes still to read, in the order leases look at them
+CREATE INDEX _esm_shards_open ON @extschema@._esm_shards (mapping, shard_no, lane) WHERE NOT done;
 COMMENT ON TABLE @extschema@._esm_shards IS
     'dynamo_streams consumers: checkpoint and delivery state per mapping, shard and lane';
 REVOKE ALL ON @extschema@._esm_shards FROM PUBLIC;
@@ -2898,13 +2900,15 @@ $$;
 -- The lane rows of a mapping: one per shard of its stream and lane, made
 -- when missing.  The first time (no row yet) the starting position places
 -- the checkpoints; shards made later start at their beginning.  A changed
--- parallelization_factor re-lanes a shard with nothing in flight, from the
--- lowest checkpoint of its lanes (records after it may come again).
+-- parallelization_factor re-lanes a shard with nothing in flight, from
+-- before the first record that one of its lanes still had to deliver
+-- (records of other lanes after it may come again).
 CREATE FUNCTION @extschema@._esm_init_shards(mapping uuid) RETURNS integer
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     m @extschema@._event_source_mappings;
     first_time boolean;
+    hash_key text;
     n integer;
 BEGIN
     SELECT * INTO m FROM @extschema@._event_source_mappings x WHERE x.uuid OPERATOR(pg_catalog.=) _esm_init_shards.mapping;
@@ -2912,6 +2916,9 @@ BEGIN
         RETURN 0;
     END IF;
     first_time := NOT EXISTS (SELECT FROM @extschema@._esm_shards e WHERE e.mapping OPERATOR(pg_catalog.=) m.uuid);
+    SELECT t.hash_key INTO hash_key FROM @extschema@._tables t JOIN @extschema@._streams s
+        ON s.relid OPERATOR(pg_catalog.=) t.relid::pg_catalog.oid
+     WHERE s.stream_id OPERATOR(pg_catalog.=) m.stream_id;
     -- re-lane shards whose lane count changed and have nothing in flight
     WITH old AS (
         DELETE FROM @extschema@._esm_shards e
@@ -2922,7 +2929,18 @@ BEGIN
                               AND f.shard_id OPERATOR(pg_catalog.=) e.shard_id AND f.batch_id IS NOT NULL)
         RETURNING e.*),
     per_shard AS (
-        SELECT o.shard_id, o.shard_no, pg_catalog.min(o.checkpoint_seq) AS checkpoint_seq,
+        -- the checkpoint below the first record any old lane still has to
+        -- deliver (the last record when they are all caught up)
+        SELECT o.shard_id, o.shard_no,
+               COALESCE((SELECT pg_catalog.max(r.sequence_number) FROM @extschema@._records r
+                          WHERE r.shard_no OPERATOR(pg_catalog.=) o.shard_no
+                            AND r.sequence_number OPERATOR(pg_catalog.<) pg_catalog.min(
+                                (SELECT pg_catalog.min(x.sequence_number) FROM @extschema@._records x
+                                  WHERE x.shard_no OPERATOR(pg_catalog.=) o.shard_no
+                                    AND x.sequence_number OPERATOR(pg_catalog.>) o.checkpoint_seq
+                                    AND @extschema@._esm_lane(x.keys, hash_key, o.lanes) OPERATOR(pg_catalog.=) o.lane)
+                                ) COLLATE "C"),
+                        pg_catalog.max(o.checkpoint_seq)) AS checkpoint_seq,
                pg_catalog.bool_and(o.done) AS done, pg_catalog.sum(o.processed) AS processed,
                pg_catalog.sum(o.failed) AS failed, pg_catalog.sum(o.filtered) AS filtered
           FROM old o GROUP BY o.shard_id, o.shard_no)
@@ -2932,24 +2950,25 @@ BEGIN
            CASE WHEN g OPERATOR(pg_catalog.=) 0 THEN p.processed ELSE 0 END,
            CASE WHEN g OPERATOR(pg_catalog.=) 0 THEN p.failed ELSE 0 END,
            CASE WHEN g OPERATOR(pg_catalog.=) 0 THEN p.filtered ELSE 0 END
-      FROM per_shard p, pg_catalog.generate_series(0, m.parallelization_factor OPERATOR(pg_catalog.-) 1) g;
+      FROM per_shard p, pg_catalog.generate_series(0, m.parallelization_factor OPERATOR(pg_catalog.-) 1) g
+    ON CONFLICT DO NOTHING;
     INSERT INTO @extschema@._esm_shards (mapping, shard_id, checkpoint_seq, lane, lanes, shard_no)
     SELECT m.uuid, h.shard_id,
            CASE WHEN NOT first_time OR m.starting_position OPERATOR(pg_catalog.=) 'TRIM_HORIZON' THEN ''
-                WHEN m.starting_position OPERATOR(pg_catalog.=) 'LATEST' THEN
-                    COALESCE((SELECT r.sequence_number FROM @extschema@._records r
-                               WHERE r.shard_no OPERATOR(pg_catalog.=) h.shard_no
-                               ORDER BY r.sequence_number DESC LIMIT 1), '')
+                -- LATEST: after the records made before the mapping
                 ELSE COALESCE((SELECT r.sequence_number FROM @extschema@._records r
                                 WHERE r.shard_no OPERATOR(pg_catalog.=) h.shard_no
-                                  AND r.created_at OPERATOR(pg_catalog.<) m.starting_position_timestamp
+                                  AND r.created_at OPERATOR(pg_catalog.<)
+                                      COALESCE(m.starting_position_timestamp, m.created_at)
                                 ORDER BY r.sequence_number DESC LIMIT 1), '') END,
            g, m.parallelization_factor, h.shard_no
       FROM @extschema@._shards h, pg_catalog.generate_series(0, m.parallelization_factor OPERATOR(pg_catalog.-) 1) g
      WHERE h.stream_id OPERATOR(pg_catalog.=) m.stream_id
        AND NOT EXISTS (SELECT FROM @extschema@._esm_shards e
                         WHERE e.mapping OPERATOR(pg_catalog.=) m.uuid AND e.shard_id OPERATOR(pg_catalog.=) h.shard_id)
-    ORDER BY h.shard_no, g;
+    ORDER BY h.shard_no, g
+    -- a concurrent first lease made them
+    ON CONFLICT DO NOTHING;
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
 END
@@ -3079,7 +3098,7 @@ DECLARE
     last_seq text;
     n_keep integer;
     more boolean;
-    first_arrival timestamptz;
+    hash_key text;
     first_created timestamptz;
     win timestamptz;
     next_created timestamptz;
@@ -3088,6 +3107,10 @@ DECLARE
 BEGIN
     finished := false;
     SELECT * INTO h FROM @extschema@._shards x WHERE x.shard_no OPERATOR(pg_catalog.=) l.shard_no;
+    IF l.lanes OPERATOR(pg_catalog.>) 1 THEN
+        SELECT t.hash_key INTO hash_key FROM @extschema@._tables t
+         WHERE t.relid::pg_catalog.oid OPERATOR(pg_catalog.=) s.relid;
+    END IF;
     LOOP
         guard := guard OPERATOR(pg_catalog.+) 1;
         low := GREATEST(l.checkpoint_seq, COALESCE(h.trimmed_seq, ''));
@@ -3130,10 +3153,9 @@ BEGIN
                pg_catalog.max(p.seq COLLATE "C") FILTER (WHERE p.taken),
                pg_catalog.count(*) FILTER (WHERE p.taken AND p.keep),
                pg_catalog.bool_or(NOT p.taken),
-               pg_catalog.min(p.arrived_at) FILTER (WHERE p.keep),
                pg_catalog.min(p.created_at) FILTER (WHERE p.taken AND p.keep),
                pg_catalog.min(p.created_at) FILTER (WHERE NOT p.taken AND p.keep)
-          INTO seqs, fseqs, body, last_seq, n_keep, more, first_arrival, first_created, next_created
+          INTO seqs, fseqs, body, last_seq, n_keep, more, first_created, next_created
           FROM (SELECT q.*, q.k OPERATOR(pg_catalog.<=) COALESCE(q.kmax_ok,
                         CASE WHEN q.first_keep_k IS NULL THEN q.k ELSE q.first_keep_k OPERATOR(pg_catalog.-) 1 END) AS taken
                   FROM (SELECT o.*, pg_catalog.max(o.k) FILTER (WHERE o.ok) OVER () AS kmax_ok,
@@ -3147,8 +3169,25 @@ BEGIN
                                             OPERATOR(pg_catalog.=) COALESCE(l.window_start,
                                                 @extschema@._esm_window(pg_catalog.min(c.created_at) FILTER (WHERE c.keep) OVER (), width)))
                                        AS ok
-                                  FROM @extschema@._esm_candidates(m, s, l, low, high,
-                                           m.batch_size OPERATOR(pg_catalog.+) 100) c
+                                  FROM (SELECT pg_catalog.row_number() OVER (ORDER BY x.sequence_number) AS k,
+                                               x.sequence_number::text AS seq, x.created_at, x.rec,
+                                               m.filter_criteria IS NULL
+                                               OR @extschema@._filter_criteria_match(m.filter_criteria, x.rec::jsonb) AS keep
+                                          FROM (SELECT r.sequence_number, r.created_at,
+                                                       @extschema@.render_record('lambda', s.stream_arn, s.stream_view_type,
+                                                           r.event_name, r.sequence_number, r.created_at, r.keys, r.new_image,
+                                                           r.old_image, r.size_bytes, r.ttl, r.omitted) AS rec
+                                                  FROM @extschema@._records r
+                                                 WHERE r.shard_no OPERATOR(pg_catalog.=) l.shard_no
+                                                   AND r.sequence_number OPERATOR(pg_catalog.>) low COLLATE "C"
+                                                   AND (high IS NULL OR r.sequence_number OPERATOR(pg_catalog.<=) high COLLATE "C")
+                                                   AND (l.lanes OPERATOR(pg_catalog.=) 1
+                                                        OR @extschema@._esm_lane(r.keys, hash_key, l.lanes) OPERATOR(pg_catalog.=) l.lane)
+                                                 ORDER BY r.sequence_number
+                                                 -- one past a full batch tells whether more
+                                                 -- are waiting; with filters, more to choose from
+                                                 LIMIT m.batch_size OPERATOR(pg_catalog.+)
+                                                       CASE WHEN m.filter_criteria IS NULL THEN 1 ELSE 100 END) x) c
                                 WINDOW w AS (ORDER BY c.k)) o) q) p;
         IF n_keep OPERATOR(pg_catalog.=) 0 AND last_seq IS NOT NULL THEN
             -- only filtered-out records: checkpoint past them, look again
@@ -3185,7 +3224,7 @@ BEGIN
             final := true;
             win := l.window_start;
         ELSIF n_keep OPERATOR(pg_catalog.=) 0 THEN
-            IF h.ending_seq IS NOT NULL AND NOT more THEN
+            IF h.ending_seq IS NOT NULL AND NOT COALESCE(more, false) THEN
                 UPDATE @extschema@._esm_shards e SET done = true
                  WHERE e.mapping OPERATOR(pg_catalog.=) l.mapping AND e.shard_id OPERATOR(pg_catalog.=) l.shard_id
                    AND e.lane OPERATOR(pg_catalog.=) l.lane;
@@ -3214,11 +3253,11 @@ BEGIN
         RETURN;
     END IF;
     -- maximum_batching_window_in_seconds: wait for a full batch (or a full
-    -- payload) up to the window, counted from the arrival of its first record
+    -- payload) up to the window, counted from the creation of its first record
     IF NOT final AND m.maximum_batching_window_in_seconds OPERATOR(pg_catalog.>) 0
        AND n_keep OPERATOR(pg_catalog.<) m.batch_size AND NOT COALESCE(more, false) AND h.ending_seq IS NULL
        AND l.attempts OPERATOR(pg_catalog.=) 0 AND pg_catalog.cardinality(l.bisect_ends) OPERATOR(pg_catalog.=) 0
-       AND now_ts OPERATOR(pg_catalog.<) (first_arrival
+       AND now_ts OPERATOR(pg_catalog.<) (first_created
            OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs => m.maximum_batching_window_in_seconds)) THEN
         RETURN;
     END IF;
@@ -3267,17 +3306,22 @@ DECLARE
     finished integer;
 BEGIN
     SELECT * INTO m FROM @extschema@._event_source_mappings x WHERE x.uuid OPERATOR(pg_catalog.=) _lease_batch.mapping;
-    IF NOT FOUND OR NOT m.enabled OR m.state NOT IN ('Enabled', 'Updating') THEN
+    IF NOT FOUND OR NOT m.enabled OR m.state IN ('Disabled', 'Disabling', 'Deleting') THEN
         RETURN;
     END IF;
     SELECT * INTO s FROM @extschema@._streams x WHERE x.stream_id OPERATOR(pg_catalog.=) m.stream_id;
-    IF NOT EXISTS (SELECT FROM @extschema@._esm_shards e
-                    JOIN @extschema@._shards h ON h.shard_no OPERATOR(pg_catalog.=) e.shard_no
-                   WHERE e.mapping OPERATOR(pg_catalog.=) m.uuid
-                   HAVING pg_catalog.count(DISTINCT e.shard_no) OPERATOR(pg_catalog.=)
-                          (SELECT pg_catalog.count(*) FROM @extschema@._shards x
-                            WHERE x.stream_id OPERATOR(pg_catalog.=) m.stream_id)
-                      AND pg_catalog.bool_and(e.lanes OPERATOR(pg_catalog.=) m.parallelization_factor)) THEN
+    -- lanes to make: a shard newer than every shard with lanes (shard_no
+    -- only grows), or a changed parallelization_factor
+    IF (EXISTS (SELECT FROM @extschema@._shards h
+                 WHERE h.stream_id OPERATOR(pg_catalog.=) m.stream_id
+                   AND h.shard_no OPERATOR(pg_catalog.>) COALESCE((SELECT pg_catalog.max(e.shard_no)
+                                                                  FROM @extschema@._esm_shards e
+                                                                 WHERE e.mapping OPERATOR(pg_catalog.=) m.uuid), 0))
+        OR EXISTS (SELECT FROM @extschema@._esm_shards e
+                    WHERE e.mapping OPERATOR(pg_catalog.=) m.uuid AND NOT e.done
+                      AND e.lanes OPERATOR(pg_catalog.<>) m.parallelization_factor))
+       -- one session at a time makes lanes; the others go on without waiting
+       AND pg_catalog.pg_try_advisory_xact_lock(72399392, pg_catalog.hashtext(m.uuid::text)) THEN
         PERFORM @extschema@._esm_init_shards(m.uuid);
     END IF;
     -- an expired lease is a failed attempt (a function timeout)
@@ -3374,6 +3418,8 @@ RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     n_del integer := (SELECT pg_catalog.count(*) FROM pg_catalog.unnest(b.seqs) x WHERE x OPERATOR(pg_catalog.<=) upto);
     n_filt integer := (SELECT pg_catalog.count(*) FROM pg_catalog.unnest(b.filtered_seqs) x WHERE x OPERATOR(pg_catalog.<=) upto);
+    -- a final window invoke ends its window only when all of it is done
+    final boolean := b.window_final AND upto IS NOT DISTINCT FROM b.last_seq;
 BEGIN
     DELETE FROM @extschema@._esm_batches x WHERE x.batch_id OPERATOR(pg_catalog.=) b.batch_id;
     UPDATE @extschema@._esm_shards e
@@ -3386,11 +3432,11 @@ BEGIN
            failed = e.failed OPERATOR(pg_catalog.+) CASE WHEN discarded THEN n_del ELSE 0 END,
            filtered = e.filtered OPERATOR(pg_catalog.+) n_filt,
            -- a final window invoke ends the window; an oversized state ends it early
-           window_start = CASE WHEN b.window_final THEN NULL ELSE e.window_start END,
-           window_state = CASE WHEN b.window_final THEN NULL
+           window_start = CASE WHEN final THEN NULL ELSE e.window_start END,
+           window_state = CASE WHEN final THEN NULL
                                WHEN new_state IS NULL OR pg_catalog.octet_length(new_state) OPERATOR(pg_catalog.>) 1048576
                                THEN e.window_state ELSE new_state END,
-           window_early = CASE WHEN b.window_final THEN false
+           window_early = CASE WHEN final THEN false
                                ELSE e.window_early OR COALESCE(pg_catalog.octet_length(new_state) OPERATOR(pg_catalog.>) 1048576, false) END
      WHERE e.mapping OPERATOR(pg_catalog.=) b.mapping AND e.shard_id OPERATOR(pg_catalog.=) b.shard_id
        AND e.lane OPERATOR(pg_catalog.=) b.lane;
@@ -3461,7 +3507,9 @@ BEGIN
     FOR m IN SELECT * FROM @extschema@._event_source_mappings x
               WHERE x.function_name OPERATOR(pg_catalog.=) receive_batch.function_name
                  OR x.function_arn OPERATOR(pg_catalog.=) receive_batch.function_name
-              ORDER BY x.uuid LOOP
+              -- the mapping served least recently first
+              ORDER BY (SELECT pg_catalog.max(e.last_batch_at) FROM @extschema@._esm_shards e
+                         WHERE e.mapping OPERATOR(pg_catalog.=) x.uuid) NULLS FIRST, x.uuid LOOP
         ok := @extschema@._esm_require_owner(m);
         found_one := true;
         SELECT * INTO got FROM @extschema@._lease_batch(m.uuid, lease_seconds) x;
@@ -3593,7 +3641,7 @@ BEGIN
         PERFORM @extschema@._esm_write_failure(m, b.shard_id, rest, 'RetryAttemptsExhausted',
                                                l.attempts OPERATOR(pg_catalog.+) 1, NULL, b.request_id);
         -- processed up to the failure, failed after it
-        PERFORM @extschema@._esm_settle(b, upto, false);
+        PERFORM @extschema@._esm_settle(b, upto, false, new_state);
         UPDATE @extschema@._esm_shards e
            SET checkpoint_seq = b.last_seq,
                failed = e.failed OPERATOR(pg_catalog.+) pg_catalog.cardinality(rest),
@@ -3606,7 +3654,9 @@ BEGIN
            AND e.lane OPERATOR(pg_catalog.=) b.lane;
         RETURN 'DISCARDED';
     END IF;
-    PERFORM @extschema@._esm_settle(b, upto, false);
+    -- (a window's state: the response's, as the records before the
+    -- failure are done)
+    PERFORM @extschema@._esm_settle(b, upto, false, new_state);
     UPDATE @extschema@._esm_shards e SET attempts = l.attempts OPERATOR(pg_catalog.+) 1
      WHERE e.mapping OPERATOR(pg_catalog.=) b.mapping AND e.shard_id OPERATOR(pg_catalog.=) b.shard_id
        AND e.lane OPERATOR(pg_catalog.=) b.lane;
@@ -3704,6 +3754,167 @@ $$;
 REVOKE ALL ON FUNCTION @extschema@.event_source_mapping_metrics(text) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.event_source_mapping_metrics(text) IS
     'metrics of event source mappings: processed, failed, filtered, oldest unprocessed age';
+
+-- ---------------------------------------------------------------------
+-- Filters and refire (filters): Lambda event filtering in C
+-- (_filter_criteria_check, _filter_criteria_match, test_filter_criteria,
+-- test_event_pattern) and dynamo.refire (part 63)
+-- ---------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@._filter_criteria_check(filter_criteria jsonb) RETURNS void
+    LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'dynamo_filter_criteria_check';
+COMMENT ON FUNCTION @extschema@._filter_criteria_check(jsonb) IS
+    'raise InvalidParameterValueException unless filter_criteria is valid Lambda FilterCriteria';
+
+CREATE FUNCTION @extschema@._filter_criteria_match(filter_criteria jsonb, record jsonb) RETURNS boolean
+    LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'dynamo_filter_criteria_match';
+COMMENT ON FUNCTION @extschema@._filter_criteria_match(jsonb, jsonb) IS
+    'does the Lambda event record pass the FilterCriteria (NULL criteria: every record does)';
+
+CREATE FUNCTION @extschema@.test_filter_criteria(filter_criteria jsonb, record jsonb) RETURNS boolean
+    LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'dynamo_filter_criteria_match';
+COMMENT ON FUNCTION @extschema@.test_filter_criteria(jsonb, jsonb) IS
+    'try Lambda FilterCriteria on an event record: true when the record would be delivered';
+
+CREATE FUNCTION @extschema@.test_event_pattern(pattern text, record jsonb) RETURNS boolean
+    LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'dynamo_test_event_pattern';
+COMMENT ON FUNCTION @extschema@.test_event_pattern(text, jsonb) IS
+    'try one Lambda filter pattern on an event record: true when it matches';
+
+-- Refire (docs/functions/refire.md): MODIFY records for existing items
+-- without changing them, through the WAL.  _refire_row (src/refire.c)
+-- writes one transactional logical message per row, carrying the row; the
+-- output plugin turns it into a MODIFY record with OldImage = NewImage =
+-- the item, marked userIdentity {"type":"Service","principalId":
+-- "dynamo_streams.refire"}.  It checks the caller's privileges itself.
+CREATE FUNCTION @extschema@._refire_row(relation pg_catalog.regclass, row_ctid pg_catalog.tid) RETURNS boolean
+    LANGUAGE c STRICT VOLATILE AS 'MODULE_PATHNAME', 'dynamo_sql_refire_row';
+COMMENT ON FUNCTION @extschema@._refire_row(pg_catalog.regclass, pg_catalog.tid) IS
+    'emit the refire message of one row (as the latest snapshot sees it)';
+
+-- The AttributeValue type of a key column ('S', 'N', 'B' or 'BOOL'), as
+-- the output plugin maps columns (docs/output-plugin.md).
+CREATE FUNCTION @extschema@._refire_key_type(typ pg_catalog.regtype) RETURNS text
+    LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN typ OPERATOR(pg_catalog.=) 'bytea'::pg_catalog.regtype THEN 'B'
+                WHEN typ OPERATOR(pg_catalog.=) 'boolean'::pg_catalog.regtype THEN 'BOOL'
+                WHEN typ OPERATOR(pg_catalog.=) ANY (ARRAY['smallint', 'integer', 'bigint', 'numeric',
+                                                          'real', 'double precision']::pg_catalog.regtype[]) THEN 'N'
+                ELSE 'S' END
+$$;
+
+-- The SQL expression of a key attribute's value as its column's type, from
+-- the key object k.key (refire's queries).
+CREATE FUNCTION @extschema@._refire_key_value(attr text, typ pg_catalog.regtype, avtype text) RETURNS text
+    LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE avtype
+           WHEN 'B' THEN pg_catalog.format('pg_catalog.decode(k.key OPERATOR(pg_catalog.->) %L OPERATOR(pg_catalog.->>) ''B'', ''base64'')', attr)
+           ELSE pg_catalog.format('(k.key OPERATOR(pg_catalog.->) %L OPERATOR(pg_catalog.->>) %L)::%s', attr, avtype, typ) END
+$$;
+
+CREATE FUNCTION @extschema@.refire(table_name text, keys jsonb DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ok boolean;
+    t @extschema@._tables;
+    attrs text[];               -- key attribute names
+    cols text[];                -- their columns
+    types pg_catalog.regtype[];
+    avtypes text[];
+    pred text := '';
+    key jsonb;
+    i integer;
+    n bigint;
+BEGIN
+    IF table_name IS NULL THEN
+        ok := @extschema@._invalid_parameter(NULL, 'tableName', 'Member must not be null');
+    END IF;
+    SELECT * INTO t FROM @extschema@._tables c WHERE c.table_name OPERATOR(pg_catalog.=) refire.table_name;
+    IF NOT FOUND OR NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) t.relid) THEN
+        ok := @extschema@._raise('ResourceNotFoundException',
+            pg_catalog.format('Requested resource not found: Table: %s not found', table_name));
+    END IF;
+    t := @extschema@._require_access(t, 'Refire', '{SELECT,UPDATE}');
+    ok := @extschema@._require_logical_wal();
+    IF NOT t.stream_enabled THEN
+        ok := @extschema@._raise('ValidationException',
+            pg_catalog.format('Table has no enabled stream: TableName: %s', table_name), NULL,
+            'Refire emits stream records: enable the table''s stream first (update_table or enable_stream).');
+    END IF;
+    -- the key: attribute names, columns and their types, in key order
+    SELECT pg_catalog.array_agg(CASE WHEN t.kind OPERATOR(pg_catalog.=) 'item'
+                                     THEN CASE a.attname WHEN 'pk' THEN t.hash_key ELSE t.range_key END
+                                     ELSE a.attname::text END ORDER BY k.ord),
+           pg_catalog.array_agg(a.attname::text ORDER BY k.ord),
+           pg_catalog.array_agg(a.atttypid::pg_catalog.regtype ORDER BY k.ord)
+      INTO attrs, cols, types
+      FROM pg_catalog.pg_index x,
+           LATERAL pg_catalog.unnest(x.indkey::pg_catalog.int2[]) WITH ORDINALITY k(attnum, ord),
+           pg_catalog.pg_attribute a
+     WHERE x.indrelid OPERATOR(pg_catalog.=) t.relid AND x.indisprimary
+       AND a.attrelid OPERATOR(pg_catalog.=) t.relid AND a.attnum OPERATOR(pg_catalog.=) k.attnum;
+    IF attrs IS NULL THEN
+        ok := @extschema@._raise('ValidationException',
+            pg_catalog.format('relation "%s" has no primary key', t.relid::pg_catalog.regclass));
+    END IF;
+    SELECT pg_catalog.array_agg(@extschema@._refire_key_type(ty) ORDER BY o) INTO avtypes
+      FROM pg_catalog.unnest(types) WITH ORDINALITY u(ty, o);
+    IF keys IS NOT NULL THEN
+        IF pg_catalog.jsonb_typeof(keys) OPERATOR(pg_catalog.=) 'object' THEN
+            keys := pg_catalog.jsonb_build_array(keys);
+        ELSIF pg_catalog.jsonb_typeof(keys) OPERATOR(pg_catalog.<>) 'array' THEN
+            ok := @extschema@._invalid_parameter(keys::text, 'keys', 'Member must be a key or a list of keys');
+        END IF;
+        -- every key names exactly the key attributes, each with its type
+        FOR key IN SELECT e FROM pg_catalog.jsonb_array_elements(keys) e LOOP
+            IF pg_catalog.jsonb_typeof(key) OPERATOR(pg_catalog.<>) 'object'
+               OR (SELECT pg_catalog.array_agg(k ORDER BY k) FROM pg_catalog.jsonb_object_keys(key) k)
+                  IS DISTINCT FROM (SELECT pg_catalog.array_agg(a ORDER BY a) FROM pg_catalog.unnest(attrs) a) THEN
+                ok := @extschema@._raise('ValidationException', 'The provided key element does not match the schema',
+                    pg_catalog.format('Key %s; the key attributes are %s.', key, pg_catalog.array_to_string(attrs, ', ')));
+            END IF;
+            FOR i IN 1 .. pg_catalog.array_length(attrs, 1) LOOP
+                IF pg_catalog.jsonb_typeof(key OPERATOR(pg_catalog.->) attrs[i]) OPERATOR(pg_catalog.<>) 'object'
+                   OR (SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_object_keys(key OPERATOR(pg_catalog.->) attrs[i])) OPERATOR(pg_catalog.<>) 1
+                   OR pg_catalog.jsonb_typeof(key OPERATOR(pg_catalog.->) attrs[i] OPERATOR(pg_catalog.->) avtypes[i])
+                      IS DISTINCT FROM (CASE avtypes[i] WHEN 'BOOL' THEN 'boolean' ELSE 'string' END) THEN
+                    ok := @extschema@._raise('ValidationException', 'The provided key element does not match the schema',
+                        pg_catalog.format('Key attribute %s must be of type %s.', attrs[i], avtypes[i]));
+                END IF;
+                BEGIN
+                    EXECUTE pg_catalog.format('SELECT %s FROM (SELECT $1 AS key) k',
+                        @extschema@._refire_key_value(attrs[i], types[i], avtypes[i])) USING key;
+                EXCEPTION WHEN data_exception THEN
+                    ok := @extschema@._raise('ValidationException', 'The provided key element does not match the schema',
+                        pg_catalog.format('Key attribute %s: %s is not a value of column type %s.', attrs[i],
+                                          key OPERATOR(pg_catalog.->) attrs[i], types[i]));
+                END;
+            END LOOP;
+        END LOOP;
+        FOR i IN 1 .. pg_catalog.array_length(attrs, 1) LOOP
+            pred := pred OPERATOR(pg_catalog.||) CASE WHEN i OPERATOR(pg_catalog.>) 1 THEN ' AND ' ELSE '' END
+                OPERATOR(pg_catalog.||) pg_catalog.format('r.%I OPERATOR(pg_catalog.=) %s', cols[i],
+                    @extschema@._refire_key_value(attrs[i], types[i], avtypes[i]));
+        END LOOP;
+        pred := 'EXISTS (SELECT FROM pg_catalog.jsonb_array_elements($1) k(key) WHERE '
+                OPERATOR(pg_catalog.||) pred OPERATOR(pg_catalog.||) ')';
+    ELSE
+        pred := 'true';
+    END IF;
+    -- lock the rows (a concurrent write waits, or is waited for), in key
+    -- order, and emit each as the latest snapshot sees it
+    EXECUTE pg_catalog.format(
+        'SELECT pg_catalog.count(*) FILTER (WHERE @extschema@._refire_row(%s::pg_catalog.oid::pg_catalog.regclass, x.ctid))
+           FROM (SELECT r.ctid FROM %s r WHERE %s ORDER BY %s FOR SHARE OF r) x',
+        t.relid::pg_catalog.oid, t.relid::pg_catalog.regclass, pred,
+        (SELECT pg_catalog.string_agg(pg_catalog.format('r.%I', c), ', ' ORDER BY o)
+           FROM pg_catalog.unnest(cols) WITH ORDINALITY u(c, o)))
+      INTO n USING keys;
+    RETURN n;
+END $$;
+COMMENT ON FUNCTION @extschema@.refire(text, jsonb) IS
+    'emit MODIFY stream records (OldImage = NewImage) for existing items without changing them';
+
 -- ---------------------------------------------------------------------
 -- Consumers: mappings (esm-api)
 -- ---------------------------------------------------------------------
@@ -3976,6 +4187,23 @@ END
 $$;
 REVOKE ALL ON FUNCTION @extschema@._esm_check_unique(text, bigint, text, uuid) FROM PUBLIC;
 
+-- ResourceConflictException for m's function and stream when the other
+-- mapping is one this transaction cannot see (committed by a concurrent
+-- transaction after its snapshot was taken).
+CREATE FUNCTION @extschema@._esm_conflict(m @extschema@._event_source_mappings)
+RETURNS boolean LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ok boolean;
+BEGIN
+    ok := @extschema@._raise('ResourceConflictException',
+        pg_catalog.format('The event source arn (" %s ") and function (" %s ") provided mapping already exists. Please update or delete the existing mapping with UUID %s',
+            m.event_source_arn, m.function_name, '(created by a concurrent transaction)'),
+        'A concurrent transaction created a mapping of this function and stream after this transaction''s snapshot.');
+    RETURN false;
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@._esm_conflict(@extschema@._event_source_mappings) FROM PUBLIC;
+
 -- CreateEventSourceMapping: a consumer of stream event_source_arn.  NULL
 -- arguments take Lambda's defaults.  Returns the configuration, State
 -- Creating.
@@ -4065,7 +4293,13 @@ BEGIN
     m.created_at := pg_catalog.now();
     ok := @extschema@._esm_check(m);
     ok := @extschema@._esm_check_unique(m.function_name, m.stream_id, m.event_source_arn, NULL);
-    INSERT INTO @extschema@._event_source_mappings SELECT m.*;
+    BEGIN
+        INSERT INTO @extschema@._event_source_mappings SELECT m.*;
+    EXCEPTION WHEN unique_violation THEN
+        -- a concurrent creation committed first, and this transaction's
+        -- snapshot (REPEATABLE READ) cannot see it
+        ok := @extschema@._esm_conflict(m);
+    END;
     RETURN @extschema@._esm_config(m, 'Creating');
 END
 $$;
@@ -4133,23 +4367,27 @@ BEGIN
     m.state := CASE WHEN m.enabled THEN 'Enabled' ELSE 'Disabled' END;
     m.state_transition_reason := 'User action';
     m.last_modified := pg_catalog.now();
-    UPDATE @extschema@._event_source_mappings x
-       SET function_name = m.function_name, function_arn = m.function_arn,
-           batch_size = m.batch_size,
-           maximum_batching_window_in_seconds = m.maximum_batching_window_in_seconds,
-           parallelization_factor = m.parallelization_factor,
-           maximum_retry_attempts = m.maximum_retry_attempts,
-           maximum_record_age_in_seconds = m.maximum_record_age_in_seconds,
-           bisect_batch_on_function_error = m.bisect_batch_on_function_error,
-           function_response_types = m.function_response_types,
-           filter_criteria = m.filter_criteria,
-           destination_on_failure = m.destination_on_failure,
-           tumbling_window_in_seconds = m.tumbling_window_in_seconds,
-           function_url = m.function_url,
-           enabled = m.enabled, state = m.state,
-           state_transition_reason = m.state_transition_reason,
-           last_modified = m.last_modified
-     WHERE x.uuid = m.uuid;
+    BEGIN
+        UPDATE @extschema@._event_source_mappings x
+           SET function_name = m.function_name, function_arn = m.function_arn,
+               batch_size = m.batch_size,
+               maximum_batching_window_in_seconds = m.maximum_batching_window_in_seconds,
+               parallelization_factor = m.parallelization_factor,
+               maximum_retry_attempts = m.maximum_retry_attempts,
+               maximum_record_age_in_seconds = m.maximum_record_age_in_seconds,
+               bisect_batch_on_function_error = m.bisect_batch_on_function_error,
+               function_response_types = m.function_response_types,
+               filter_criteria = m.filter_criteria,
+               destination_on_failure = m.destination_on_failure,
+               tumbling_window_in_seconds = m.tumbling_window_in_seconds,
+               function_url = m.function_url,
+               enabled = m.enabled, state = m.state,
+               state_transition_reason = m.state_transition_reason,
+               last_modified = m.last_modified
+         WHERE x.uuid = m.uuid;
+    EXCEPTION WHEN unique_violation THEN
+        ok := @extschema@._esm_conflict(m);
+    END;
     RETURN @extschema@._esm_config(m,
         CASE WHEN m.enabled = was_enabled THEN 'Updating'
              WHEN m.enabled THEN 'Enabling' ELSE 'Disabling' END);

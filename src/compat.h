@@ -201,4 +201,14 @@ dynamo_hmac_sha256(const uint8 *key, size_t klen, const uint8 *data, size_t len,
 #define HASH_STRINGS 0
 #endif
 
+/* LogLogicalMessage took a flush argument in 17. */
+#include "replication/message.h"
+#if PG_VERSION_NUM >= 170000
+#define DYNAMO_LOG_LOGICAL_MESSAGE(prefix, msg, size, transactional) \
+	LogLogicalMessage((prefix), (msg), (size), (transactional), false)
+#else
+#define DYNAMO_LOG_LOGICAL_MESSAGE(prefix, msg, size, transactional) \
+	LogLogicalMessage((prefix), (msg), (size), (transactional))
+#endif
+
 #endif							/* DYNAMO_COMPAT_H */

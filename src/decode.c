@@ -8,8 +8,11 @@
  * record (Lambda event record or GetRecords record), written at commit in
  * commit order.  Updates that leave the item unchanged produce nothing;
  * updates that change the primary key produce a REMOVE and an INSERT.
- * TRUNCATE produces nothing.  The layout and every option are described in
- * docs/output-plugin.md.
+ * TRUNCATE produces nothing.  A transactional logical message of
+ * dynamo.refire (prefix dynamo_streams.refire, record.h) produces a MODIFY
+ * record of the item it carries, both images that item, marked by its
+ * userIdentity (docs/functions/refire.md).  The layout and every option are
+ * described in docs/output-plugin.md.
  *
  * Shape (as contrib/test_decoding and pgoutput): options are parsed from a
  * table into a state struct at startup; all work for a change happens in a
@@ -30,8 +33,8 @@
  * commit LSN and the change's number in its transaction, counting every row
  * change the transaction made (whatever the table and the options), so
  * decoding the same WAL again gives the same numbers and event ids (format:
- * record_seq.c).  A stream's region and ARN come from its catalog row, fixed
- * when the stream was enabled; the region/account-id options only stand in
+ * record_seq.c); a refire message counts as a change.  A stream's region
+ * and ARN come from its catalog row, fixed when the stream was enabled; the region/account-id options only stand in
  * for catalog rows written before that was stored.
  * Nothing in a record depends on the settings of the reading session or
  * of the server (row_image.c).
@@ -98,6 +101,7 @@ typedef struct DecodeState
 	bool		include_lsn;
 	bool		include_timestamp;
 	bool		include_transaction;
+	bool		refiring;		/* the record being written is a refire's */
 	char	   *region;
 	char	   *account;
 	List	   *tables;			/* table-name filter, NIL = all */
@@ -763,6 +767,7 @@ init_record(DynamoRecord *rec, DecodeState *st, ReorderBufferTXN *txn,
 	rec->view_name = info->view_name;
 	rec->event = ev;
 	rec->ttl = (ev == EV_REMOVE && is_ttl_txn(st, txn));
+	rec->refire = st->refiring;
 	rec->noop = noop;
 	dynamo_sequence_number(rec->seq, dynamo_relinfo_epoch(), txn->final_lsn,
 						   st->change_no, part);
@@ -1113,6 +1118,101 @@ decode_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	MemoryContextReset(st->change_cxt);
 }
 
+/*
+ * The tuple of a refire message (record.h), copied to aligned memory;
+ * false if the message is malformed or of another version.
+ */
+static bool
+refire_tuple(const char *message, Size size, Oid *relid, HeapTupleData *tup)
+{
+	DynamoRefireMessage hdr;
+	char	   *data;
+
+	if (size < sizeof(hdr))
+		return false;
+	memcpy(&hdr, message, sizeof(hdr));
+	if (hdr.version != DYNAMO_REFIRE_VERSION || hdr.t_len < SizeofHeapTupleHeader ||
+		size != sizeof(hdr) + hdr.t_len)
+		return false;
+	data = palloc(hdr.t_len);
+	memcpy(data, message + sizeof(hdr), hdr.t_len);
+	*relid = hdr.relid;
+	tup->t_len = hdr.t_len;
+	tup->t_data = (HeapTupleHeader) data;
+	tup->t_tableOid = hdr.relid;
+	ItemPointerSetInvalid(&tup->t_self);
+	return true;
+}
+
+/* Write the MODIFY record of a refired item or row (both images the same). */
+static void
+refire_record(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+			  ReorderBufferChange *change, DynamoRelInfo *info,
+			  TupleDesc desc, HeapTuple tup)
+{
+	DecodeState *st = ctx->output_plugin_private;
+	RecordImages im = {0};
+	DynamoImage img;
+
+	if (info->is_item)
+	{
+		Jsonb	   *item = tuple_item(tup, desc, info->item_attnum);
+
+		if (item == NULL)
+			return;
+		im.new_item = im.old_item = &item->root;
+	}
+	else
+	{
+		build_image(st, info, desc, tup, NULL,
+					!(info->view & (DYNAMO_VIEW_NEW | DYNAMO_VIEW_OLD)), &img);
+		im.new_row = im.old_row = &img;
+	}
+	st->refiring = true;
+	write_record(ctx, txn, change, info, EV_MODIFY, &im, 0, false);
+	st->refiring = false;
+}
+
+/*
+ * Message: a transactional dynamo_streams.refire message becomes a MODIFY
+ * record of its item, in its place among the transaction's changes (it
+ * counts as a change for sequence numbers).  The relation is read as of
+ * the message, as a change's would be; a table whose stream is not
+ * enabled there gets no record.  Other messages are not ours.
+ */
+static void
+decode_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+			   XLogRecPtr message_lsn, bool transactional, const char *prefix,
+			   Size message_size, const char *message)
+{
+	DecodeState *st = ctx->output_plugin_private;
+	MemoryContext old;
+	ReorderBufferChange change;
+	HeapTupleData tup;
+	Relation	rel;
+	Oid			relid;
+
+	if (!transactional || strcmp(prefix, DYNAMO_REFIRE_PREFIX) != 0)
+		return;
+	st->change_no++;
+	dynamo_out_limit = MaxAllocSize;
+	dynamo_out_limit_hit = false;
+	old = MemoryContextSwitchTo(st->change_cxt);
+	memset(&change, 0, sizeof(change));
+	change.lsn = message_lsn;
+	if (refire_tuple(message, message_size, &relid, &tup) &&
+		(rel = RelationIdGetRelation(relid)) != NULL)
+	{
+		DynamoRelInfo *info = dynamo_relinfo_get(rel);
+
+		if (info->streamed && rel->rd_rel->relkind == RELKIND_RELATION)
+			refire_record(ctx, txn, &change, info, RelationGetDescr(rel), &tup);
+		RelationClose(rel);
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(st->change_cxt);
+}
+
 /* Plugin entry point: the library name is the plugin name. */
 void
 _PG_output_plugin_init(OutputPluginCallbacks *cb)
@@ -1121,6 +1221,7 @@ _PG_output_plugin_init(OutputPluginCallbacks *cb)
 	cb->begin_cb = decode_begin;
 	cb->change_cb = decode_change;
 	cb->commit_cb = decode_commit;
+	cb->message_cb = decode_message;
 	cb->filter_by_origin_cb = decode_filter_origin;
 	cb->shutdown_cb = decode_shutdown;
 }

@@ -79,9 +79,28 @@ typedef struct DynamoRecord
 	uint64		key_hash;		/* hash of the Keys text: picks the shard */
 	int64		size_bytes;		/* SizeBytes: of what the record carries */
 	bool		ttl;			/* a TTL delete: userIdentity */
+	bool		refire;			/* re-fired by dynamo.refire: userIdentity */
 	bool		noop;			/* an unchanged item (include-noop) */
 	DynamoOmitted omitted;
 } DynamoRecord;
+
+/*
+ * dynamo.refire (refire.c) writes one transactional logical message per
+ * item with this prefix; the plugin turns it into a MODIFY record whose
+ * images are both the item (decode.c, decode_message).  The message is a
+ * DynamoRefireMessage followed by the heap tuple's data (t_data, t_len
+ * bytes, no external TOAST pointers), since decoding cannot read the table.
+ */
+#define DYNAMO_REFIRE_PREFIX	"dynamo_streams.refire"
+#define DYNAMO_REFIRE_PRINCIPAL	"dynamo_streams.refire"
+#define DYNAMO_REFIRE_VERSION	1
+
+typedef struct DynamoRefireMessage
+{
+	uint32		version;		/* DYNAMO_REFIRE_VERSION */
+	Oid			relid;			/* the table */
+	uint32		t_len;			/* bytes of tuple data that follow */
+} DynamoRefireMessage;
 
 /* Renderer flags. */
 #define DYNAMO_RENDER_STREAMS	0x01	/* GetRecords record, not Lambda */

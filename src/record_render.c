@@ -23,7 +23,8 @@
  * SequenceNumber; LSNs as "X/X"; event INSERT, MODIFY or REMOVE;
  * commitTime the TimestampTz as an integer (microseconds since
  * 2000-01-01 UTC); keyHash the key hash as a signed 64-bit integer;
- * flags "t" for a TTL delete and "n" for a no-op (either, both or empty);
+ * flags "t" for a TTL delete, "n" for a no-op and "r" for a record of
+ * dynamo.refire (any of them, or empty);
  * omitted empty, "max-record-bytes" or "error"; arn the stream ARN as a
  * JSON string literal (relation names may hold a tab); keys the Keys JSON;
  * new and old the images, empty when the record does not carry them.
@@ -125,6 +126,10 @@ dynamo_render_json(StringInfo out, const DynamoRecord *rec, int flags)
 		appendStringInfoString(out, streams ?
 							   "\"userIdentity\":{\"PrincipalId\":\"dynamodb.amazonaws.com\",\"Type\":\"Service\"}," :
 							   "\"userIdentity\":{\"type\":\"Service\",\"principalId\":\"dynamodb.amazonaws.com\"},");
+	else if (rec->refire)
+		appendStringInfoString(out, streams ?
+							   "\"userIdentity\":{\"PrincipalId\":\"" DYNAMO_REFIRE_PRINCIPAL "\",\"Type\":\"Service\"}," :
+							   "\"userIdentity\":{\"type\":\"Service\",\"principalId\":\"" DYNAMO_REFIRE_PRINCIPAL "\"},");
 	appendStringInfo(out, "\"dynamodb\":{\"ApproximateCreationDateTime\":" INT64_FORMAT ",\"Keys\":",
 					 (int64) (ct / USECS_PER_SEC) +
 					 (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY);
@@ -189,11 +194,12 @@ void
 dynamo_render_pump(StringInfo out, const DynamoRecord *rec)
 {
 	appendStringInfo(out, "R1\t%s\t%X/%X\t%X/%X\t%s\t" INT64_FORMAT "\t" INT64_FORMAT
-					 "\t" INT64_FORMAT "\t%s%s\t%s\t",
+					 "\t" INT64_FORMAT "\t%s%s%s\t%s\t",
 					 rec->seq, LSN_FORMAT_ARGS(rec->commit_lsn),
 					 LSN_FORMAT_ARGS(rec->end_lsn), dynamo_event_names[rec->event],
 					 (int64) rec->commit_time, (int64) rec->key_hash,
 					 rec->size_bytes, rec->ttl ? "t" : "", rec->noop ? "n" : "",
+					 rec->refire ? "r" : "",
 					 dynamo_omitted_names[rec->omitted]);
 	dynamo_json_string(out, rec->stream_arn, rec->stream_arn_len);
 	appendStringInfoCharMacro(out, '\t');

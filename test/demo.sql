@@ -330,7 +330,67 @@ SELECT (SELECT count(*) FROM plugin) AS plugin_records,
        (SELECT count(*) FROM api JOIN plugin USING (seq) WHERE api.rec = plugin.rec) AS identical;
 
 \echo
-\echo '==== 10. The slot, read in full ==============================================='
+\echo '==== 10. Consumers: an event source mapping ==================================='
+\echo '-- A consumer reads the stream the way a Lambda function does (docs/consumers.md):'
+\echo '-- create_event_source_mapping with Lambda''s parameters.  This one gets INSERT'
+\echo '-- and MODIFY records only (a filter), reports failed records by sequence number'
+\echo '-- (ReportBatchItemFailures), and gives up on a failing record after 1 retry.'
+SELECT dynamo.create_table('Orders', 'id', 'S', stream_view_type => 'NEW_AND_OLD_IMAGES') IS NOT NULL AS created;
+SELECT jsonb_pretty(dynamo.create_event_source_mapping('orders-fn',
+         dynamo.describe_table('Orders')->'Table'->>'LatestStreamArn', 'TRIM_HORIZON',
+         batch_size => 10, maximum_retry_attempts => 1,
+         function_response_types => '{ReportBatchItemFailures}',
+         filter_criteria => '{"Filters":[{"Pattern":"{\"eventName\":[\"INSERT\",\"MODIFY\"]}"}]}',
+         destination_config => '{"OnFailure":{"Destination":"arn:aws:sqs:us-east-1:000000000000:orders-failures"}}'))
+\g (format=unaligned tuples_only=on)
+
+\echo
+\echo '-- Three orders, one of them with a negative total the consumer cannot process;'
+\echo '-- then o1 is paid (MODIFY) and o2 deleted (REMOVE: filtered out).'
+SELECT dynamo.put_item('Orders', '{"id":{"S":"o1"},"total":{"N":"20"}}') IS NOT NULL AS o1,
+       dynamo.put_item('Orders', '{"id":{"S":"o2"},"total":{"N":"5"}}') IS NOT NULL AS o2,
+       dynamo.put_item('Orders', '{"id":{"S":"o3"},"total":{"N":"-1"}}') IS NOT NULL AS o3;
+SELECT dynamo.update_item('Orders', '{"id":{"S":"o1"}}', 'SET paid = :t', expression_attribute_values => '{":t":{"BOOL":true}}') IS NOT NULL AS o1_paid,
+       dynamo.delete_item('Orders', '{"id":{"S":"o2"}}') IS NOT NULL AS o2_deleted;
+SELECT dynamo.pump() AS records_pumped;
+
+\echo
+\echo '-- The consumer: receive_batch leases the next batch (the exact Lambda event),'
+\echo '-- the "function" reports the orders with a negative total as failed, and'
+\echo '-- complete_batch applies Lambda''s partial batch response rules.'
+CREATE TEMP TABLE invocations (n serial, records text, response jsonb, outcome text);
+DO $$
+DECLARE b record; failed jsonb;
+BEGIN
+  FOR i IN 1 .. 20 LOOP
+    SELECT * INTO b FROM dynamo.receive_batch('orders-fn');
+    EXIT WHEN b.batch_id IS NULL;
+    SELECT COALESCE(jsonb_agg(jsonb_build_object('itemIdentifier', r->'dynamodb'->>'SequenceNumber')), '[]')
+      INTO failed FROM json_array_elements(b.event->'Records') r
+     WHERE (r->'dynamodb'->'NewImage'->'total'->>'N')::numeric < 0;
+    INSERT INTO invocations (records, response, outcome)
+    SELECT string_agg(r->>'eventName' || ' ' || (r->'dynamodb'->'Keys'->'id'->>'S'), ', '),
+           jsonb_build_object('batchItemFailures', failed),
+           dynamo.complete_batch(b.batch_id, jsonb_build_object('batchItemFailures', failed))
+      FROM json_array_elements(b.event->'Records') r;
+  END LOOP;
+END $$;
+SELECT n AS invocation, records, jsonb_array_length(response->'batchItemFailures') AS failed, outcome
+  FROM invocations ORDER BY n;
+
+\echo
+\echo '-- o3 failed twice (1 + 1 retry), so its batch was discarded and an on-failure'
+\echo '-- record written, in the shape Lambda sends to an SQS destination:'
+SELECT jsonb_pretty(record::jsonb) FROM dynamo.event_source_mapping_failures WHERE function_name = 'orders-fn'
+\g (format=unaligned tuples_only=on)
+
+\echo
+\echo '-- The mapping''s metrics: records processed, failed (discarded) and filtered out.'
+SELECT function_name, records_processed, records_failed, records_filtered, on_failure_records
+  FROM dynamo.event_source_mapping_metrics('orders-fn');
+
+\echo
+\echo '==== 11. The slot, read in full ==============================================='
 \echo '-- Back to the slot of section 1: every record in full (get consumes them).'
 SELECT jsonb_pretty(data::jsonb) FROM pg_logical_slot_get_changes('demo', NULL, NULL)
 \g (format=unaligned tuples_only=on)

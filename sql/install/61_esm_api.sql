@@ -273,6 +273,23 @@ END
 $$;
 REVOKE ALL ON FUNCTION @extschema@._esm_check_unique(text, bigint, text, uuid) FROM PUBLIC;
 
+-- ResourceConflictException for m's function and stream when the other
+-- mapping is one this transaction cannot see (committed by a concurrent
+-- transaction after its snapshot was taken).
+CREATE FUNCTION @extschema@._esm_conflict(m @extschema@._event_source_mappings)
+RETURNS boolean LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ok boolean;
+BEGIN
+    ok := @extschema@._raise('ResourceConflictException',
+        pg_catalog.format('The event source arn (" %s ") and function (" %s ") provided mapping already exists. Please update or delete the existing mapping with UUID %s',
+            m.event_source_arn, m.function_name, '(created by a concurrent transaction)'),
+        'A concurrent transaction created a mapping of this function and stream after this transaction''s snapshot.');
+    RETURN false;
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@._esm_conflict(@extschema@._event_source_mappings) FROM PUBLIC;
+
 -- CreateEventSourceMapping: a consumer of stream event_source_arn.  NULL
 -- arguments take Lambda's defaults.  Returns the configuration, State
 -- Creating.
@@ -362,7 +379,13 @@ BEGIN
     m.created_at := pg_catalog.now();
     ok := @extschema@._esm_check(m);
     ok := @extschema@._esm_check_unique(m.function_name, m.stream_id, m.event_source_arn, NULL);
-    INSERT INTO @extschema@._event_source_mappings SELECT m.*;
+    BEGIN
+        INSERT INTO @extschema@._event_source_mappings SELECT m.*;
+    EXCEPTION WHEN unique_violation THEN
+        -- a concurrent creation committed first, and this transaction's
+        -- snapshot (REPEATABLE READ) cannot see it
+        ok := @extschema@._esm_conflict(m);
+    END;
     RETURN @extschema@._esm_config(m, 'Creating');
 END
 $$;
@@ -430,23 +453,27 @@ BEGIN
     m.state := CASE WHEN m.enabled THEN 'Enabled' ELSE 'Disabled' END;
     m.state_transition_reason := 'User action';
     m.last_modified := pg_catalog.now();
-    UPDATE @extschema@._event_source_mappings x
-       SET function_name = m.function_name, function_arn = m.function_arn,
-           batch_size = m.batch_size,
-           maximum_batching_window_in_seconds = m.maximum_batching_window_in_seconds,
-           parallelization_factor = m.parallelization_factor,
-           maximum_retry_attempts = m.maximum_retry_attempts,
-           maximum_record_age_in_seconds = m.maximum_record_age_in_seconds,
-           bisect_batch_on_function_error = m.bisect_batch_on_function_error,
-           function_response_types = m.function_response_types,
-           filter_criteria = m.filter_criteria,
-           destination_on_failure = m.destination_on_failure,
-           tumbling_window_in_seconds = m.tumbling_window_in_seconds,
-           function_url = m.function_url,
-           enabled = m.enabled, state = m.state,
-           state_transition_reason = m.state_transition_reason,
-           last_modified = m.last_modified
-     WHERE x.uuid = m.uuid;
+    BEGIN
+        UPDATE @extschema@._event_source_mappings x
+           SET function_name = m.function_name, function_arn = m.function_arn,
+               batch_size = m.batch_size,
+               maximum_batching_window_in_seconds = m.maximum_batching_window_in_seconds,
+               parallelization_factor = m.parallelization_factor,
+               maximum_retry_attempts = m.maximum_retry_attempts,
+               maximum_record_age_in_seconds = m.maximum_record_age_in_seconds,
+               bisect_batch_on_function_error = m.bisect_batch_on_function_error,
+               function_response_types = m.function_response_types,
+               filter_criteria = m.filter_criteria,
+               destination_on_failure = m.destination_on_failure,
+               tumbling_window_in_seconds = m.tumbling_window_in_seconds,
+               function_url = m.function_url,
+               enabled = m.enabled, state = m.state,
+               state_transition_reason = m.state_transition_reason,
+               last_modified = m.last_modified
+         WHERE x.uuid = m.uuid;
+    EXCEPTION WHEN unique_violation THEN
+        ok := @extschema@._esm_conflict(m);
+    END;
     RETURN @extschema@._esm_config(m,
         CASE WHEN m.enabled = was_enabled THEN 'Updating'
              WHEN m.enabled THEN 'Enabling' ELSE 'Disabling' END);

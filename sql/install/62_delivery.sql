@@ -59,6 +59,8 @@ CREATE TABLE @extschema@._esm_shards (
     PRIMARY KEY (mapping, shard_id, lane),
     CHECK (lane >= 0 AND lane < lanes)
 );
+-- the lanes still to read, in the order leases look at them
+CREATE INDEX _esm_shards_open ON @extschema@._esm_shards (mapping, shard_no, lane) WHERE NOT done;
 COMMENT ON TABLE @extschema@._esm_shards IS
     'dynamo_streams consumers: checkpoint and delivery state per mapping, shard and lane';
 REVOKE ALL ON @extschema@._esm_shards FROM PUBLIC;
@@ -143,13 +145,15 @@ $$;
 -- The lane rows of a mapping: one per shard of its stream and lane, made
 -- when missing.  The first time (no row yet) the starting position places
 -- the checkpoints; shards made later start at their beginning.  A changed
--- parallelization_factor re-lanes a shard with nothing in flight, from the
--- lowest checkpoint of its lanes (records after it may come again).
+-- parallelization_factor re-lanes a shard with nothing in flight, from
+-- before the first record that one of its lanes still had to deliver
+-- (records of other lanes after it may come again).
 CREATE FUNCTION @extschema@._esm_init_shards(mapping uuid) RETURNS integer
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     m @extschema@._event_source_mappings;
     first_time boolean;
+    hash_key text;
     n integer;
 BEGIN
     SELECT * INTO m FROM @extschema@._event_source_mappings x WHERE x.uuid OPERATOR(pg_catalog.=) _esm_init_shards.mapping;
@@ -157,6 +161,9 @@ BEGIN
         RETURN 0;
     END IF;
     first_time := NOT EXISTS (SELECT FROM @extschema@._esm_shards e WHERE e.mapping OPERATOR(pg_catalog.=) m.uuid);
+    SELECT t.hash_key INTO hash_key FROM @extschema@._tables t JOIN @extschema@._streams s
+        ON s.relid OPERATOR(pg_catalog.=) t.relid::pg_catalog.oid
+     WHERE s.stream_id OPERATOR(pg_catalog.=) m.stream_id;
     -- re-lane shards whose lane count changed and have nothing in flight
     WITH old AS (
         DELETE FROM @extschema@._esm_shards e
@@ -167,7 +174,18 @@ BEGIN
                               AND f.shard_id OPERATOR(pg_catalog.=) e.shard_id AND f.batch_id IS NOT NULL)
         RETURNING e.*),
     per_shard AS (
-        SELECT o.shard_id, o.shard_no, pg_catalog.min(o.checkpoint_seq) AS checkpoint_seq,
+        -- the checkpoint below the first record any old lane still has to
+        -- deliver (the last record when they are all caught up)
+        SELECT o.shard_id, o.shard_no,
+               COALESCE((SELECT pg_catalog.max(r.sequence_number) FROM @extschema@._records r
+                          WHERE r.shard_no OPERATOR(pg_catalog.=) o.shard_no
+                            AND r.sequence_number OPERATOR(pg_catalog.<) pg_catalog.min(
+                                (SELECT pg_catalog.min(x.sequence_number) FROM @extschema@._records x
+                                  WHERE x.shard_no OPERATOR(pg_catalog.=) o.shard_no
+                                    AND x.sequence_number OPERATOR(pg_catalog.>) o.checkpoint_seq
+                                    AND @extschema@._esm_lane(x.keys, hash_key, o.lanes) OPERATOR(pg_catalog.=) o.lane)
+                                ) COLLATE "C"),
+                        pg_catalog.max(o.checkpoint_seq)) AS checkpoint_seq,
                pg_catalog.bool_and(o.done) AS done, pg_catalog.sum(o.processed) AS processed,
                pg_catalog.sum(o.failed) AS failed, pg_catalog.sum(o.filtered) AS filtered
           FROM old o GROUP BY o.shard_id, o.shard_no)
@@ -177,24 +195,25 @@ BEGIN
            CASE WHEN g OPERATOR(pg_catalog.=) 0 THEN p.processed ELSE 0 END,
            CASE WHEN g OPERATOR(pg_catalog.=) 0 THEN p.failed ELSE 0 END,
            CASE WHEN g OPERATOR(pg_catalog.=) 0 THEN p.filtered ELSE 0 END
-      FROM per_shard p, pg_catalog.generate_series(0, m.parallelization_factor OPERATOR(pg_catalog.-) 1) g;
+      FROM per_shard p, pg_catalog.generate_series(0, m.parallelization_factor OPERATOR(pg_catalog.-) 1) g
+    ON CONFLICT DO NOTHING;
     INSERT INTO @extschema@._esm_shards (mapping, shard_id, checkpoint_seq, lane, lanes, shard_no)
     SELECT m.uuid, h.shard_id,
            CASE WHEN NOT first_time OR m.starting_position OPERATOR(pg_catalog.=) 'TRIM_HORIZON' THEN ''
-                WHEN m.starting_position OPERATOR(pg_catalog.=) 'LATEST' THEN
-                    COALESCE((SELECT r.sequence_number FROM @extschema@._records r
-                               WHERE r.shard_no OPERATOR(pg_catalog.=) h.shard_no
-                               ORDER BY r.sequence_number DESC LIMIT 1), '')
+                -- LATEST: after the records made before the mapping
                 ELSE COALESCE((SELECT r.sequence_number FROM @extschema@._records r
                                 WHERE r.shard_no OPERATOR(pg_catalog.=) h.shard_no
-                                  AND r.created_at OPERATOR(pg_catalog.<) m.starting_position_timestamp
+                                  AND r.created_at OPERATOR(pg_catalog.<)
+                                      COALESCE(m.starting_position_timestamp, m.created_at)
                                 ORDER BY r.sequence_number DESC LIMIT 1), '') END,
            g, m.parallelization_factor, h.shard_no
       FROM @extschema@._shards h, pg_catalog.generate_series(0, m.parallelization_factor OPERATOR(pg_catalog.-) 1) g
      WHERE h.stream_id OPERATOR(pg_catalog.=) m.stream_id
        AND NOT EXISTS (SELECT FROM @extschema@._esm_shards e
                         WHERE e.mapping OPERATOR(pg_catalog.=) m.uuid AND e.shard_id OPERATOR(pg_catalog.=) h.shard_id)
-    ORDER BY h.shard_no, g;
+    ORDER BY h.shard_no, g
+    -- a concurrent first lease made them
+    ON CONFLICT DO NOTHING;
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
 END
@@ -324,7 +343,7 @@ DECLARE
     last_seq text;
     n_keep integer;
     more boolean;
-    first_arrival timestamptz;
+    hash_key text;
     first_created timestamptz;
     win timestamptz;
     next_created timestamptz;
@@ -333,6 +352,10 @@ DECLARE
 BEGIN
     finished := false;
     SELECT * INTO h FROM @extschema@._shards x WHERE x.shard_no OPERATOR(pg_catalog.=) l.shard_no;
+    IF l.lanes OPERATOR(pg_catalog.>) 1 THEN
+        SELECT t.hash_key INTO hash_key FROM @extschema@._tables t
+         WHERE t.relid::pg_catalog.oid OPERATOR(pg_catalog.=) s.relid;
+    END IF;
     LOOP
         guard := guard OPERATOR(pg_catalog.+) 1;
         low := GREATEST(l.checkpoint_seq, COALESCE(h.trimmed_seq, ''));
@@ -375,10 +398,9 @@ BEGIN
                pg_catalog.max(p.seq COLLATE "C") FILTER (WHERE p.taken),
                pg_catalog.count(*) FILTER (WHERE p.taken AND p.keep),
                pg_catalog.bool_or(NOT p.taken),
-               pg_catalog.min(p.arrived_at) FILTER (WHERE p.keep),
                pg_catalog.min(p.created_at) FILTER (WHERE p.taken AND p.keep),
                pg_catalog.min(p.created_at) FILTER (WHERE NOT p.taken AND p.keep)
-          INTO seqs, fseqs, body, last_seq, n_keep, more, first_arrival, first_created, next_created
+          INTO seqs, fseqs, body, last_seq, n_keep, more, first_created, next_created
           FROM (SELECT q.*, q.k OPERATOR(pg_catalog.<=) COALESCE(q.kmax_ok,
                         CASE WHEN q.first_keep_k IS NULL THEN q.k ELSE q.first_keep_k OPERATOR(pg_catalog.-) 1 END) AS taken
                   FROM (SELECT o.*, pg_catalog.max(o.k) FILTER (WHERE o.ok) OVER () AS kmax_ok,
@@ -392,8 +414,25 @@ BEGIN
                                             OPERATOR(pg_catalog.=) COALESCE(l.window_start,
                                                 @extschema@._esm_window(pg_catalog.min(c.created_at) FILTER (WHERE c.keep) OVER (), width)))
                                        AS ok
-                                  FROM @extschema@._esm_candidates(m, s, l, low, high,
-                                           m.batch_size OPERATOR(pg_catalog.+) 100) c
+                                  FROM (SELECT pg_catalog.row_number() OVER (ORDER BY x.sequence_number) AS k,
+                                               x.sequence_number::text AS seq, x.created_at, x.rec,
+                                               m.filter_criteria IS NULL
+                                               OR @extschema@._filter_criteria_match(m.filter_criteria, x.rec::jsonb) AS keep
+                                          FROM (SELECT r.sequence_number, r.created_at,
+                                                       @extschema@.render_record('lambda', s.stream_arn, s.stream_view_type,
+                                                           r.event_name, r.sequence_number, r.created_at, r.keys, r.new_image,
+                                                           r.old_image, r.size_bytes, r.ttl, r.omitted) AS rec
+                                                  FROM @extschema@._records r
+                                                 WHERE r.shard_no OPERATOR(pg_catalog.=) l.shard_no
+                                                   AND r.sequence_number OPERATOR(pg_catalog.>) low COLLATE "C"
+                                                   AND (high IS NULL OR r.sequence_number OPERATOR(pg_catalog.<=) high COLLATE "C")
+                                                   AND (l.lanes OPERATOR(pg_catalog.=) 1
+                                                        OR @extschema@._esm_lane(r.keys, hash_key, l.lanes) OPERATOR(pg_catalog.=) l.lane)
+                                                 ORDER BY r.sequence_number
+                                                 -- one past a full batch tells whether more
+                                                 -- are waiting; with filters, more to choose from
+                                                 LIMIT m.batch_size OPERATOR(pg_catalog.+)
+                                                       CASE WHEN m.filter_criteria IS NULL THEN 1 ELSE 100 END) x) c
                                 WINDOW w AS (ORDER BY c.k)) o) q) p;
         IF n_keep OPERATOR(pg_catalog.=) 0 AND last_seq IS NOT NULL THEN
             -- only filtered-out records: checkpoint past them, look again
@@ -430,7 +469,7 @@ BEGIN
             final := true;
             win := l.window_start;
         ELSIF n_keep OPERATOR(pg_catalog.=) 0 THEN
-            IF h.ending_seq IS NOT NULL AND NOT more THEN
+            IF h.ending_seq IS NOT NULL AND NOT COALESCE(more, false) THEN
                 UPDATE @extschema@._esm_shards e SET done = true
                  WHERE e.mapping OPERATOR(pg_catalog.=) l.mapping AND e.shard_id OPERATOR(pg_catalog.=) l.shard_id
                    AND e.lane OPERATOR(pg_catalog.=) l.lane;
@@ -459,11 +498,11 @@ BEGIN
         RETURN;
     END IF;
     -- maximum_batching_window_in_seconds: wait for a full batch (or a full
-    -- payload) up to the window, counted from the arrival of its first record
+    -- payload) up to the window, counted from the creation of its first record
     IF NOT final AND m.maximum_batching_window_in_seconds OPERATOR(pg_catalog.>) 0
        AND n_keep OPERATOR(pg_catalog.<) m.batch_size AND NOT COALESCE(more, false) AND h.ending_seq IS NULL
        AND l.attempts OPERATOR(pg_catalog.=) 0 AND pg_catalog.cardinality(l.bisect_ends) OPERATOR(pg_catalog.=) 0
-       AND now_ts OPERATOR(pg_catalog.<) (first_arrival
+       AND now_ts OPERATOR(pg_catalog.<) (first_created
            OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs => m.maximum_batching_window_in_seconds)) THEN
         RETURN;
     END IF;
@@ -512,17 +551,22 @@ DECLARE
     finished integer;
 BEGIN
     SELECT * INTO m FROM @extschema@._event_source_mappings x WHERE x.uuid OPERATOR(pg_catalog.=) _lease_batch.mapping;
-    IF NOT FOUND OR NOT m.enabled OR m.state NOT IN ('Enabled', 'Updating') THEN
+    IF NOT FOUND OR NOT m.enabled OR m.state IN ('Disabled', 'Disabling', 'Deleting') THEN
         RETURN;
     END IF;
     SELECT * INTO s FROM @extschema@._streams x WHERE x.stream_id OPERATOR(pg_catalog.=) m.stream_id;
-    IF NOT EXISTS (SELECT FROM @extschema@._esm_shards e
-                    JOIN @extschema@._shards h ON h.shard_no OPERATOR(pg_catalog.=) e.shard_no
-                   WHERE e.mapping OPERATOR(pg_catalog.=) m.uuid
-                   HAVING pg_catalog.count(DISTINCT e.shard_no) OPERATOR(pg_catalog.=)
-                          (SELECT pg_catalog.count(*) FROM @extschema@._shards x
-                            WHERE x.stream_id OPERATOR(pg_catalog.=) m.stream_id)
-                      AND pg_catalog.bool_and(e.lanes OPERATOR(pg_catalog.=) m.parallelization_factor)) THEN
+    -- lanes to make: a shard newer than every shard with lanes (shard_no
+    -- only grows), or a changed parallelization_factor
+    IF (EXISTS (SELECT FROM @extschema@._shards h
+                 WHERE h.stream_id OPERATOR(pg_catalog.=) m.stream_id
+                   AND h.shard_no OPERATOR(pg_catalog.>) COALESCE((SELECT pg_catalog.max(e.shard_no)
+                                                                  FROM @extschema@._esm_shards e
+                                                                 WHERE e.mapping OPERATOR(pg_catalog.=) m.uuid), 0))
+        OR EXISTS (SELECT FROM @extschema@._esm_shards e
+                    WHERE e.mapping OPERATOR(pg_catalog.=) m.uuid AND NOT e.done
+                      AND e.lanes OPERATOR(pg_catalog.<>) m.parallelization_factor))
+       -- one session at a time makes lanes; the others go on without waiting
+       AND pg_catalog.pg_try_advisory_xact_lock(72399392, pg_catalog.hashtext(m.uuid::text)) THEN
         PERFORM @extschema@._esm_init_shards(m.uuid);
     END IF;
     -- an expired lease is a failed attempt (a function timeout)
@@ -619,6 +663,8 @@ RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     n_del integer := (SELECT pg_catalog.count(*) FROM pg_catalog.unnest(b.seqs) x WHERE x OPERATOR(pg_catalog.<=) upto);
     n_filt integer := (SELECT pg_catalog.count(*) FROM pg_catalog.unnest(b.filtered_seqs) x WHERE x OPERATOR(pg_catalog.<=) upto);
+    -- a final window invoke ends its window only when all of it is done
+    final boolean := b.window_final AND upto IS NOT DISTINCT FROM b.last_seq;
 BEGIN
     DELETE FROM @extschema@._esm_batches x WHERE x.batch_id OPERATOR(pg_catalog.=) b.batch_id;
     UPDATE @extschema@._esm_shards e
@@ -631,11 +677,11 @@ BEGIN
            failed = e.failed OPERATOR(pg_catalog.+) CASE WHEN discarded THEN n_del ELSE 0 END,
            filtered = e.filtered OPERATOR(pg_catalog.+) n_filt,
            -- a final window invoke ends the window; an oversized state ends it early
-           window_start = CASE WHEN b.window_final THEN NULL ELSE e.window_start END,
-           window_state = CASE WHEN b.window_final THEN NULL
+           window_start = CASE WHEN final THEN NULL ELSE e.window_start END,
+           window_state = CASE WHEN final THEN NULL
                                WHEN new_state IS NULL OR pg_catalog.octet_length(new_state) OPERATOR(pg_catalog.>) 1048576
                                THEN e.window_state ELSE new_state END,
-           window_early = CASE WHEN b.window_final THEN false
+           window_early = CASE WHEN final THEN false
                                ELSE e.window_early OR COALESCE(pg_catalog.octet_length(new_state) OPERATOR(pg_catalog.>) 1048576, false) END
      WHERE e.mapping OPERATOR(pg_catalog.=) b.mapping AND e.shard_id OPERATOR(pg_catalog.=) b.shard_id
        AND e.lane OPERATOR(pg_catalog.=) b.lane;
@@ -706,7 +752,9 @@ BEGIN
     FOR m IN SELECT * FROM @extschema@._event_source_mappings x
               WHERE x.function_name OPERATOR(pg_catalog.=) receive_batch.function_name
                  OR x.function_arn OPERATOR(pg_catalog.=) receive_batch.function_name
-              ORDER BY x.uuid LOOP
+              -- the mapping served least recently first
+              ORDER BY (SELECT pg_catalog.max(e.last_batch_at) FROM @extschema@._esm_shards e
+                         WHERE e.mapping OPERATOR(pg_catalog.=) x.uuid) NULLS FIRST, x.uuid LOOP
         ok := @extschema@._esm_require_owner(m);
         found_one := true;
         SELECT * INTO got FROM @extschema@._lease_batch(m.uuid, lease_seconds) x;
@@ -838,7 +886,7 @@ BEGIN
         PERFORM @extschema@._esm_write_failure(m, b.shard_id, rest, 'RetryAttemptsExhausted',
                                                l.attempts OPERATOR(pg_catalog.+) 1, NULL, b.request_id);
         -- processed up to the failure, failed after it
-        PERFORM @extschema@._esm_settle(b, upto, false);
+        PERFORM @extschema@._esm_settle(b, upto, false, new_state);
         UPDATE @extschema@._esm_shards e
            SET checkpoint_seq = b.last_seq,
                failed = e.failed OPERATOR(pg_catalog.+) pg_catalog.cardinality(rest),
@@ -851,7 +899,9 @@ BEGIN
            AND e.lane OPERATOR(pg_catalog.=) b.lane;
         RETURN 'DISCARDED';
     END IF;
-    PERFORM @extschema@._esm_settle(b, upto, false);
+    -- (a window's state: the response's, as the records before the
+    -- failure are done)
+    PERFORM @extschema@._esm_settle(b, upto, false, new_state);
     UPDATE @extschema@._esm_shards e SET attempts = l.attempts OPERATOR(pg_catalog.+) 1
      WHERE e.mapping OPERATOR(pg_catalog.=) b.mapping AND e.shard_id OPERATOR(pg_catalog.=) b.shard_id
        AND e.lane OPERATOR(pg_catalog.=) b.lane;
