@@ -143,7 +143,97 @@
 #define DYNAMO_ESTATE_RESULT_REL(estate, rri) ((estate)->es_result_relation_info = (rri))
 #endif
 
-/* LogLogicalMessage takes whether to flush from 17 on. */
+/*
+ * SHA-256 and HMAC-SHA-256 for SigV4 signing (src/http_sigv4.c): the
+ * server's own pg_cryptohash and pg_hmac (OpenSSL when the server was built
+ * with it) from 14 on; before 14, pg_sha256 with HMAC built on it.  With
+ * OpenSSL the contexts are tracked by the current resource owner, so call
+ * these inside a transaction.  Both return false on failure.
+ */
+#if PG_VERSION_NUM >= 140000
+#include "common/cryptohash.h"
+#include "common/hmac.h"
+#include "common/sha2.h"
+static inline bool
+dynamo_sha256(const uint8 *data, size_t len, uint8 *out)
+{
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+	bool		ok;
+
+	if (ctx == NULL)
+		return false;
+#if PG_VERSION_NUM >= 150000
+	ok = pg_cryptohash_init(ctx) == 0 && pg_cryptohash_update(ctx, data, len) == 0 &&
+		pg_cryptohash_final(ctx, out, PG_SHA256_DIGEST_LENGTH) == 0;
+#else
+	ok = pg_cryptohash_init(ctx) == 0 && pg_cryptohash_update(ctx, data, len) == 0 &&
+		pg_cryptohash_final(ctx, out) == 0;
+#endif
+	pg_cryptohash_free(ctx);
+	return ok;
+}
+static inline bool
+dynamo_hmac_sha256(const uint8 *key, size_t klen, const uint8 *data, size_t len, uint8 *out)
+{
+	pg_hmac_ctx *ctx = pg_hmac_create(PG_SHA256);
+	bool		ok;
+
+	if (ctx == NULL)
+		return false;
+	ok = pg_hmac_init(ctx, key, klen) == 0 && pg_hmac_update(ctx, data, len) == 0 &&
+		pg_hmac_final(ctx, out, PG_SHA256_DIGEST_LENGTH) == 0;
+	pg_hmac_free(ctx);
+	return ok;
+}
+#else
+#include "common/sha2.h"
+static inline bool
+dynamo_sha256(const uint8 *data, size_t len, uint8 *out)
+{
+	pg_sha256_ctx ctx;
+
+	pg_sha256_init(&ctx);
+	pg_sha256_update(&ctx, data, len);
+	pg_sha256_final(&ctx, out);
+	return true;
+}
+static inline bool
+dynamo_hmac_sha256(const uint8 *key, size_t klen, const uint8 *data, size_t len, uint8 *out)
+{
+	uint8		k[PG_SHA256_BLOCK_LENGTH] = {0};
+	uint8		pad[PG_SHA256_BLOCK_LENGTH];
+	uint8		inner[PG_SHA256_DIGEST_LENGTH];
+	pg_sha256_ctx ctx;
+	int			i;
+
+	if (klen > PG_SHA256_BLOCK_LENGTH)
+		dynamo_sha256(key, klen, k);
+	else
+		memcpy(k, key, klen);
+	for (i = 0; i < PG_SHA256_BLOCK_LENGTH; i++)
+		pad[i] = k[i] ^ 0x36;
+	pg_sha256_init(&ctx);
+	pg_sha256_update(&ctx, pad, sizeof(pad));
+	pg_sha256_update(&ctx, data, len);
+	pg_sha256_final(&ctx, inner);
+	for (i = 0; i < PG_SHA256_BLOCK_LENGTH; i++)
+		pad[i] = k[i] ^ 0x5c;
+	pg_sha256_init(&ctx);
+	pg_sha256_update(&ctx, pad, sizeof(pad));
+	pg_sha256_update(&ctx, inner, sizeof(inner));
+	pg_sha256_final(&ctx, out);
+	return true;
+}
+#endif
+
+
+/* String keys of dynahash tables need HASH_STRINGS from 14 on (the default before). */
+#if PG_VERSION_NUM < 140000
+#define HASH_STRINGS 0
+#endif
+
+/* LogLogicalMessage took a flush argument in 17. */
+#include "replication/message.h"
 #if PG_VERSION_NUM >= 170000
 #define DYNAMO_LOG_LOGICAL_MESSAGE(prefix, msg, size, transactional) \
 	LogLogicalMessage((prefix), (msg), (size), (transactional), false)

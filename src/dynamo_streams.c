@@ -31,6 +31,7 @@
 #include "utils/lsyscache.h"
 
 #include "dynamo_streams.h"
+#include "http.h"
 #include "pump.h"
 #include "ttl.h"
 #include "worker.h"
@@ -114,6 +115,7 @@ _PG_init(void)
 	dynamo_ttl_define_settings();
 	dynamo_worker_define_settings();
 	dynamo_pump_define_settings();
+	dynamo_http_define_settings();
 	MarkGUCPrefixReserved("dynamo_streams");
 	dynamo_worker_init_wakeup();
 	/* the launcher of dynamo_streams.databases: only when preloaded */

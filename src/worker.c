@@ -50,6 +50,7 @@
 #include "utils/timestamp.h"
 
 #include "dynamo_streams.h"
+#include "http.h"
 #include "worker.h"
 
 int			dynamo_worker_naptime = 500;
@@ -273,6 +274,7 @@ dynamo_worker_main(Datum arg)
 	}
 	started_at = GetCurrentTimestamp();
 	ereport(LOG, errmsg("dynamo_streams worker started for database %u", MyDatabaseId));
+	dynamo_http_worker_launch(&args);	/* push delivery (http_worker.c) */
 
 	loopcxt = AllocSetContextCreate(TopMemoryContext, "dynamo_streams worker loop",
 									ALLOCSET_DEFAULT_SIZES);
@@ -316,6 +318,7 @@ dynamo_worker_main(Datum arg)
 		}
 	}
 	report_status("stopping");
+	dynamo_http_worker_shutdown();
 	ereport(LOG, errmsg("dynamo_streams worker of database %u stopped", MyDatabaseId));
 	proc_exit(0);
 }

@@ -27,6 +27,7 @@
 #include "utils/timestamp.h"
 
 #include "dynamo_streams.h"
+#include "http.h"
 #include "ttl.h"
 #include "worker.h"
 
@@ -90,6 +91,8 @@ pump_run(bool *more)
 	if (!job_begin())
 		return 0;
 	n = pump_step(dynamo_worker_pump_max_changes, more);
+	if (n > 0)
+		dynamo_http_worker_wake();	/* new records for push delivery */
 	job_end();
 	if (!*more)
 		dynamo_worker_caught_up_at = GetCurrentTimestamp();
