@@ -799,16 +799,7 @@ dynamo_http_worker_main(Datum arg)
 	bool		scan = true;
 	bool		locked;
 
-	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
-	dynamo_am_worker = true;
-	pqsignal(SIGTERM, http_sigterm);
-	pqsignal(SIGHUP, SignalHandlerForConfigReload);
-	BackgroundWorkerUnblockSignals();
-	if (OidIsValid(args.dboid))
-		BackgroundWorkerInitializeConnectionByOid(args.dboid, args.roleoid, 0);
-	else
-		BackgroundWorkerInitializeConnection(args.dbname, NULL, 0);
-	pgstat_report_appname(DYNAMO_HTTP_WORKER_TYPE);
+	dynamo_bgworker_connect(&args, http_sigterm, DYNAMO_HTTP_WORKER_TYPE);
 
 	StartTransactionCommand();
 	locked = take_lock();

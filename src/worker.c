@@ -242,6 +242,27 @@ take_worker_lock(void)
 	return LockAcquire(&tag, ExclusiveLock, true, true) != LOCKACQUIRE_NOT_AVAIL;
 }
 
+/*
+ * The start of every dynamo_streams background worker of a database (the
+ * worker, the HTTP push worker): read its DynamoWorkerArgs from bgw_extra,
+ * take SIGTERM and SIGHUP, connect to its database as its role.
+ */
+void
+dynamo_bgworker_connect(DynamoWorkerArgs *args, pqsigfunc on_sigterm, const char *backend_type)
+{
+	memcpy(args, MyBgworkerEntry->bgw_extra, sizeof(*args));
+	dynamo_am_worker = true;
+	pqsignal(SIGTERM, on_sigterm);
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	BackgroundWorkerUnblockSignals();
+
+	if (OidIsValid(args->dboid))
+		BackgroundWorkerInitializeConnectionByOid(args->dboid, args->roleoid, 0);
+	else
+		BackgroundWorkerInitializeConnection(args->dbname, NULL, 0);
+	pgstat_report_appname(backend_type);
+}
+
 /* Entry point of the per-database worker (bgw_extra: DynamoWorkerArgs). */
 void
 dynamo_worker_main(Datum arg)
@@ -250,17 +271,7 @@ dynamo_worker_main(Datum arg)
 	MemoryContext loopcxt;
 	bool		locked;
 
-	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
-	dynamo_am_worker = true;
-	pqsignal(SIGTERM, worker_sigterm);
-	pqsignal(SIGHUP, SignalHandlerForConfigReload);
-	BackgroundWorkerUnblockSignals();
-
-	if (OidIsValid(args.dboid))
-		BackgroundWorkerInitializeConnectionByOid(args.dboid, args.roleoid, 0);
-	else
-		BackgroundWorkerInitializeConnection(args.dbname, NULL, 0);
-	pgstat_report_appname(DYNAMO_WORKER_TYPE);
+	dynamo_bgworker_connect(&args, worker_sigterm, DYNAMO_WORKER_TYPE);
 
 	StartTransactionCommand();
 	locked = take_worker_lock();

@@ -84,6 +84,8 @@ extern TimestampTz dynamo_worker_caught_up_at;
 
 /* worker.c */
 extern void dynamo_worker_define_settings(void);
+extern void dynamo_bgworker_connect(DynamoWorkerArgs *args, pqsigfunc on_sigterm,
+									const char *backend_type);
 extern PGDLLEXPORT void dynamo_worker_main(Datum arg);
 
 /* worker_sql.c */
