@@ -41,6 +41,13 @@ SELECT fmt, (SELECT array_agg(dynamo.render_record(fmt, s.stream_arn, s.stream_v
             = (SELECT array_agg(data) FROM pg_logical_slot_peek_changes('rf097', NULL, NULL, 'format', fmt, 'tables', 'RfPump'))
             AS log_is_plugin
   FROM unnest(ARRAY['lambda', 'streams']) fmt;
+-- export_records renders them as the plugin too, refire marker included
+SELECT fmt, (SELECT array_agg(e ORDER BY ord) FROM dynamo.export_records(
+                 (SELECT stream_arn FROM dynamo._streams WHERE table_name = 'RfPump' ORDER BY stream_id DESC LIMIT 1),
+                 format => fmt) WITH ORDINALITY x(e, ord))
+            = (SELECT array_agg(data) FROM pg_logical_slot_peek_changes('rf097', NULL, NULL, 'format', fmt, 'tables', 'RfPump'))
+            AS export_is_plugin
+  FROM unnest(ARRAY['lambda', 'streams']) fmt;
 -- the log holds what the plugin sent (the pump format's fields)
 SELECT event_name, keys, new_image = old_image AS images_equal, ttl
   FROM dynamo._records r JOIN dynamo._streams s USING (stream_id)

@@ -87,25 +87,6 @@ bad_argument(const char *name, const char *value, const char *constraint)
 				   name, constraint));
 }
 
-/* The region field of a stream ARN (validated by _stream_for_read). */
-static char *
-region_of(const char *arn)
-{
-	const char *p = arn;
-	const char *end;
-	int			i;
-
-	for (i = 0; i < 3 && p; i++)
-	{
-		p = strchr(p, ':');
-		if (p)
-			p++;
-	}
-	if (p == NULL || (end = strchr(p, ':')) == NULL)
-		return pstrdup("");
-	return pnstrdup(p, end - p);
-}
-
 /* Close the cursor if it is still open (end of scan, or early shutdown). */
 static void
 export_close(Datum arg)
@@ -184,11 +165,6 @@ export_fill(ExportState *st)
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		DynamoRecord rec;
 		StringInfoData out;
-		bool		isnull;
-		char	   *seq;
-		char	   *event;
-		char	   *omitted;
-		int			ev;
 
 		if (st->n_trimmed > 0 && export_trimmed(st, tup, desc))
 			continue;
@@ -197,29 +173,7 @@ export_fill(ExportState *st)
 		rec.stream_arn_len = strlen(st->arn);
 		rec.region = st->region;
 		rec.view_name = st->view;
-		seq = SPI_getvalue(tup, desc, 1);
-		strlcpy(rec.seq, seq, sizeof(rec.seq));
-		event = SPI_getvalue(tup, desc, 2);
-		for (ev = 0; ev < 3; ev++)
-			if (strcmp(event, dynamo_event_names[ev]) == 0)
-				break;
-		if (ev == 3)
-			elog(ERROR, "unexpected eventName \"%s\" in the stream log", event);
-		rec.event = (DynamoEvent) ev;
-		rec.commit_time = DatumGetTimestampTz(SPI_getbinval(tup, desc, 3, &isnull));
-		rec.keys = text_column(tup, desc, 4, &rec.keys_len);
-		rec.new_image = text_column(tup, desc, 5, &rec.new_len);
-		rec.old_image = text_column(tup, desc, 6, &rec.old_len);
-		rec.size_bytes = DatumGetInt64(SPI_getbinval(tup, desc, 7, &isnull));
-		rec.ttl = DatumGetBool(SPI_getbinval(tup, desc, 8, &isnull)) && !isnull;
-		omitted = SPI_getvalue(tup, desc, 9);
-		if (omitted == NULL || omitted[0] == '\0')
-			rec.omitted = DYNAMO_OMITTED_NONE;
-		else if (strcmp(omitted, "max-record-bytes") == 0)
-			rec.omitted = DYNAMO_OMITTED_TOO_BIG;
-		else
-			rec.omitted = DYNAMO_OMITTED_ERROR;
-		dynamo_event_id(rec.event_id, rec.stream_arn, rec.stream_arn_len, rec.seq);
+		dynamo_record_from_log_row(&rec, tup, desc);
 		initStringInfo(&out);
 		dynamo_render_json(&out, &rec, st->flags);
 		st->batch[st->n++] = cstring_to_text_with_len(out.data, out.len);
@@ -289,7 +243,7 @@ export_open(FunctionCallInfo fcinfo, MemoryContext mcxt)
 	old = MemoryContextSwitchTo(mcxt);
 	st->arn = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
 	st->view = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
-	st->region = region_of(st->arn);
+	st->region = dynamo_stream_arn_region(st->arn);
 	MemoryContextSwitchTo(old);
 
 	argtypes[0] = INT8OID;
@@ -320,8 +274,7 @@ export_open(FunctionCallInfo fcinfo, MemoryContext mcxt)
 	 * days are pruned.  No join with the shards (a hash join could hold the
 	 * range in memory): their trim horizons are checked as rows come.
 	 */
-	plan = SPI_prepare("SELECT r.sequence_number, r.event_name, r.created_at, r.keys, r.new_image,"
-					   " r.old_image, r.size_bytes, r.ttl, r.omitted, r.shard_no"
+	plan = SPI_prepare("SELECT " DYNAMO_LOG_RECORD_COLUMNS ", r.shard_no"
 					   " FROM " DYNAMO_SCHEMA "._records r"
 					   " WHERE r.stream_id OPERATOR(pg_catalog.=) $1"
 					   " AND r.created_at OPERATOR(pg_catalog.>=) $2"

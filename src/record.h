@@ -24,6 +24,8 @@
 #ifndef DYNAMO_RECORD_H
 #define DYNAMO_RECORD_H
 
+#include "access/htup.h"
+#include "access/tupdesc.h"
 #include "access/xlogdefs.h"
 #include "datatype/timestamp.h"
 #include "lib/stringinfo.h"
@@ -169,5 +171,17 @@ extern uint64 dynamo_key_hash(const char *keys, int len);
 
 /* record_seq.c */
 extern bool dynamo_seq_is_refire(const char *seq);
+
+/*
+ * record_log.c: the columns of dynamo._records (alias r) a reader selects,
+ * in this order, to fill a record's row part from each row (the stream's
+ * fields, stream_arn, region and view_name, are the caller's); and the
+ * region of a stream ARN from the catalog.
+ */
+#define DYNAMO_LOG_RECORD_COLUMNS \
+	"r.sequence_number, r.event_name, r.created_at, r.keys, r.new_image, " \
+	"r.old_image, r.size_bytes, r.ttl, r.omitted"
+extern void dynamo_record_from_log_row(DynamoRecord *rec, HeapTuple tup, TupleDesc desc);
+extern char *dynamo_stream_arn_region(const char *arn);
 
 #endif							/* DYNAMO_RECORD_H */

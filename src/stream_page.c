@@ -55,13 +55,6 @@ static SPIPlanPtr page_plan = NULL;
 /* The iterator query: a signed shard iterator. */
 static SPIPlanPtr iterator_plan = NULL;
 
-/* Columns of the page query, 0-based. */
-enum
-{
-	COL_SEQ, COL_EVENT, COL_CREATED, COL_KEYS, COL_NEW, COL_OLD,
-	COL_SIZE, COL_TTL, COL_OMITTED, NCOLS
-};
-
 /* Prepare and keep a plan once per backend. */
 static SPIPlanPtr
 keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
@@ -79,70 +72,6 @@ keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
 }
 
 /* A text column as pointer and length (NULL if null). */
-static const char *
-text_col(Datum *values, bool *nulls, int col, int *len)
-{
-	text	   *t;
-
-	if (nulls[col])
-	{
-		*len = 0;
-		return NULL;
-	}
-	t = (text *) PG_DETOAST_DATUM_PACKED(values[col]);
-	*len = VARSIZE_ANY_EXHDR(t);
-	return VARDATA_ANY(t);
-}
-
-/* The region of a stream ARN from the catalog (arn:aws:dynamodb:REGION:...). */
-static char *
-arn_region(const char *arn)
-{
-	const char *p = strchr(arn, ':');
-	const char *end;
-
-	/* skip "arn", "aws" and "dynamodb" */
-	if (p != NULL)
-		p = strchr(p + 1, ':');
-	if (p != NULL)
-		p = strchr(p + 1, ':');
-	if (p == NULL || (end = strchr(p + 1, ':')) == NULL)
-		elog(ERROR, "malformed stream ARN in the catalog: %s", arn);
-	return pnstrdup(p + 1, end - p - 1);
-}
-
-/* Fill rec from one row of the page query (the stream fields are set). */
-static void
-row_to_record(DynamoRecord *rec, HeapTuple tup, TupleDesc desc)
-{
-	Datum		values[NCOLS];
-	bool		nulls[NCOLS];
-	int			len;
-	const char *s;
-
-	heap_deform_tuple(tup, desc, values, nulls);
-	s = text_col(values, nulls, COL_SEQ, &len);
-	if (s == NULL || len >= (int) sizeof(rec->seq))
-		elog(ERROR, "malformed sequence number in the stream log");
-	memcpy(rec->seq, s, len);
-	rec->seq[len] = '\0';
-	/* a refire record is known by its sequence number (record_seq.c) */
-	rec->refire = dynamo_seq_is_refire(rec->seq);
-	dynamo_event_id(rec->event_id, rec->stream_arn, rec->stream_arn_len, rec->seq);
-	s = text_col(values, nulls, COL_EVENT, &len);
-	rec->event = (len == 6 && memcmp(s, "INSERT", 6) == 0) ? DYNAMO_EV_INSERT :
-		(len == 6 && memcmp(s, "MODIFY", 6) == 0) ? DYNAMO_EV_MODIFY : DYNAMO_EV_REMOVE;
-	rec->commit_time = DatumGetTimestampTz(values[COL_CREATED]);
-	rec->keys = text_col(values, nulls, COL_KEYS, &rec->keys_len);
-	rec->new_image = text_col(values, nulls, COL_NEW, &rec->new_len);
-	rec->old_image = text_col(values, nulls, COL_OLD, &rec->old_len);
-	rec->size_bytes = DatumGetInt64(values[COL_SIZE]);
-	rec->ttl = !nulls[COL_TTL] && DatumGetBool(values[COL_TTL]);
-	s = text_col(values, nulls, COL_OMITTED, &len);
-	rec->omitted = (s == NULL || len == 0) ? DYNAMO_OMITTED_NONE :
-		(len == 5 && memcmp(s, "error", 5) == 0) ? DYNAMO_OMITTED_ERROR : DYNAMO_OMITTED_TOO_BIG;
-}
-
 /*
  * Append the records of the page to out, comma-separated; set *last_seq
  * (empty when none) and return whether the shard has records past it.
@@ -164,9 +93,8 @@ render_page(StringInfo out, DynamoRecord *rec, int64 shard_no, text *after,
 	args[2] = Int64GetDatum((int64) limit + 1);
 	portal = SPI_cursor_open(NULL,
 							 keep_plan(&page_plan,
-									   "SELECT r.sequence_number, r.event_name, r.created_at, r.keys, "
-									   "r.new_image, r.old_image, r.size_bytes, r.ttl, r.omitted "
-									   "FROM dynamo._records r "
+									   "SELECT " DYNAMO_LOG_RECORD_COLUMNS
+									   " FROM dynamo._records r "
 									   "WHERE r.shard_no OPERATOR(pg_catalog.=) $1 "
 									   "AND r.sequence_number OPERATOR(pg_catalog.>) $2 COLLATE \"C\" "
 									   "ORDER BY r.sequence_number LIMIT $3", 3, argtypes),
@@ -188,7 +116,7 @@ render_page(StringInfo out, DynamoRecord *rec, int64 shard_no, text *after,
 				more = done = true;
 				break;
 			}
-			row_to_record(rec, SPI_tuptable->vals[i], SPI_tuptable->tupdesc);
+			dynamo_record_from_log_row(rec, SPI_tuptable->vals[i], SPI_tuptable->tupdesc);
 			if (n > 0)
 				appendStringInfoCharMacro(out, ',');
 			dynamo_render_json(out, rec, DYNAMO_RENDER_STREAMS);
@@ -287,7 +215,7 @@ dynamo_sql_log_page(PG_FUNCTION_ARGS)
 	memset(&rec, 0, sizeof(rec));
 	rec.stream_arn = arn;
 	rec.stream_arn_len = strlen(arn);
-	rec.region = arn_region(arn);
+	rec.region = dynamo_stream_arn_region(arn);
 	rec.view_name = view;
 
 	/* one buffer for the whole page, its varlena header first */
