@@ -1,0 +1,68 @@
+-- 110_consumer_review: delivery checked against AWS Lambda's behaviour for
+-- DynamoDB streams (consumer review).  Uses the ed_* helpers of 105.
+\set VERBOSITY terse
+SET dynamo_streams.shard_rollover_interval = 0;
+
+-- Pump steps in one transaction: a second step takes nothing that the
+-- first took and has not committed yet, so a loop of steps ends.
+SELECT ed_table('CrPump', 5);
+SET statement_timeout = '60s';
+DO $$ DECLARE n bigint; steps int := 0; total bigint := 0;
+BEGIN
+  LOOP
+    n := dynamo.pump();
+    steps := steps + 1;
+    total := total + n;
+    EXIT WHEN n = 0 OR steps > 50;
+  END LOOP;
+  RAISE NOTICE 'steps %, records %', steps, total;
+END $$;
+DO $$ BEGIN WHILE dynamo.pump() > 0 LOOP END LOOP; END $$;
+-- with max_changes smaller than a transaction, over several transactions
+SELECT ed_table('CrPump', 3, 6);
+SELECT ed_table('CrPump', 1, 9);
+SELECT ed_table('CrPump', 2, 10);
+DO $$ DECLARE n bigint; steps int := 0; total bigint := 0;
+BEGIN
+  LOOP
+    n := dynamo.pump(1);
+    steps := steps + 1;
+    total := total + n;
+    EXIT WHEN n = 0 OR steps > 50;
+  END LOOP;
+  RAISE NOTICE 'records %, ended %', total, steps <= 50;
+END $$;
+DO $$ BEGIN WHILE dynamo.pump(1) > 0 LOOP END LOOP; END $$;
+RESET statement_timeout;
+SELECT count(*) AS records FROM dynamo._records r JOIN dynamo._streams s USING (stream_id)
+ WHERE s.stream_arn = ed_arn('CrPump');
+
+-- StartingPosition LATEST is fixed when the mapping is created (AWS: "LATEST
+-- - Read only new records", from the time the mapping is created; Lambda
+-- developer guide, CreateEventSourceMapping StartingPosition): records
+-- written after the creation and before the first poll are delivered,
+-- records written before it never are.
+SELECT ed_table('CrLatest', 3);
+SELECT dynamo.pump() > 0 AS pumped;
+SELECT ed_map('crlatest', 'CrLatest', '{"starting_position":"LATEST","batch_size":10}') IS NOT NULL;
+SELECT ed_table('CrLatest', 2, 4);
+SELECT dynamo.pump() > 0 AS pumped;
+SELECT * FROM ed_drive('crlatest', 'ok');
+SELECT * FROM ed_drive('crlatest', 'ok');
+
+-- ReportBatchItemFailures, retries exhausted on a batch whose first record
+-- is reported: the retried batch (from the lowest reported record on) is
+-- discarded as a whole and the on-failure record covers it (localstack's
+-- stream poller, which its AWS-validated test_dynamodb_report_batch_item_
+-- failures drives: the retried events are the batch from the lowest
+-- failure, sent to the destination with batchSize = their count).  With 8
+-- records, batch_size 3, maximum_retry_attempts 2 and item i6 always
+-- reported: i6 i7 i8 come 3 times, one on-failure record of batchSize 3.
+SELECT ed_table('CrTail', 8);
+SELECT dynamo.pump() > 0 AS pumped;
+SELECT ed_map('crtail', 'CrTail', '{"batch_size":3,"report":true,"maximum_retry_attempts":2,"destination":"arn:aws:sqs:us-east-1:000000000000:dlq"}') IS NOT NULL;
+SELECT * FROM ed_drive('crtail', 'report:i6');
+SELECT record->'requestContext'->'approximateInvokeCount' AS invokes,
+       record->'DDBStreamBatchInfo'->'batchSize' AS batch_size,
+       record->'DDBStreamBatchInfo'->>'startSequenceNumber' < record->'DDBStreamBatchInfo'->>'endSequenceNumber' AS spans
+  FROM dynamo.event_source_mapping_failures WHERE function_name = 'crtail';
