@@ -66,3 +66,31 @@ SELECT record->'requestContext'->'approximateInvokeCount' AS invokes,
        record->'DDBStreamBatchInfo'->'batchSize' AS batch_size,
        record->'DDBStreamBatchInfo'->>'startSequenceNumber' < record->'DDBStreamBatchInfo'->>'endSequenceNumber' AS spans
   FROM dynamo.event_source_mapping_failures WHERE function_name = 'crtail';
+
+-- ReportBatchItemFailures with bisect_batch_on_function_error: "When a
+-- partial batch success response is received and both
+-- BisectBatchOnFunctionError and ReportBatchItemFailures are turned on, the
+-- batch is bisected at the returned sequence number and Lambda retries only
+-- the remaining records" (Lambda developer guide, "Configuring partial batch
+-- response with DynamoDB and Lambda").  Batch i1..i4 reporting i2: the
+-- retries are i2 i3 i4 (not i2..i5); exhausted, the on-failure record
+-- covers those three; then i5.. go on.
+SELECT ed_table('CrBisectPartial', 8);
+SELECT dynamo.pump() > 0 AS pumped;
+SELECT ed_map('crbisectpartial', 'CrBisectPartial', '{"batch_size":4,"report":true,"bisect":true,"maximum_retry_attempts":2}') IS NOT NULL;
+SELECT * FROM ed_drive('crbisectpartial', 'report:i2');
+SELECT record->'requestContext'->'approximateInvokeCount' AS invokes,
+       record->'DDBStreamBatchInfo'->'batchSize' AS batch_size
+  FROM dynamo.event_source_mapping_failures WHERE function_name = 'crbisectpartial';
+-- the retried remainder succeeds: the next batch starts after it, full size
+SELECT ed_table('CrBisectPartial2', 8);
+SELECT dynamo.pump() > 0 AS pumped;
+SELECT ed_map('crbisectpartial2', 'CrBisectPartial2', '{"batch_size":4,"report":true,"bisect":true}') IS NOT NULL;
+SELECT * FROM ed_drive('crbisectpartial2', 'report:i3', 2);
+SELECT * FROM ed_drive('crbisectpartial2', 'ok');
+-- without bisect the retry reads from the checkpoint again (i2..i5)
+SELECT ed_table('CrPartialPlain', 8);
+SELECT dynamo.pump() > 0 AS pumped;
+SELECT ed_map('crpartialplain', 'CrPartialPlain', '{"batch_size":4,"report":true}') IS NOT NULL;
+SELECT * FROM ed_drive('crpartialplain', 'report:i2', 2);
+SELECT * FROM ed_drive('crpartialplain', 'ok');

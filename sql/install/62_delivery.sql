@@ -902,7 +902,12 @@ BEGIN
     -- (a window's state: the response's, as the records before the
     -- failure are done)
     PERFORM @extschema@._esm_settle(b, upto, false, new_state);
-    UPDATE @extschema@._esm_shards e SET attempts = l.attempts OPERATOR(pg_catalog.+) 1
+    -- with bisect_batch_on_function_error the batch is split at the
+    -- failure: only its remaining records come again (not records after it)
+    UPDATE @extschema@._esm_shards e SET attempts = l.attempts OPERATOR(pg_catalog.+) 1,
+           bisect_ends = CASE WHEN m.bisect_batch_on_function_error
+                               AND e.bisect_ends[1] IS DISTINCT FROM b.last_seq
+                              THEN b.last_seq OPERATOR(pg_catalog.||) e.bisect_ends ELSE e.bisect_ends END
      WHERE e.mapping OPERATOR(pg_catalog.=) b.mapping AND e.shard_id OPERATOR(pg_catalog.=) b.shard_id
        AND e.lane OPERATOR(pg_catalog.=) b.lane;
     RETURN 'PARTIAL';
