@@ -94,3 +94,32 @@ SELECT dynamo.pump() > 0 AS pumped;
 SELECT ed_map('crpartialplain', 'CrPartialPlain', '{"batch_size":4,"report":true}') IS NOT NULL;
 SELECT * FROM ed_drive('crpartialplain', 'report:i2', 2);
 SELECT * FROM ed_drive('crpartialplain', 'ok');
+
+-- Tumbling windows: "the Lambda function response must contain a state
+-- property. If the response does not contain a state property, Lambda
+-- considers this a failed invocation" (Lambda developer guide, "Stateful
+-- DynamoDB stream processing in Lambda").  A response without state (null,
+-- {}, a partial batch response alone, a state that is no object) fails the
+-- batch: retried, then discarded with functionError null; {"state":{}} is
+-- a success.
+SELECT ed_table('CrWindow', 2);
+SELECT dynamo.pump() > 0 AS pumped;
+SELECT ed_map('crwindow', 'CrWindow', '{"batch_size":10,"tumbling":900,"maximum_retry_attempts":4,"report":true}') IS NOT NULL;
+CREATE FUNCTION cr_answer(fn text, r jsonb) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE b record;
+BEGIN
+  SELECT * INTO b FROM dynamo.receive_batch(fn);
+  RETURN ed_ids(b.event) || ' -> ' || dynamo.complete_batch(b.batch_id, r);
+END $$;
+SELECT cr_answer('crwindow', NULL);
+SELECT cr_answer('crwindow', '{}');
+SELECT cr_answer('crwindow', '{"batchItemFailures":[]}');
+SELECT cr_answer('crwindow', '{"state":"x"}');
+SELECT cr_answer('crwindow', '{"state":null}');
+SELECT record->'requestContext'->'approximateInvokeCount' AS invokes, record->'responseContext'->'functionError' AS function_error,
+       record->'DDBStreamBatchInfo'->'batchSize' AS batch_size
+  FROM dynamo.event_source_mapping_failures WHERE function_name = 'crwindow';
+SELECT ed_table('CrWindow', 1, 3);
+SELECT dynamo.pump() > 0 AS pumped;
+SELECT ed_ids(event), dynamo.complete_batch(batch_id, '{"state":{}}') FROM dynamo.receive_batch('crwindow');
+SELECT last_processing_result FROM dynamo._event_source_mappings WHERE function_name = 'crwindow';

@@ -6721,7 +6721,7 @@ $$;
 
 -- complete_batch: with bisect_batch_on_function_error a partial batch
 -- response splits the batch at the failure (only its remaining records are
--- retried).
+-- retried); with tumbling windows a response without state fails the batch.
 CREATE OR REPLACE FUNCTION @extschema@.complete_batch(batch_id bigint, response jsonb DEFAULT NULL)
 RETURNS text LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -6743,8 +6743,13 @@ BEGIN
     IF b.batch_id IS NULL THEN
         RETURN 'STALE';
     END IF;
-    IF m.tumbling_window_in_seconds OPERATOR(pg_catalog.>) 0 AND pg_catalog.jsonb_typeof(response) OPERATOR(pg_catalog.=) 'object' THEN
-        new_state := COALESCE((response OPERATOR(pg_catalog.->) 'state')::text, '{}');
+    IF m.tumbling_window_in_seconds OPERATOR(pg_catalog.>) 0 THEN
+        -- with tumbling windows the response must carry state (an object):
+        -- else the invocation failed (as an invalid response: not bisected)
+        IF pg_catalog.jsonb_typeof(response OPERATOR(pg_catalog.->) 'state') IS DISTINCT FROM 'object' THEN
+            RETURN CASE @extschema@._esm_batch_failed(m, b, NULL, false) WHEN 'RETRY' THEN 'FAILED' ELSE 'DISCARDED' END;
+        END IF;
+        new_state := (response OPERATOR(pg_catalog.->) 'state')::text;
     END IF;
     IF 'ReportBatchItemFailures' OPERATOR(pg_catalog.<>) ALL (m.function_response_types)
        OR response IS NULL OR response OPERATOR(pg_catalog.=) '{}'::jsonb OR response OPERATOR(pg_catalog.=) '[]'::jsonb
