@@ -49,6 +49,12 @@ SELECT ed_table('CrLatest', 2, 4);
 SELECT dynamo.pump() > 0 AS pumped;
 SELECT * FROM ed_drive('crlatest', 'ok');
 SELECT * FROM ed_drive('crlatest', 'ok');
+-- records committed before the creation but pumped after it are not new
+SELECT ed_table('CrLatePump', 3);
+SELECT ed_map('crlatepump', 'CrLatePump', '{"starting_position":"LATEST","batch_size":10}') IS NOT NULL;
+SELECT ed_table('CrLatePump', 2, 4);
+SELECT dynamo.pump() > 0 AS pumped;
+SELECT * FROM ed_drive('crlatepump', 'ok');
 
 -- ReportBatchItemFailures, retries exhausted on a batch whose first record
 -- is reported: the retried batch (from the lowest reported record on) is
