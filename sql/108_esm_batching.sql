@@ -82,7 +82,7 @@ SELECT ed_window_step('edtumble', '{"state":{"sum":2}}');
 SELECT ed_window_step('edtumble', '{"state":{"sum":3}}');
 SELECT ed_window_step('edtumble', '{"state":{"sum":5}}');
 SELECT ed_window_step('edtumble', '{"state":{"sum":6}}');
-SELECT ed_window_step('edtumble', NULL);
+SELECT ed_window_step('edtumble', '{"state":{}}');
 -- the window is byte for byte AWS's sample event's shape
 SELECT ed_table('EdTumble', 1, 7);
 SELECT dynamo.pump() > 0 AS pumped;
@@ -91,7 +91,7 @@ SELECT regexp_replace(regexp_replace(regexp_replace(event::text, '"Records":\[.*
          'shardId-[0-9]{20}-[0-9a-f]{8}', '<shard>', 'g'), '/stream/[0-9T:.-]+', '/stream/<label>') FROM dynamo.receive_batch('edtumble');
 -- a window still open: its records are delivered, not as final; its final
 -- invoke (no records) comes when the window is over
-SELECT dynamo.complete_batch(batch_id) FROM dynamo._esm_batches WHERE mapping = (SELECT uuid FROM dynamo._event_source_mappings WHERE function_name = 'edtumble');
+SELECT dynamo.complete_batch(batch_id, '{"state":{}}') FROM dynamo._esm_batches WHERE mapping = (SELECT uuid FROM dynamo._event_source_mappings WHERE function_name = 'edtumble');
 SELECT ed_table('EdTumble', 2, 8);
 SELECT dynamo.pump() > 0 AS pumped;
 SELECT ed_times('EdTumble', jsonb_build_object('i8', dynamo._esm_window(now(), 900) + interval '1 second',
@@ -100,14 +100,14 @@ SELECT ed_times('EdTumble', jsonb_build_object('i8', dynamo._esm_window(now(), 9
 UPDATE dynamo._event_source_mappings SET batch_size = 1, tumbling_window_in_seconds = 900 WHERE function_name = 'edtumble';
 SELECT regexp_replace(ed_window_step('edtumble', '{"state":{"n":1}}'), '"window":\{[^}]*\}', '"window":{<now>}');
 SELECT regexp_replace(ed_window_step('edtumble', '{"state":{"n":2}}'), '"window":\{[^}]*\}', '"window":{<now>}');
-SELECT ed_window_step('edtumble', NULL) AS window_not_over;
+SELECT ed_window_step('edtumble', '{"state":{}}') AS window_not_over;
 -- (time passes: the window is over)
 UPDATE dynamo._event_source_mappings SET tumbling_window_in_seconds = 60 WHERE function_name = 'edtumble';
 SELECT ed_times('EdTumble', '{"i8":"2026-01-01 10:07:01+00","i9":"2026-01-01 10:07:02+00"}');
 UPDATE dynamo._esm_shards SET window_start = '2026-01-01 10:07:00+00'
  WHERE mapping = (SELECT uuid FROM dynamo._event_source_mappings WHERE function_name = 'edtumble') AND window_start IS NOT NULL;
 SELECT ed_window_step('edtumble', '{"state":{"n":3}}');
-SELECT ed_window_step('edtumble', NULL);
+SELECT ed_window_step('edtumble', '{"state":{}}');
 -- a state over 1 MB ends the window early: its final invoke comes at
 -- once, with the last state that fitted, and the window's other records
 -- start a window of their own
@@ -118,7 +118,7 @@ SELECT ed_window_step('edtumble', '{"state":{"n":10}}');
 SELECT ed_window_step('edtumble', jsonb_build_object('state', jsonb_build_object('big', repeat('x', 1048576))));
 SELECT ed_window_step('edtumble', '{"state":{"after":"final"}}');
 SELECT ed_window_step('edtumble', '{"state":{"n":12}}');
-SELECT ed_window_step('edtumble', NULL);
+SELECT ed_window_step('edtumble', '{"state":{}}');
 -- a failed invoke keeps the window's state; the retry gets the same state
 SELECT ed_table('EdTumble', 2, 13);
 SELECT dynamo.pump() > 0 AS pumped;
@@ -126,7 +126,7 @@ SELECT ed_times('EdTumble', '{"i13":"2026-01-01 10:11:00+00","i14":"2026-01-01 1
 SELECT ed_window_step('edtumble', '{"state":{"n":13}}');
 SELECT dynamo.fail_batch(batch_id) FROM dynamo.receive_batch('edtumble');
 SELECT ed_window_step('edtumble', '{"state":{"n":14}}');
-SELECT ed_window_step('edtumble', NULL);
+SELECT ed_window_step('edtumble', '{"state":{}}');
 -- a partial failure of a window's final batch: the window goes on, with
 -- the state of that response (its records before the failure are done),
 -- and its final invoke comes again
@@ -139,4 +139,4 @@ SELECT ed_ids(event), dynamo.complete_batch(batch_id, jsonb_build_object('state'
          'batchItemFailures', jsonb_build_array(jsonb_build_object('itemIdentifier', ed_seq(event, 2)))))
   FROM dynamo.receive_batch('edtumble');
 SELECT ed_window_step('edtumble', '{"state":{"n":16}}');
-SELECT ed_window_step('edtumble', NULL);
+SELECT ed_window_step('edtumble', '{"state":{}}');

@@ -6716,3 +6716,112 @@ BEGIN
     RETURN slot;
 END
 $$;
+
+-- Consumer review fixes (consumer-review)
+
+-- complete_batch: with bisect_batch_on_function_error a partial batch
+-- response splits the batch at the failure (only its remaining records are
+-- retried); with tumbling windows a response without state fails the batch.
+CREATE OR REPLACE FUNCTION @extschema@.complete_batch(batch_id bigint, response jsonb DEFAULT NULL)
+RETURNS text LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    got record;
+    b @extschema@._esm_batches;
+    m @extschema@._event_source_mappings;
+    l @extschema@._esm_shards;
+    failures jsonb;
+    ids text[];
+    lowest text;
+    valid boolean := true;
+    upto text;
+    rest text[];
+    new_state text;
+BEGIN
+    got := @extschema@._esm_batch_for(batch_id);
+    b := got.b;
+    m := got.m;
+    IF b.batch_id IS NULL THEN
+        RETURN 'STALE';
+    END IF;
+    IF m.tumbling_window_in_seconds OPERATOR(pg_catalog.>) 0 THEN
+        -- with tumbling windows the response must carry state (an object):
+        -- else the invocation failed (as an invalid response: not bisected)
+        IF pg_catalog.jsonb_typeof(response OPERATOR(pg_catalog.->) 'state') IS DISTINCT FROM 'object' THEN
+            RETURN CASE @extschema@._esm_batch_failed(m, b, NULL, false) WHEN 'RETRY' THEN 'FAILED' ELSE 'DISCARDED' END;
+        END IF;
+        new_state := (response OPERATOR(pg_catalog.->) 'state')::text;
+    END IF;
+    IF 'ReportBatchItemFailures' OPERATOR(pg_catalog.<>) ALL (m.function_response_types)
+       OR response IS NULL OR response OPERATOR(pg_catalog.=) '{}'::jsonb OR response OPERATOR(pg_catalog.=) '[]'::jsonb
+       OR pg_catalog.jsonb_typeof(response) OPERATOR(pg_catalog.=) 'null' THEN
+        PERFORM @extschema@._esm_settle(b, b.last_seq, false, new_state);
+        PERFORM @extschema@._esm_result(m.uuid, 'OK');
+        RETURN 'SUCCESS';
+    END IF;
+    IF pg_catalog.jsonb_typeof(response) OPERATOR(pg_catalog.<>) 'object' THEN
+        valid := false;
+    ELSE
+        failures := response OPERATOR(pg_catalog.->) 'batchItemFailures';
+        IF failures IS NULL OR pg_catalog.jsonb_typeof(failures) OPERATOR(pg_catalog.=) 'null'
+           OR failures OPERATOR(pg_catalog.=) '[]'::jsonb THEN
+            PERFORM @extschema@._esm_settle(b, b.last_seq, false, new_state);
+            PERFORM @extschema@._esm_result(m.uuid, 'OK');
+            RETURN 'SUCCESS';
+        ELSIF pg_catalog.jsonb_typeof(failures) OPERATOR(pg_catalog.<>) 'array' THEN
+            valid := false;
+        ELSE
+            SELECT pg_catalog.array_agg(CASE WHEN pg_catalog.jsonb_typeof(f) OPERATOR(pg_catalog.=) 'object'
+                                              AND pg_catalog.jsonb_typeof(f OPERATOR(pg_catalog.->) 'itemIdentifier') OPERATOR(pg_catalog.=) 'string'
+                                             THEN f OPERATOR(pg_catalog.->>) 'itemIdentifier' END)
+              INTO ids FROM pg_catalog.jsonb_array_elements(failures) f;
+            valid := NOT EXISTS (SELECT FROM pg_catalog.unnest(ids) i
+                                  WHERE i IS NULL OR i OPERATOR(pg_catalog.<>) ALL (b.seqs));
+            IF valid THEN
+                SELECT pg_catalog.min(i COLLATE "C") INTO lowest FROM pg_catalog.unnest(ids) i;
+            END IF;
+        END IF;
+    END IF;
+    IF NOT valid THEN
+        RETURN CASE @extschema@._esm_batch_failed(m, b, NULL, false) WHEN 'RETRY' THEN 'FAILED' ELSE 'DISCARDED' END;
+    END IF;
+    -- checkpoint just before the lowest failure; a retry of the rest
+    SELECT * INTO l FROM @extschema@._esm_shards e
+     WHERE e.mapping OPERATOR(pg_catalog.=) b.mapping AND e.shard_id OPERATOR(pg_catalog.=) b.shard_id
+       AND e.lane OPERATOR(pg_catalog.=) b.lane;
+    PERFORM @extschema@._esm_result(m.uuid, 'PROBLEM: Function call failed');
+    SELECT pg_catalog.max(x COLLATE "C") INTO upto
+      FROM pg_catalog.unnest(b.seqs OPERATOR(pg_catalog.||) b.filtered_seqs) x WHERE x OPERATOR(pg_catalog.<) lowest COLLATE "C";
+    IF m.maximum_retry_attempts OPERATOR(pg_catalog.<>) -1
+       AND l.attempts OPERATOR(pg_catalog.+) 1 OPERATOR(pg_catalog.>) m.maximum_retry_attempts THEN
+        SELECT pg_catalog.array_agg(x ORDER BY x) INTO rest
+          FROM pg_catalog.unnest(b.seqs) x WHERE x OPERATOR(pg_catalog.>=) lowest COLLATE "C";
+        PERFORM @extschema@._esm_write_failure(m, b.shard_id, rest, 'RetryAttemptsExhausted',
+                                               l.attempts OPERATOR(pg_catalog.+) 1, NULL, b.request_id);
+        -- processed up to the failure, failed after it
+        PERFORM @extschema@._esm_settle(b, upto, false, new_state);
+        UPDATE @extschema@._esm_shards e
+           SET checkpoint_seq = b.last_seq,
+               failed = e.failed OPERATOR(pg_catalog.+) pg_catalog.cardinality(rest),
+               filtered = e.filtered OPERATOR(pg_catalog.+)
+                   (SELECT pg_catalog.count(*) FROM pg_catalog.unnest(b.filtered_seqs) x WHERE x OPERATOR(pg_catalog.>) lowest COLLATE "C"),
+               bisect_ends = (SELECT COALESCE(pg_catalog.array_agg(x ORDER BY o), '{}')
+                                FROM pg_catalog.unnest(e.bisect_ends) WITH ORDINALITY AS u(x, o)
+                               WHERE x OPERATOR(pg_catalog.>) b.last_seq)
+         WHERE e.mapping OPERATOR(pg_catalog.=) b.mapping AND e.shard_id OPERATOR(pg_catalog.=) b.shard_id
+           AND e.lane OPERATOR(pg_catalog.=) b.lane;
+        RETURN 'DISCARDED';
+    END IF;
+    -- (a window's state: the response's, as the records before the
+    -- failure are done)
+    PERFORM @extschema@._esm_settle(b, upto, false, new_state);
+    -- with bisect_batch_on_function_error the batch is split at the
+    -- failure: only its remaining records come again (not records after it)
+    UPDATE @extschema@._esm_shards e SET attempts = l.attempts OPERATOR(pg_catalog.+) 1,
+           bisect_ends = CASE WHEN m.bisect_batch_on_function_error
+                               AND e.bisect_ends[1] IS DISTINCT FROM b.last_seq
+                              THEN b.last_seq OPERATOR(pg_catalog.||) e.bisect_ends ELSE e.bisect_ends END
+     WHERE e.mapping OPERATOR(pg_catalog.=) b.mapping AND e.shard_id OPERATOR(pg_catalog.=) b.shard_id
+       AND e.lane OPERATOR(pg_catalog.=) b.lane;
+    RETURN 'PARTIAL';
+END
+$$;

@@ -812,7 +812,8 @@ REVOKE ALL ON FUNCTION @extschema@._esm_batch_for(bigint) FROM PUBLIC;
 -- sequence numbers of the batch (checkpoint before the lowest, redeliver
 -- from it, a retry); an itemIdentifier empty, null, missing or not of the
 -- batch, or a response of another shape (the whole batch failed, no
--- bisect).  Returns 'SUCCESS', 'PARTIAL', 'FAILED' (whole batch, to be
+-- bisect).  With tumbling windows a response without a state object
+-- fails the whole batch in the same way.  Returns 'SUCCESS', 'PARTIAL', 'FAILED' (whole batch, to be
 -- retried), 'SPLIT', 'DISCARDED' (retries exhausted: on-failure record
 -- written) or 'STALE' (the batch is no longer leased: nothing done).
 CREATE FUNCTION @extschema@.complete_batch(batch_id bigint, response jsonb DEFAULT NULL)
@@ -836,8 +837,13 @@ BEGIN
     IF b.batch_id IS NULL THEN
         RETURN 'STALE';
     END IF;
-    IF m.tumbling_window_in_seconds OPERATOR(pg_catalog.>) 0 AND pg_catalog.jsonb_typeof(response) OPERATOR(pg_catalog.=) 'object' THEN
-        new_state := COALESCE((response OPERATOR(pg_catalog.->) 'state')::text, '{}');
+    IF m.tumbling_window_in_seconds OPERATOR(pg_catalog.>) 0 THEN
+        -- with tumbling windows the response must carry state (an object):
+        -- else the invocation failed (as an invalid response: not bisected)
+        IF pg_catalog.jsonb_typeof(response OPERATOR(pg_catalog.->) 'state') IS DISTINCT FROM 'object' THEN
+            RETURN CASE @extschema@._esm_batch_failed(m, b, NULL, false) WHEN 'RETRY' THEN 'FAILED' ELSE 'DISCARDED' END;
+        END IF;
+        new_state := (response OPERATOR(pg_catalog.->) 'state')::text;
     END IF;
     IF 'ReportBatchItemFailures' OPERATOR(pg_catalog.<>) ALL (m.function_response_types)
        OR response IS NULL OR response OPERATOR(pg_catalog.=) '{}'::jsonb OR response OPERATOR(pg_catalog.=) '[]'::jsonb
@@ -902,7 +908,12 @@ BEGIN
     -- (a window's state: the response's, as the records before the
     -- failure are done)
     PERFORM @extschema@._esm_settle(b, upto, false, new_state);
-    UPDATE @extschema@._esm_shards e SET attempts = l.attempts OPERATOR(pg_catalog.+) 1
+    -- with bisect_batch_on_function_error the batch is split at the
+    -- failure: only its remaining records come again (not records after it)
+    UPDATE @extschema@._esm_shards e SET attempts = l.attempts OPERATOR(pg_catalog.+) 1,
+           bisect_ends = CASE WHEN m.bisect_batch_on_function_error
+                               AND e.bisect_ends[1] IS DISTINCT FROM b.last_seq
+                              THEN b.last_seq OPERATOR(pg_catalog.||) e.bisect_ends ELSE e.bisect_ends END
      WHERE e.mapping OPERATOR(pg_catalog.=) b.mapping AND e.shard_id OPERATOR(pg_catalog.=) b.shard_id
        AND e.lane OPERATOR(pg_catalog.=) b.lane;
     RETURN 'PARTIAL';
