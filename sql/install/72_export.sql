@@ -188,7 +188,7 @@ BEGIN
                 pg_catalog.format('ExportTime %s is in the future', @extschema@._export_iso(export_time)),
                 'A full export is a snapshot of the table at a time in the past, or now.');
         END IF;
-        as_of := export_time OPERATOR(pg_catalog.<) pg_catalog.now();
+        as_of := COALESCE(export_time OPERATOR(pg_catalog.<) pg_catalog.now(), false);
         IF NOT as_of THEN
             export_time := pg_catalog.now();
             IF t.kind OPERATOR(pg_catalog.<>) 'item' AND NOT t.stream_enabled THEN
@@ -282,7 +282,6 @@ BEGIN
     -- a past time: the items then, from the log, kept before any file is
     -- written (table_as_of raises when the log cannot tell)
     IF as_of THEN
-        DROP TABLE IF EXISTS pg_temp._dynamo_export_items;
         CREATE TEMP TABLE _dynamo_export_items ON COMMIT DROP AS
             SELECT a.item FROM @extschema@.table_as_of(t.table_name, export_time) a(item);
     END IF;
@@ -290,8 +289,21 @@ BEGIN
     PERFORM @extschema@._export_mkdir(data_dir);
     PERFORM @extschema@._export_write_file(export_dir OPERATOR(pg_catalog.||) '/_started', 'SELECT NULL::text', false);
 
-    IF as_of THEN
+    IF as_of AND t.kind OPERATOR(pg_catalog.=) 'item' THEN
         q := 'SELECT ''{"Item":'' OPERATOR(pg_catalog.||) @extschema@._item_json(t.item) OPERATOR(pg_catalog.||) ''}'' FROM pg_temp._dynamo_export_items t';
+    ELSIF as_of THEN
+        -- a row's attributes in column order, as the plugin writes them
+        -- (attributes of columns dropped since: after them)
+        q := pg_catalog.format($q$
+    SELECT '{"Item":{' OPERATOR(pg_catalog.||)
+           (SELECT pg_catalog.string_agg(pg_catalog.substr(x.m, 2, pg_catalog.length(x.m) OPERATOR(pg_catalog.-) 2), ','
+                                         ORDER BY a.attnum NULLS LAST, k.ord)
+              FROM pg_catalog.jsonb_each(t.item) WITH ORDINALITY k(key, value, ord)
+              LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) %s
+               AND a.attname::text OPERATOR(pg_catalog.=) k.key AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped,
+                   LATERAL (SELECT @extschema@._item_json(pg_catalog.jsonb_build_object(k.key, k.value)) m) x)
+           OPERATOR(pg_catalog.||) '}}'
+      FROM pg_temp._dynamo_export_items t$q$, t.relid::pg_catalog.oid);
     ELSIF export_type OPERATOR(pg_catalog.=) 'FULL_EXPORT' AND t.kind OPERATOR(pg_catalog.=) 'item' THEN
         q := pg_catalog.format('SELECT ''{"Item":'' OPERATOR(pg_catalog.||) @extschema@._item_json(t.item) OPERATOR(pg_catalog.||) ''}'' FROM %s t',
                                t.relid);
