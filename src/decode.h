@@ -140,6 +140,7 @@ extern void dynamo_too_big(void) pg_attribute_noreturn();
 extern void dynamo_relinfo_init(MemoryContext parent, const char *region,
 								const char *account, List *tables);
 extern DynamoRelInfo *dynamo_relinfo_get(Relation rel);
+extern DynamoRelInfo *dynamo_relinfo_get_sql(Relation rel, MemoryContext cxt);
 extern void dynamo_check_table_names(List *tables);
 extern int	dynamo_relinfo_epoch(void);
 

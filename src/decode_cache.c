@@ -604,6 +604,22 @@ dynamo_relinfo_get(Relation rel)
 }
 
 /*
+ * Stream metadata of a relation for a SQL function outside decoding (the
+ * rows of a full export, export_files.c): without a decoding session's
+ * cache, one is set up under cxt (the caller's fn_mcxt) and forgotten when
+ * cxt goes away.
+ */
+DynamoRelInfo *
+dynamo_relinfo_get_sql(Relation rel, MemoryContext cxt)
+{
+	if (relinfo_cache == NULL)
+		dynamo_relinfo_init(cxt, dynamo_region ? dynamo_region : "us-east-1",
+							dynamo_account_id ? dynamo_account_id : "000000000000",
+							NIL);
+	return dynamo_relinfo_get(rel);
+}
+
+/*
  * Check the names of the plugin option "tables" against dynamo._tables as
  * it is when the read starts, before any change is decoded: a name that is
  * neither an item table nor a stream-enabled table (a typo, another

@@ -18,6 +18,9 @@
  *	 _export_mkdir(path)  creates a directory and its parents.
  *	 _item_json(item)  an item as compact JSON, byte for byte as the plugin
  *		writes NewImage (record_item.c).
+ *	 _row_item(relation, row)  a row of a stream-enabled ordinary table as
+ *		the item the plugin writes as its NewImage (row_image.c, with the
+ *		plugin's column mapping from decode_cache.c).
  *
  * Writing server files is for superusers and members of
  * pg_write_server_files, as for COPY TO a file: both file functions check
@@ -32,6 +35,8 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include "access/htup_details.h"
+#include "access/relation.h"
 #include "catalog/pg_authid.h"
 #include "common/file_perm.h"
 #include "common/base64.h"
@@ -43,6 +48,7 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
 
 #include "compat.h"
 #include "decode.h"
@@ -51,6 +57,7 @@
 PG_FUNCTION_INFO_V1(dynamo_sql_export_write_file);
 PG_FUNCTION_INFO_V1(dynamo_sql_export_mkdir);
 PG_FUNCTION_INFO_V1(dynamo_sql_item_json);
+PG_FUNCTION_INFO_V1(dynamo_sql_row_item);
 
 #define EXPORT_FETCH 1000
 #define GZ_CHUNK 65536
@@ -262,4 +269,51 @@ dynamo_sql_item_json(PG_FUNCTION_ARGS)
 	initStringInfo(&out);
 	dynamo_json_item(&out, &item->root);
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(out.data, out.len));
+}
+
+/*
+ * _row_item(relation regclass, row record) returns text: the row (of that
+ * relation's row type) as the item the plugin writes as its NewImage.
+ * Values the plugin cannot render raise their error here (the plugin would
+ * send the record without images): an export has no place for half an item.
+ */
+Datum
+dynamo_sql_row_item(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	HeapTupleHeader th = PG_GETARG_HEAPTUPLEHEADER(1);
+	HeapTupleData tuple;
+	Relation	rel;
+	DynamoRelInfo *info;
+	DynamoImage img;
+
+	rel = relation_open(relid, AccessShareLock);
+	if (HeapTupleHeaderGetTypeId(th) != rel->rd_rel->reltype)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("row is not of the row type of %s", RelationGetRelationName(rel))));
+	info = dynamo_relinfo_get_sql(rel, fcinfo->flinfo->fn_mcxt);
+	if (!info->streamed || info->is_item)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("%s is not a stream-enabled ordinary table", RelationGetRelationName(rel))));
+	tuple.t_len = HeapTupleHeaderGetDatumLength(th);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = relid;
+	tuple.t_data = th;
+	dynamo_out_limit = MaxAllocSize;
+	PG_TRY();
+	{
+		dynamo_row_image(info, RelationGetDescr(rel), &tuple, NULL, false, &img);
+	}
+	PG_CATCH();
+	{
+		/* the (sub)transaction's abort pops the pinned settings' level */
+		dynamo_forget_settings();
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	dynamo_release_settings();
+	relation_close(rel, NoLock);
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(img.item.data, img.item.len));
 }

@@ -48,6 +48,12 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
 $$;
 REVOKE ALL ON FUNCTION @extschema@._stream_readable(@extschema@._streams) FROM PUBLIC;
 
+-- A row of a stream-enabled ordinary table as the item its stream's
+-- NewImage carries (the plugin's column mapping, src/export_files.c).
+CREATE FUNCTION @extschema@._row_item(relation pg_catalog.regclass, "row" record)
+RETURNS text LANGUAGE c STABLE STRICT AS 'MODULE_PATHNAME', 'dynamo_sql_row_item';
+REVOKE ALL ON FUNCTION @extschema@._row_item(pg_catalog.regclass, record) FROM PUBLIC;
+
 -- A time as DynamoDB's export manifests write it: ISO 8601 UTC with ms.
 CREATE FUNCTION @extschema@._export_iso(t timestamptz) RETURNS text
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -127,6 +133,7 @@ DECLARE
     finished timestamptz;
     m jsonb;
     description jsonb;
+    as_of boolean := false;
 BEGIN
     -- writing server files: what COPY TO a file needs
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) who AND r.rolsuper)
@@ -174,19 +181,22 @@ BEGIN
             ok := @extschema@._raise('ValidationException',
                 'IncrementalExportSpecification is only valid for an export of type INCREMENTAL_EXPORT');
         END IF;
-        -- the table as this transaction sees it: export_time must be now
-        IF export_time IS NOT NULL AND export_time OPERATOR(pg_catalog.<>) pg_catalog.now() THEN
+        -- ExportTime: NULL or now(), the table as this transaction sees it;
+        -- in the past, the table as the stream log says it was then
+        IF export_time OPERATOR(pg_catalog.>) pg_catalog.now() THEN
             ok := @extschema@._raise('ValidationException',
-                'ExportTime must be the present time for a full export',
-                'A full export reads the table as the calling transaction sees it, at now() (docs/deviations.md).',
-                'Leave export_time NULL, or rebuild the table at that time first with the history functions.');
+                pg_catalog.format('ExportTime %s is in the future', @extschema@._export_iso(export_time)),
+                'A full export is a snapshot of the table at a time in the past, or now.');
         END IF;
-        IF t.kind OPERATOR(pg_catalog.<>) 'item' THEN
-            ok := @extschema@._raise('ValidationException',
-                pg_catalog.format('Full export of %s is not supported: it is not an item table', t.table_name),
-                'A full export writes the items of an item table; an ordinary stream-enabled table can be exported incrementally (docs/deviations.md).');
+        as_of := COALESCE(export_time OPERATOR(pg_catalog.<) pg_catalog.now(), false);
+        IF NOT as_of THEN
+            export_time := pg_catalog.now();
+            IF t.kind OPERATOR(pg_catalog.<>) 'item' AND NOT t.stream_enabled THEN
+                ok := @extschema@._raise('ValidationException',
+                    pg_catalog.format('Full export of %s is not supported: it is an ordinary table without a stream', t.table_name),
+                    'A full export of an ordinary table writes its rows as its stream''s records carry them; enable a stream first.');
+            END IF;
         END IF;
-        export_time := pg_catalog.now();
     ELSE
         IF export_time IS NOT NULL THEN
             ok := @extschema@._raise('ValidationException',
@@ -269,17 +279,44 @@ BEGIN
                 OPERATOR(pg_catalog.||) '.json.gz';
     data_dir := directory OPERATOR(pg_catalog.||) '/' OPERATOR(pg_catalog.||)
                 pg_catalog.regexp_replace(data_key, '/[^/]*$', '');
+    -- a past time: the items then, from the log, kept before any file is
+    -- written (table_as_of raises when the log cannot tell)
+    IF as_of THEN
+        CREATE TEMP TABLE _dynamo_export_items ON COMMIT DROP AS
+            SELECT a.item FROM @extschema@.table_as_of(t.table_name, export_time) a(item);
+    END IF;
     PERFORM @extschema@._export_mkdir(export_dir);
     PERFORM @extschema@._export_mkdir(data_dir);
     PERFORM @extschema@._export_write_file(export_dir OPERATOR(pg_catalog.||) '/_started', 'SELECT NULL::text', false);
 
-    IF export_type OPERATOR(pg_catalog.=) 'FULL_EXPORT' THEN
+    IF as_of AND t.kind OPERATOR(pg_catalog.=) 'item' THEN
+        q := 'SELECT ''{"Item":'' OPERATOR(pg_catalog.||) @extschema@._item_json(t.item) OPERATOR(pg_catalog.||) ''}'' FROM pg_temp._dynamo_export_items t';
+    ELSIF as_of THEN
+        -- a row's attributes in column order, as the plugin writes them
+        -- (attributes of columns dropped since: after them)
+        q := pg_catalog.format($q$
+    SELECT '{"Item":{' OPERATOR(pg_catalog.||)
+           (SELECT pg_catalog.string_agg(pg_catalog.substr(x.m, 2, pg_catalog.length(x.m) OPERATOR(pg_catalog.-) 2), ','
+                                         ORDER BY a.attnum NULLS LAST, k.ord)
+              FROM pg_catalog.jsonb_each(t.item) WITH ORDINALITY k(key, value, ord)
+              LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) %s
+               AND a.attname::text OPERATOR(pg_catalog.=) k.key AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped,
+                   LATERAL (SELECT @extschema@._item_json(pg_catalog.jsonb_build_object(k.key, k.value)) m) x)
+           OPERATOR(pg_catalog.||) '}}'
+      FROM pg_temp._dynamo_export_items t$q$, t.relid::pg_catalog.oid);
+    ELSIF export_type OPERATOR(pg_catalog.=) 'FULL_EXPORT' AND t.kind OPERATOR(pg_catalog.=) 'item' THEN
         q := pg_catalog.format('SELECT ''{"Item":'' OPERATOR(pg_catalog.||) @extschema@._item_json(t.item) OPERATOR(pg_catalog.||) ''}'' FROM %s t',
                                t.relid);
+    ELSIF export_type OPERATOR(pg_catalog.=) 'FULL_EXPORT' THEN
+        q := pg_catalog.format('SELECT ''{"Item":'' OPERATOR(pg_catalog.||) @extschema@._row_item(%L::pg_catalog.regclass, t) OPERATOR(pg_catalog.||) ''}'' FROM %s t',
+                               t.relid::pg_catalog.oid, t.relid);
     ELSE
         q := @extschema@._incremental_export_query(stream_ids, from_time, to_time, view_type);
     END IF;
     written := @extschema@._export_write_file(directory OPERATOR(pg_catalog.||) '/' OPERATOR(pg_catalog.||) data_key, q, true)::jsonb;
+    IF as_of THEN
+        DROP TABLE pg_temp._dynamo_export_items;
+    END IF;
 
     -- manifest-files.json: one line per data file
     files_line := '{"itemCount":' OPERATOR(pg_catalog.||) (written OPERATOR(pg_catalog.->>) 'itemCount')
