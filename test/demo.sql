@@ -402,7 +402,7 @@ SELECT pg_drop_replication_slot('demo') \g /dev/null
 SELECT dynamo.stop(drop_slot => true) \g /dev/null
 SELECT slot_name FROM pg_replication_slots;
 \echo
-\echo '==== 12. History and time travel============================================='
+\echo '==== 12. History and time travel =============================================='
 \echo '-- The stream log is history: item_history lists every change of one item,'
 \echo '-- oldest first, found by key through an index (not by reading the log).'
 SELECT event_name, created_at, old_image->'Genre' AS old_genre, new_image->'Genre' AS new_genre
