@@ -390,7 +390,44 @@ SELECT function_name, records_processed, records_failed, records_filtered, on_fa
   FROM dynamo.event_source_mapping_metrics('orders-fn');
 
 \echo
-\echo '==== 11. The slot, read in full ==============================================='
+\echo '==== 11. Push delivery over HTTP ==============================================='
+\echo '-- The same rules can push batches to an HTTP endpoint instead (docs/http-push.md):'
+\echo '-- a mapping with a function_url.  Here a small local webhook (test/demo_webhook.pl)'
+\echo '-- answers every batch with an empty partial batch response.  The host must be'
+\echo '-- allowed (dynamo_streams.http_allowed_hosts, set in test/postgresql.conf).'
+SELECT dynamo.create_table('Shipments', 'id', 'S', stream_view_type => 'NEW_IMAGE') IS NOT NULL AS created;
+SELECT m->>'FunctionArn' AS function_arn, m->>'State' AS state, m->>'BatchSize' AS batch_size
+  FROM dynamo.create_event_source_mapping('ship-hook',
+         dynamo.describe_table('Shipments')->'Table'->>'LatestStreamArn', 'TRIM_HORIZON',
+         batch_size => 5, function_url => 'http://127.0.0.1:' || :'webhook_port' || '/shipments') m;
+
+\echo
+\echo '-- The background worker pumps the log and its HTTP worker pushes the batches:'
+\echo '-- start it, write 12 shipments, and wait until all of them were delivered.'
+SELECT dynamo.start() > 0 AS worker_started;
+SELECT count(dynamo.put_item('Shipments', jsonb_build_object('id', jsonb_build_object('S', 's' || lpad(i::text, 2, '0')))))
+         AS shipments_written
+  FROM generate_series(1, 12) i;
+DO $$
+BEGIN
+  FOR i IN 1 .. 300 LOOP
+    EXIT WHEN (SELECT sum(processed) FROM dynamo.event_source_mapping_checkpoints
+                WHERE function_name = 'ship-hook') >= 12;
+    PERFORM pg_sleep(0.1);
+  END LOOP;
+END $$;
+SELECT function_name, target_type, last_processing_result, invokes, errors, last_status, last_http_status
+  FROM dynamo.http_push_metrics WHERE function_name = 'ship-hook';
+
+\echo
+\echo '-- What the webhook received, one line per request (batches of at most 5 records,'
+\echo '-- each batch from one shard, in order):'
+SELECT line AS webhook_log
+  FROM regexp_split_to_table(pg_read_file(:'webhook_log'), E'\n') line WHERE line <> '' ORDER BY line;
+SELECT dynamo.stop() AS worker_stopped;
+
+\echo
+\echo '==== 12. The slot, read in full ==============================================='
 \echo '-- Back to the slot of section 1: every record in full (get consumes them).'
 SELECT jsonb_pretty(data::jsonb) FROM pg_logical_slot_get_changes('demo', NULL, NULL)
 \g (format=unaligned tuples_only=on)
@@ -402,7 +439,7 @@ SELECT pg_drop_replication_slot('demo') \g /dev/null
 SELECT dynamo.stop(drop_slot => true) \g /dev/null
 SELECT slot_name FROM pg_replication_slots;
 \echo
-\echo '==== 12. History and time travel =============================================='
+\echo '==== 13. History and time travel =============================================='
 \echo '-- The stream log is history: item_history lists every change of one item,'
 \echo '-- oldest first, found by key through an index (not by reading the log).'
 SELECT event_name, created_at, old_image->'Genre' AS old_genre, new_image->'Genre' AS new_genre
