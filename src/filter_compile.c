@@ -23,17 +23,43 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_collation.h"
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/formatting.h"
 #include "utils/jsonb.h"
 
 #include "dynamo_streams.h"
 #include "filter.h"
 
 #define INVALID_PATTERN "Invalid filter pattern definition."
+
+/* Case-fold a string (lower() of the database's collation); palloc'd. */
+char *
+dynamo_filter_fold(const char *s, int len, int *outlen)
+{
+	char	   *out;
+	int			i;
+
+	for (i = 0; i < len; i++)
+		if (IS_HIGHBIT_SET(s[i]))
+			break;
+	if (i < len)
+	{
+		out = str_tolower(s, len, DEFAULT_COLLATION_OID);
+		*outlen = strlen(out);
+		return out;
+	}
+	out = palloc(len + 1);
+	for (i = 0; i < len; i++)
+		out[i] = pg_ascii_tolower((unsigned char) s[i]);
+	out[len] = '\0';
+	*outlen = len;
+	return out;
+}
 
 static void invalid(int fno, const char *what) pg_attribute_noreturn();
 

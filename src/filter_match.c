@@ -30,12 +30,10 @@
  */
 #include "postgres.h"
 
-#include "catalog/pg_collation.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
-#include "utils/formatting.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 
@@ -45,30 +43,6 @@
 PG_FUNCTION_INFO_V1(dynamo_filter_criteria_check);
 PG_FUNCTION_INFO_V1(dynamo_filter_criteria_match);
 PG_FUNCTION_INFO_V1(dynamo_test_event_pattern);
-
-/* Case-fold a string (lower() of the database's collation); palloc'd. */
-char *
-dynamo_filter_fold(const char *s, int len, int *outlen)
-{
-	char	   *out;
-	int			i;
-
-	for (i = 0; i < len; i++)
-		if (IS_HIGHBIT_SET(s[i]))
-			break;
-	if (i < len)
-	{
-		out = str_tolower(s, len, DEFAULT_COLLATION_OID);
-		*outlen = strlen(out);
-		return out;
-	}
-	out = palloc(len + 1);
-	for (i = 0; i < len; i++)
-		out[i] = pg_ascii_tolower((unsigned char) s[i]);
-	out[len] = '\0';
-	*outlen = len;
-	return out;
-}
 
 /* Compare two numerics. */
 static inline int
