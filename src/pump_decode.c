@@ -264,18 +264,66 @@ sink_noops(DynamoRecordSink *sink, XLogRecPtr commit_lsn, TimestampTz commit_tim
 		ps->result->last_lsn = commit_lsn;
 }
 
-static int
-key_entry_cmp(const void *a, const void *b)
+/* The sort key of an entry: key_hash with its sign bit flipped (unsigned order). */
+static inline uint64
+key_entry_key(const KeyIndexEntry *e)
 {
-	const KeyIndexEntry *x = (const KeyIndexEntry *) a;
-	const KeyIndexEntry *y = (const KeyIndexEntry *) b;
+	if (e->isnull[0])
+		return 0;
+	return ((uint64) DatumGetInt64(e->values[0])) ^ (UINT64CONST(1) << 63);
+}
 
-	int64		xk = x->isnull[0] ? PG_INT64_MIN : DatumGetInt64(x->values[0]);
-	int64		yk = y->isnull[0] ? PG_INT64_MIN : DatumGetInt64(y->values[0]);
+#define KEY_RADIX_BITS	11
+#define KEY_RADIX_SIZE	(1 << KEY_RADIX_BITS)
 
-	if (xk != yk)
-		return xk < yk ? -1 : 1;
-	return ItemPointerCompare((ItemPointer) &x->tid, (ItemPointer) &y->tid);
+/*
+ * Sort the entries by key_hash: a least-significant-digit radix sort
+ * (stable, so entries of one key stay in TID order), 11 bits a pass; the
+ * keys are hashes, so every pass spreads them evenly.  NULL keys (none:
+ * the column is NOT NULL) would come first.
+ */
+static void
+key_entries_sort(KeyIndexEntry *a, int64 n)
+{
+	KeyIndexEntry *tmp;
+	KeyIndexEntry *from = a;
+	KeyIndexEntry *to;
+	int64	   *count;
+	int			shift;
+
+	if (n < 2)
+		return;
+	tmp = MemoryContextAllocHuge(CurrentMemoryContext, n * sizeof(KeyIndexEntry));
+	count = palloc(KEY_RADIX_SIZE * sizeof(int64));
+	to = tmp;
+	for (shift = 0; shift < 64; shift += KEY_RADIX_BITS)
+	{
+		int64		i;
+		int64		pos = 0;
+		KeyIndexEntry *swap;
+
+		memset(count, 0, KEY_RADIX_SIZE * sizeof(int64));
+		for (i = 0; i < n; i++)
+			count[(key_entry_key(&from[i]) >> shift) & (KEY_RADIX_SIZE - 1)]++;
+		for (i = 0; i < KEY_RADIX_SIZE; i++)
+		{
+			int64		c = count[i];
+
+			count[i] = pos;
+			pos += c;
+		}
+		for (i = 0; i < n; i++)
+			to[count[(key_entry_key(&from[i]) >> shift) & (KEY_RADIX_SIZE - 1)]++] = from[i];
+		swap = from;
+		from = to;
+		to = swap;
+		CHECK_FOR_INTERRUPTS();
+	}
+	/* six passes: the sorted entries are back in a */
+	if (from != a)
+		memcpy(a, from, n * sizeof(KeyIndexEntry));
+	pfree(count);
+	pfree(tmp);
 }
 
 /*
@@ -433,7 +481,7 @@ flush_rows(PumpSink *ps, bool last)
 		KeyIndexEntry *kent = ps->kent;
 		int64		j;
 
-		qsort(kent, ps->nkent, sizeof(KeyIndexEntry), key_entry_cmp);
+		key_entries_sort(kent, ps->nkent);
 		for (j = 0; j < ps->nkent; j++)
 		{
 			DYNAMO_INDEX_INSERT(kirel, kent[j].values, kent[j].isnull,
