@@ -18,7 +18,9 @@
  * transaction decodes in bounded memory).  Between WAL records, once
  * enough rows wait, they are written with PostgreSQL's bulk path as COPY
  * FROM does: table_multi_insert into the day's partition, then the
- * partition's constraints and index entries (ExecInsertIndexTuples).
+ * partition's constraints and index entries (ExecInsertIndexTuples), but
+ * for the key index (key_hash, an item's history), whose entries wait for
+ * the end of the step and go in sorted by key (flush_rows).
  * Catalog caches are cleared around each write, as the SQL decoding
  * functions do around decoding, so that neither side sees the other's
  * (time-travel or current) entries.
@@ -369,9 +371,12 @@ key_index_find(PumpSink *ps, ResultRelInfo *rri)
  * in batches, then constraints and index entries of each row (as COPY FROM).
  * The key index is the exception: its entries are random (a hash) where
  * the other indexes' follow the sequence, so they are gathered for the
- * whole write, sorted by key and inserted then, each near the one before
- * (in the same leaf pages, which stay in the CPU's caches, and on a new
- * day's partition at the right end of the index).
+ * whole step (last: its final write) or until they fill about
+ * maintenance_work_mem, sorted by key and inserted then, each near the one
+ * before: in the same leaf pages, which stay in the CPU's caches, and on a
+ * new day's partition at the right end of the index, where btree appends
+ * (test/bench/pump.sh: 3.05x the raw decode before, about 2.45x after; no
+ * key index at all, 2.22x).  Nothing reads the log by key within the step.
  */
 static void
 flush_rows(PumpSink *ps, bool last)
