@@ -138,6 +138,13 @@
 	ExecInsertIndexTuples((slot), (estate), false, NULL, NIL)
 #endif
 #if PG_VERSION_NUM >= 140000
+#define DYNAMO_INDEX_INSERT(irel, values, isnull, tid, heap, ii) \
+	index_insert((irel), (values), (isnull), (tid), (heap), UNIQUE_CHECK_NO, false, (ii))
+#else
+#define DYNAMO_INDEX_INSERT(irel, values, isnull, tid, heap, ii) \
+	index_insert((irel), (values), (isnull), (tid), (heap), UNIQUE_CHECK_NO, (ii))
+#endif
+#if PG_VERSION_NUM >= 140000
 #define DYNAMO_ESTATE_RESULT_REL(estate, rri) ((void) 0)
 #else
 #define DYNAMO_ESTATE_RESULT_REL(estate, rri) ((estate)->es_result_relation_info = (rri))

@@ -18,7 +18,9 @@
  * transaction decodes in bounded memory).  Between WAL records, once
  * enough rows wait, they are written with PostgreSQL's bulk path as COPY
  * FROM does: table_multi_insert into the day's partition, then the
- * partition's constraints and index entries (ExecInsertIndexTuples).
+ * partition's constraints and index entries (ExecInsertIndexTuples), but
+ * for the key index (key_hash, an item's history), whose entries wait for
+ * the end of the step and go in sorted by key (flush_rows).
  * Catalog caches are cleared around each write, as the SQL decoding
  * functions do around decoding, so that neither side sees the other's
  * (time-travel or current) entries.
@@ -30,6 +32,7 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/heapam.h"
 #include "access/table.h"
 #include "access/rmgr.h"
@@ -38,6 +41,7 @@
 #include "access/xlog.h"
 #include "access/xlog_internal.h"
 #include "access/xlogutils.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "executor/executor.h"
@@ -106,6 +110,18 @@ typedef struct NoopEntry
 	int64		count;
 } NoopEntry;
 
+/*
+ * An entry of the key index (the partition's index that starts with
+ * key_hash, for an item's history): its columns' values and the row's TID
+ * (24 bytes: the sort moves them).
+ */
+typedef struct KeyIndexEntry
+{
+	Datum		values[2];		/* key_hash (int8, by value) first */
+	ItemPointerData tid;
+	bool		isnull[2];
+} KeyIndexEntry;
+
 /* The pump's sink: the state of one step's decoding. */
 typedef struct PumpSink
 {
@@ -122,6 +138,9 @@ typedef struct PumpSink
 	PumpResult *result;
 	HTAB	   *noops;
 	TimestampTz arrived_at;
+	KeyIndexEntry *kent;		/* the key index's entries not yet inserted */
+	int64		nkent;
+	int64		kcap;
 } PumpSink;
 
 /* The stream of an ARN in the map, or NULL. */
@@ -247,12 +266,122 @@ sink_noops(DynamoRecordSink *sink, XLogRecPtr commit_lsn, TimestampTz commit_tim
 		ps->result->last_lsn = commit_lsn;
 }
 
+/* The sort key of an entry: key_hash with its sign bit flipped (unsigned order). */
+static inline uint64
+key_entry_key(const KeyIndexEntry *e)
+{
+	if (e->isnull[0])
+		return 0;
+	return ((uint64) DatumGetInt64(e->values[0])) ^ (UINT64CONST(1) << 63);
+}
+
+#define KEY_RADIX_BITS	11
+#define KEY_RADIX_SIZE	(1 << KEY_RADIX_BITS)
+
+/*
+ * Sort the entries by key_hash: a least-significant-digit radix sort
+ * (stable, so entries of one key stay in TID order), 11 bits a pass; the
+ * keys are hashes, so every pass spreads them evenly.  NULL keys (none:
+ * the column is NOT NULL) would come first.
+ */
+static void
+key_entries_sort(KeyIndexEntry *a, int64 n)
+{
+	KeyIndexEntry *tmp;
+	KeyIndexEntry *from = a;
+	KeyIndexEntry *to;
+	int64	   *count;
+	int			shift;
+
+	if (n < 2)
+		return;
+	tmp = MemoryContextAllocHuge(CurrentMemoryContext, n * sizeof(KeyIndexEntry));
+	count = palloc(KEY_RADIX_SIZE * sizeof(int64));
+	to = tmp;
+	for (shift = 0; shift < 64; shift += KEY_RADIX_BITS)
+	{
+		int64		i;
+		int64		pos = 0;
+		KeyIndexEntry *swap;
+
+		memset(count, 0, KEY_RADIX_SIZE * sizeof(int64));
+		for (i = 0; i < n; i++)
+			count[(key_entry_key(&from[i]) >> shift) & (KEY_RADIX_SIZE - 1)]++;
+		for (i = 0; i < KEY_RADIX_SIZE; i++)
+		{
+			int64		c = count[i];
+
+			count[i] = pos;
+			pos += c;
+		}
+		for (i = 0; i < n; i++)
+			to[count[(key_entry_key(&from[i]) >> shift) & (KEY_RADIX_SIZE - 1)]++] = from[i];
+		swap = from;
+		from = to;
+		to = swap;
+		CHECK_FOR_INTERRUPTS();
+	}
+	/* six passes: the sorted entries are back in a */
+	if (from != a)
+		memcpy(a, from, n * sizeof(KeyIndexEntry));
+	pfree(count);
+	pfree(tmp);
+}
+
+/*
+ * The position among rri's indexes of the key index, or -1: a plain btree
+ * on key_hash and at most one more by-value column, ready for inserts, not
+ * unique, no expressions, no predicate.
+ */
+static int
+key_index_find(PumpSink *ps, ResultRelInfo *rri)
+{
+	int			i;
+
+	for (i = 0; i < rri->ri_NumIndices; i++)
+	{
+		IndexInfo  *ii = rri->ri_IndexRelationInfo[i];
+		Relation	irel = rri->ri_IndexRelationDescs[i];
+		int			k;
+		bool		ok;
+
+		if (irel == NULL || irel->rd_rel->relam != BTREE_AM_OID ||
+			ii->ii_Unique || ii->ii_Expressions != NIL ||
+			ii->ii_Predicate != NIL || !ii->ii_ReadyForInserts ||
+			ii->ii_NumIndexAttrs < 1 || ii->ii_NumIndexAttrs > 2 ||
+			ii->ii_IndexAttrNumbers[0] != ps->attnum[COL_KEY_HASH] + 1 ||
+			TupleDescAttr(ps->desc, ps->attnum[COL_KEY_HASH])->atttypid != INT8OID)
+			continue;
+		ok = true;
+		for (k = 0; k < ii->ii_NumIndexAttrs; k++)
+		{
+			AttrNumber	a = ii->ii_IndexAttrNumbers[k];
+
+			if (a <= 0 || !TupleDescAttr(ps->desc, a - 1)->attbyval)
+				ok = false;
+		}
+		if (ok)
+			return i;
+	}
+	return -1;
+}
+
 /*
  * Write the rows waiting in the tuplestore into the partition: multi-insert
  * in batches, then constraints and index entries of each row (as COPY FROM).
+ * The key index is the exception: its entries are random (a hash) where
+ * the other indexes' follow the sequence, so they are gathered for the
+ * whole step (last: its final write) or until they fill about
+ * maintenance_work_mem, sorted by key and inserted then, each near the one
+ * before: in the same leaf pages, which stay in the CPU's caches, and on a
+ * new day's partition at the right end of the index, where btree appends
+ * (test/bench/pump.sh, one step: 3.05x the raw decode before, about 2.45x
+ * after, 2.22x with no key index; DS_BENCH_STEP=100000, into a partition
+ * that already holds entries: 3.34x, 3.05x, 2.51x).  Nothing reads the log
+ * by key within the step.
  */
 static void
-flush_rows(PumpSink *ps)
+flush_rows(PumpSink *ps, bool last)
 {
 	Relation	rel;
 	EState	   *estate;
@@ -263,8 +392,11 @@ flush_rows(PumpSink *ps)
 	CommandId	cid = GetCurrentCommandId(true);
 	bool		more = true;
 	int			i;
+	int			kix;
+	Relation	kirel = NULL;
+	IndexInfo  *kii = NULL;
 
-	if (ps->waiting == 0)
+	if (ps->waiting == 0 && (ps->nkent == 0 || !last))
 		return;
 	/* no time-travel catalog entries from decoding in what follows */
 	InvalidateSystemCaches();
@@ -274,6 +406,29 @@ flush_rows(PumpSink *ps)
 	InitResultRelInfo(rri, rel, 0, NULL, 0);
 	ExecOpenIndices(rri, false);
 	DYNAMO_ESTATE_RESULT_REL(estate, rri);
+	/* the key index moves last, out of ExecInsertIndexTuples' count */
+	kix = key_index_find(ps, rri);
+	if (kix >= 0)
+	{
+		int			last = rri->ri_NumIndices - 1;
+
+		kirel = rri->ri_IndexRelationDescs[kix];
+		kii = rri->ri_IndexRelationInfo[kix];
+		rri->ri_IndexRelationDescs[kix] = rri->ri_IndexRelationDescs[last];
+		rri->ri_IndexRelationInfo[kix] = rri->ri_IndexRelationInfo[last];
+		rri->ri_IndexRelationDescs[last] = kirel;
+		rri->ri_IndexRelationInfo[last] = kii;
+		rri->ri_NumIndices--;
+		if (ps->kent == NULL || ps->kcap - ps->nkent < ps->waiting)
+		{
+			ps->kcap = ps->nkent + Max(ps->waiting, ps->kcap);
+			ps->kent = ps->kent == NULL ?
+				MemoryContextAllocHuge(CurrentMemoryContext, ps->kcap * sizeof(KeyIndexEntry)) :
+				repalloc_huge(ps->kent, ps->kcap * sizeof(KeyIndexEntry));
+		}
+	}
+	else if (ps->nkent > 0)
+		elog(ERROR, "the stream log's key index changed during a pump step");
 	bistate = GetBulkInsertState();
 	minslot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsMinimalTuple);
 	for (i = 0; i < PUMP_MULTI_INSERT_ROWS; i++)
@@ -303,10 +458,48 @@ flush_rows(PumpSink *ps)
 				recheck = DYNAMO_INSERT_INDEX_TUPLES(rri, slots[i], estate);
 				list_free(recheck);
 			}
+			if (kii != NULL)
+			{
+				KeyIndexEntry *e;
+				int			k;
+
+				if (ps->nkent >= ps->kcap)
+					elog(ERROR, "more rows than the pump counted");
+				e = &ps->kent[ps->nkent++];
+
+				slot_getallattrs(slots[i]);
+				for (k = 0; k < kii->ii_NumIndexAttrs; k++)
+				{
+					AttrNumber	a = kii->ii_IndexAttrNumbers[k];
+
+					e->values[k] = slots[i]->tts_values[a - 1];
+					e->isnull[k] = slots[i]->tts_isnull[a - 1];
+				}
+				e->tid = slots[i]->tts_tid;
+			}
 			ResetPerTupleExprContext(estate);
 		}
 		CHECK_FOR_INTERRUPTS();
 	}
+	if (kii != NULL &&
+		(last || ps->nkent >= (int64) maintenance_work_mem * 1024 / (int64) sizeof(KeyIndexEntry)))
+	{
+		/* the key index's entries, in key order */
+		KeyIndexEntry *kent = ps->kent;
+		int64		j;
+
+		key_entries_sort(kent, ps->nkent);
+		for (j = 0; j < ps->nkent; j++)
+		{
+			DYNAMO_INDEX_INSERT(kirel, kent[j].values, kent[j].isnull,
+								&kent[j].tid, rel, kii);
+			if ((j & 1023) == 1023)
+				CHECK_FOR_INTERRUPTS();
+		}
+		ps->nkent = 0;
+	}
+	if (kii != NULL)
+		rri->ri_NumIndices++;
 	for (i = 0; i < PUMP_MULTI_INSERT_ROWS; i++)
 		ExecDropSingleTupleTableSlot(slots[i]);
 	ExecDropSingleTupleTableSlot(minslot);
@@ -557,7 +750,7 @@ dynamo_pump_decode(const char *slot, PumpStreamMap *map, XLogRecPtr done,
 				CurrentResourceOwner = owner;
 			}
 			if (ps.waiting >= PUMP_FLUSH_ROWS)
-				flush_rows(&ps);
+				flush_rows(&ps, false);
 			if (max_changes > 0 && result->decoded >= max_changes)
 			{
 				result->more = true;
@@ -586,7 +779,7 @@ dynamo_pump_decode(const char *slot, PumpStreamMap *map, XLogRecPtr done,
 		ctx = NULL;
 		dynamo_decode_sink = NULL;
 		ReplicationSlotRelease();
-		flush_rows(&ps);
+		flush_rows(&ps, true);
 		InvalidateSystemCaches();
 	}
 	PG_CATCH();

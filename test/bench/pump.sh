@@ -15,7 +15,7 @@
 #  4. times the pump writing all of it into the stream log: dynamo.pump()
 #     steps of DS_BENCH_STEP changes (default: no limit, one step), each in
 #     its own transaction, until the slot is empty; then checks the log
-#     holds every record once.
+#     holds every record once, and (amcheck) that every index holds every row.
 # Reports the ratio pump / raw format=pump peek (target: at most 2.5).
 #
 # Knobs: DS_BENCH_INSERTS (200000), DS_BENCH_MODIFIES (200000),
@@ -141,6 +141,12 @@ read -r pms pn psteps < <(ds_psql -AtF ' ' -c "CALL bench_pump($STEP)" | tr '|' 
 printf 'pump                           %10.1f ms %9d records in %d steps\n' "$pms" "$pn" "$psteps"
 ds_log "check: $(ds_psql -Atc "SELECT count(*) || ' records in the log, ' || count(DISTINCT sequence_number) || ' distinct'
                                  FROM dynamo._records")"
+# every index of the log holds every record (the pump inserts the key
+# index's entries sorted, apart from the others): amcheck, heapallindexed
+ds_log "check: $(ds_psql -qAt -c "CREATE EXTENSION IF NOT EXISTS amcheck" \
+	-c "SELECT count(bt_index_check(i.indexrelid, true)) || ' indexes of the log verified (amcheck, heapallindexed)'
+	      FROM pg_index i JOIN pg_inherits h ON h.inhrelid = i.indrelid
+	     WHERE h.inhparent = 'dynamo._records'::regclass")"
 printf '\nmedian raw peek format=pump %.1f ms, format=lambda %.1f ms; pump %.1f ms\n' "$raw" "$lambda" "$pms"
 printf 'ratio pump / raw peek (format=pump): %.2f (target <= 2.5); pump / raw peek (format=lambda): %.2f\n' \
 	"$(echo "$pms / $raw" | bc -l)" "$(echo "$pms / $lambda" | bc -l)"
