@@ -35,7 +35,7 @@ $node->safe_psql('postgres', qq{
 	UPDATE dynamo._tables SET ttl_enabled = true, ttl_attribute = 'exp' WHERE table_name = 'Sessions';
 	SELECT 'slot' FROM pg_create_logical_replication_slot('ttl085', 'dynamo_streams');
 });
-$node->safe_psql('postgres', q{ALTER EXTENSION dynamo_streams UPDATE TO '0.2.0'});
+$node->safe_psql('postgres', q{ALTER EXTENSION dynamo_streams UPDATE});
 is( $node->safe_psql('postgres', q{SELECT dynamo.describe_time_to_live('Sessions')}),
 	'{"TimeToLiveDescription": {"AttributeName": "exp", "TimeToLiveStatus": "ENABLED"}}',
 	'a TTL setting written under 0.1.0 is described after the upgrade');
