@@ -4004,6 +4004,11 @@ $$;
 -- first pump drops them instead of decoding WAL of tables gone since.
 
 ALTER TABLE @extschema@._pump ADD COLUMN slot_created_lsn pg_catalog.pg_lsn;
+-- a pump slot that exists at the upgrade is this install's (0.2.0 made it):
+-- keep it, with the records it still holds for the log
+UPDATE @extschema@._pump p SET slot_created_lsn = r.confirmed_flush_lsn
+  FROM pg_catalog.pg_replication_slots r
+ WHERE r.slot_name OPERATOR(pg_catalog.=) @extschema@._pump_slot_name();
 
 CREATE OR REPLACE FUNCTION @extschema@._pump_ensure_slot() RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
